@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Installs every Debian 12 package the kit needs to build, test, lint and run its PostgreSQL and
+# browser checks. Idempotent; uses sudo only when not root.
+set -euo pipefail
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then
+  SUDO="sudo"
+fi
+
+PACKAGES=(
+  # toolchain
+  build-essential cmake ninja-build pkg-config ccache git ca-certificates curl python3
+  # protocol and RPC
+  protobuf-compiler libprotobuf-dev libgrpc++-dev protobuf-compiler-grpc libabsl-dev
+  # libraries
+  libboost-dev libboost-system-dev nlohmann-json3-dev libcli11-dev libyaml-cpp-dev libspdlog-dev
+  libfmt-dev libsqlite3-dev libpq-dev libpqxx-dev
+  # tests and benchmarks
+  libgtest-dev libgmock-dev libbenchmark-dev librapidcheck-dev perl
+  # real PostgreSQL server for store tests
+  postgresql
+  # lint
+  clang-format clang-tidy
+  # headless browser for the HTML report screenshot test
+  chromium
+  # peers used by the interop job (Go SDK, Akka proxy)
+  default-jdk-headless maven
+)
+
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${PACKAGES[@]}"
+echo "install-deps: all packages installed"
