@@ -1,0 +1,56 @@
+#pragma once
+// Deliberate faults of the reference function: each one makes the function break a rule that a
+// TCK case checks, so the TCK can prove it notices. Off by default; enabled by name with
+// `--fault NAME` (repeatable); `--list-faults` prints the registry.
+//
+// Registering a fault (any file of this library, e.g. the CRDT models):
+//
+//   namespace {
+//   const bool kRegistered = cloudstate::reference_function::RegisterFault(
+//       {"crdt-delta-lost", "CRDT replies omit the state delta", "crdt"});
+//   }  // namespace
+//
+// Put the static registration in a .cc file the executable links anyway (e.g. the one that
+// defines RegisterCrdtModels), since unreferenced objects of a static library are dropped.
+
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/statusor.h"
+
+namespace cloudstate::reference_function {
+
+struct FaultInfo {
+  std::string name;         // kebab-case, unique
+  std::string description;  // one line: what the function does wrong
+  std::string area;         // discovery | eventsourced | valueentity | action | crdt | eventing
+};
+
+// Adds a fault to the process-wide registry. Returns true (for static initialisers); a duplicate
+// name is ignored (first registration wins).
+bool RegisterFault(FaultInfo info);
+// Every registered fault, sorted by name.
+std::vector<FaultInfo> AllFaults();
+bool IsKnownFault(std::string_view name);
+// "name<TAB>description\n" for every fault, sorted by name.
+std::string FormatFaultList();
+
+// The set of enabled faults.
+class Faults {
+ public:
+  Faults() = default;
+  // Fails with InvalidArgument on a name that is not registered.
+  static absl::StatusOr<Faults> FromNames(const std::vector<std::string>& names);
+  bool Has(std::string_view name) const;
+  bool empty() const { return enabled_.empty(); }
+  const std::set<std::string, std::less<>>& enabled() const { return enabled_; }
+  // Enables a fault without checking the registry (tests).
+  void Enable(std::string name) { enabled_.insert(std::move(name)); }
+
+ private:
+  std::set<std::string, std::less<>> enabled_;
+};
+
+}  // namespace cloudstate::reference_function
