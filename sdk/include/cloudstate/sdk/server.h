@@ -14,7 +14,8 @@
 //   2. GetOrAddProtocolService(key, make) to register the protocol's gRPC service (e.g. the
 //      callback service of `cloudstate.crdt.Crdt`) exactly once per Server, whatever the number of
 //      entities of that kind. The returned pointer stays valid for the Server's lifetime.
-// Both must happen before Start(). Discovery needs nothing else: the descriptor set is built
+// Both must happen before Start(). Errors in what was added (no service descriptor, a service
+// added twice) are reported by Start(). Discovery needs nothing else: the descriptor set is built
 // from the declared services' files and their transitive imports.
 
 #include <cstdint>
@@ -27,6 +28,9 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "cloudstate/sdk/action.h"
+#include "cloudstate/sdk/event_sourced.h"
+#include "cloudstate/sdk/value_entity.h"
 #include "google/protobuf/descriptor.h"
 
 namespace grpc {
@@ -65,17 +69,10 @@ struct EntityDeclaration {
 struct ServerOptions {
   std::string service_name = "cloudstate-cpp-function";
   std::string service_version = "0.0.0";
+  // Deliberate fault (conformance kit only): protocol errors on entity streams end the stream
+  // with an error status instead of a stream-level Failure message.
+  bool crash_on_protocol_error = false;
 };
-
-struct EventSourcedEntityOptions;
-struct ValueEntityOptions;
-struct ActionOptions;
-class EventSourcedEntity;
-class ValueEntity;
-class Action;
-
-using EventSourcedEntityFactory = std::function<std::unique_ptr<EventSourcedEntity>()>;
-using ValueEntityFactory = std::function<std::unique_ptr<ValueEntity>()>;
 
 class Server {
  public:
@@ -85,9 +82,8 @@ class Server {
   Server& operator=(const Server&) = delete;
 
   // Built-in entity kinds (see event_sourced.h, value_entity.h, action.h). A factory is called
-  // once per entity stream (i.e. per entity incarnation).
-  Server& AddEventSourcedEntity(EventSourcedEntityOptions options,
-                                EventSourcedEntityFactory factory);
+  // once per entity stream (i.e. per entity incarnation) with the entity id.
+  Server& AddEventSourcedEntity(EventSourcedEntityOptions options, EventSourcedFactory factory);
   Server& AddValueEntity(ValueEntityOptions options, ValueEntityFactory factory);
   Server& AddAction(ActionOptions options, std::shared_ptr<Action> action);
 

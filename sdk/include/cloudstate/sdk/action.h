@@ -1,0 +1,141 @@
+#pragma once
+// Actions: stateless functions in the four gRPC call shapes. One Action object serves every call
+// of its service, possibly from several threads at once, so it must be thread-safe.
+//
+//   class Echo : public cloudstate::sdk::Action {
+//     absl::StatusOr<cloudstate::action::ActionResponse> HandleUnary(
+//         const ActionContext& ctx, const cloudstate::action::ActionCommand& command) override {
+//       return ActionReply(command.payload());
+//     }
+//   };
+//
+// A response with nothing set means "no reply" (allowed in every shape). Returning an error
+// status ends the call with that gRPC status.
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "cloudstate/action.pb.h"
+#include "cloudstate/sdk/effects.h"
+#include "cloudstate/sdk/stream_core.h"
+#include "google/protobuf/descriptor.h"
+
+namespace cloudstate::sdk {
+
+// Deliberate deviations (fault injection only). All off by default.
+struct ActionQuirks {
+  bool streamed_out_ends_early = false;   // only the first response of a streamed-out call
+  bool streamed_in_answers_early = false; // answer after the first payload message
+  bool drop_sync_flag = false;            // side effects lose `synchronous`
+};
+
+struct ActionOptions {
+  const google::protobuf::ServiceDescriptor* service = nullptr;
+  ActionQuirks quirks;
+};
+
+struct ActionContext {
+  std::string service_name;
+  std::string command_name;
+  const google::protobuf::MethodDescriptor* method = nullptr;
+  cloudstate::Metadata metadata;  // metadata of the unary / first command
+};
+
+cloudstate::action::ActionResponse ActionReply(const google::protobuf::Message& payload);
+cloudstate::action::ActionResponse ActionReply(google::protobuf::Any payload);
+cloudstate::action::ActionResponse ActionForward(cloudstate::Forward forward);
+cloudstate::action::ActionResponse ActionFailure(std::string description);
+
+class Action {
+ public:
+  virtual ~Action() = default;
+  virtual absl::StatusOr<cloudstate::action::ActionResponse> HandleUnary(
+      const ActionContext& ctx, const cloudstate::action::ActionCommand& command);
+  // All payload messages of a client-streaming call, answered once the input completed.
+  virtual absl::StatusOr<cloudstate::action::ActionResponse> HandleStreamedIn(
+      const ActionContext& ctx, const std::vector<cloudstate::action::ActionCommand>& commands);
+  virtual absl::StatusOr<std::vector<cloudstate::action::ActionResponse>> HandleStreamedOut(
+      const ActionContext& ctx, const cloudstate::action::ActionCommand& command);
+  // Bidirectional: called per incoming payload message, then once at the end of the input.
+  virtual absl::StatusOr<std::vector<cloudstate::action::ActionResponse>> HandleStreamedMessage(
+      const ActionContext& ctx, const cloudstate::action::ActionCommand& command);
+  virtual absl::StatusOr<std::vector<cloudstate::action::ActionResponse>> HandleStreamedEnd(
+      const ActionContext& ctx);
+};
+
+struct ActionRegistration {
+  ActionOptions options;
+  std::shared_ptr<Action> action;
+};
+
+using ActionResolver = std::function<const ActionRegistration*(std::string_view service_name)>;
+
+enum class ActionShape { kUnary, kStreamedIn, kStreamedOut, kStreamed };
+
+// Sans-IO logic of the action protocol, shared by the four RPCs.
+class ActionDispatcher {
+ public:
+  explicit ActionDispatcher(ActionResolver resolver) : resolver_(std::move(resolver)) {}
+
+  // Resolves the (header) command of a call of `shape`. On success fills ctx/registration.
+  // A bad service, method or shape yields a failure description.
+  std::optional<std::string> Resolve(const cloudstate::action::ActionCommand& header,
+                                     ActionShape shape, ActionContext* ctx,
+                                     const ActionRegistration** registration) const;
+
+  absl::StatusOr<cloudstate::action::ActionResponse> Unary(
+      const cloudstate::action::ActionCommand& command) const;
+  absl::StatusOr<std::vector<cloudstate::action::ActionResponse>> StreamedOut(
+      const cloudstate::action::ActionCommand& command) const;
+
+  // Applies the output quirks of `registration` to a response.
+  static void ApplyQuirks(const ActionRegistration& registration,
+                          cloudstate::action::ActionResponse* response);
+
+ private:
+  ActionResolver resolver_;
+};
+
+// The streamed-in call: feed messages, then End() (or stop early when Feed returns a response).
+class ActionStreamedInCore {
+ public:
+  explicit ActionStreamedInCore(const ActionDispatcher& dispatcher) : dispatcher_(dispatcher) {}
+  // nullopt: keep reading; a value: the call's final result (stop reading).
+  std::optional<absl::StatusOr<cloudstate::action::ActionResponse>> Feed(
+      const cloudstate::action::ActionCommand& command);
+  absl::StatusOr<cloudstate::action::ActionResponse> End();
+
+ private:
+  const ActionDispatcher& dispatcher_;
+  bool have_header_ = false;
+  ActionContext ctx_;
+  const ActionRegistration* registration_ = nullptr;
+  std::optional<std::string> problem_;
+  std::vector<cloudstate::action::ActionCommand> commands_;
+};
+
+// The bidirectional call.
+class ActionStreamedCore
+    : public StreamCore<cloudstate::action::ActionCommand, cloudstate::action::ActionResponse> {
+ public:
+  using In = cloudstate::action::ActionCommand;
+  using Out = cloudstate::action::ActionResponse;
+  explicit ActionStreamedCore(const ActionDispatcher& dispatcher) : dispatcher_(dispatcher) {}
+  StreamStep<Out> OnMessage(const In& in) override;
+  StreamStep<Out> OnInputEnd() override;
+
+ private:
+  StreamStep<Out> FromResult(absl::StatusOr<std::vector<Out>> result, bool finish);
+
+  const ActionDispatcher& dispatcher_;
+  bool have_header_ = false;
+  ActionContext ctx_;
+  const ActionRegistration* registration_ = nullptr;
+};
+
+}  // namespace cloudstate::sdk

@@ -1,0 +1,167 @@
+#include "cloudstate/sdk/value_entity.h"
+
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "cloudstate/common/any.h"
+#include "spdlog/spdlog.h"
+
+namespace cloudstate::sdk {
+
+using cloudstate::valueentity::ValueEntityAction;
+using cloudstate::valueentity::ValueEntityStreamIn;
+using cloudstate::valueentity::ValueEntityStreamOut;
+
+ValueEntityContext::ValueEntityContext(std::string entity_id, int64_t command_id,
+                                       std::string command_name,
+                                       std::optional<google::protobuf::Any> state)
+    : entity_id_(std::move(entity_id)),
+      command_id_(command_id),
+      command_name_(std::move(command_name)),
+      state_(std::move(state)) {}
+
+void ValueEntityContext::UpdateState(const google::protobuf::Message& state) {
+  UpdateStateAny(PackAny(state));
+}
+
+void ValueEntityContext::UpdateStateAny(google::protobuf::Any state) {
+  ValueEntityAction action;
+  *action.mutable_update()->mutable_value() = state;
+  state_ = std::move(state);
+  Record(std::move(action));
+}
+
+void ValueEntityContext::DeleteState() {
+  ValueEntityAction action;
+  action.mutable_delete_();
+  state_.reset();
+  Record(std::move(action));
+}
+
+void ValueEntityContext::Record(ValueEntityAction action) {
+  if (!first_action_.has_value()) {
+    first_action_ = action;
+  }
+  action_ = std::move(action);
+}
+
+ValueEntityStreamCore::ValueEntityStreamCore(ValueEntityResolver resolver,
+                                             bool crash_on_protocol_error)
+    : resolver_(std::move(resolver)), crash_on_protocol_error_(crash_on_protocol_error) {}
+
+StreamStep<ValueEntityStreamOut> ValueEntityStreamCore::OnMessage(const ValueEntityStreamIn& in) {
+  switch (in.message_case()) {
+    case ValueEntityStreamIn::kInit:
+      return OnInit(in.init());
+    case ValueEntityStreamIn::kCommand:
+      return OnCommand(in.command());
+    case ValueEntityStreamIn::MESSAGE_NOT_SET:
+      break;
+  }
+  return StreamFailure(0, "Protocol error: empty ValueEntityStreamIn message");
+}
+
+StreamStep<ValueEntityStreamOut> ValueEntityStreamCore::OnInit(
+    const cloudstate::valueentity::ValueEntityInit& init) {
+  if (entity_ != nullptr) {
+    return StreamFailure(0, "Protocol error: init received twice on one value entity stream");
+  }
+  registration_ = resolver_(init.service_name());
+  if (registration_ == nullptr) {
+    return StreamFailure(0, absl::StrCat("Protocol error: unknown value entity service [",
+                                         init.service_name(), "]"));
+  }
+  entity_id_ = init.entity_id();
+  entity_ = registration_->factory(entity_id_);
+  if (entity_ == nullptr) {
+    return StreamFailure(0, absl::StrCat("Entity factory of ", init.service_name(),
+                                         " returned no entity"));
+  }
+  if (init.has_state() && init.state().has_value() &&
+      !registration_->options.quirks.ignore_init_state) {
+    state_ = init.state().value();
+  }
+  return {};
+}
+
+StreamStep<ValueEntityStreamOut> ValueEntityStreamCore::OnCommand(
+    const cloudstate::Command& command) {
+  if (entity_ == nullptr) {
+    return StreamFailure(command.id(), "Protocol error: command received before init");
+  }
+  const ValueEntityQuirks& quirks = registration_->options.quirks;
+  const int64_t reply_id = command.id() + quirks.reply_command_id_offset;
+  StreamStep<Out> step;
+  Out& out = step.messages.emplace_back();
+  auto* reply = out.mutable_reply();
+  reply->set_command_id(reply_id);
+
+  const google::protobuf::MethodDescriptor* method =
+      registration_->options.service->FindMethodByName(command.name());
+  std::optional<std::string> problem;
+  if (method == nullptr) {
+    problem = absl::StrCat("Unknown command [", command.name(), "] on service [",
+                           registration_->options.service->full_name(), "]");
+  } else {
+    problem = CheckPayload(command.payload(), *method->input_type());
+  }
+  if (problem.has_value()) {
+    auto* failure = reply->mutable_client_action()->mutable_failure();
+    failure->set_command_id(reply_id);
+    failure->set_description(*problem);
+    return step;
+  }
+
+  ValueEntityContext ctx(entity_id_, command.id(), command.name(), state_);
+  absl::StatusOr<std::optional<google::protobuf::Any>> result =
+      entity_->HandleCommand(command.payload(), ctx);
+  if (!result.ok()) {
+    return StreamFailure(command.id(), absl::StrCat("Command handler of ", command.name(),
+                                                    " failed: ", result.status().message()));
+  }
+  if (ctx.failed()) {
+    auto* failure = reply->mutable_client_action()->mutable_failure();
+    failure->set_command_id(reply_id);
+    failure->set_description(*ctx.failure());
+    if (quirks.keep_side_effects_on_failure) {
+      for (const auto& effect : ctx.side_effects()) {
+        *reply->add_side_effects() = effect;
+      }
+    }
+    return step;
+  }
+  if (auto action = ctx.ClientActionFor(reply_id, *result)) {
+    *reply->mutable_client_action() = std::move(*action);
+  }
+  for (const auto& effect : ctx.side_effects()) {
+    *reply->add_side_effects() = effect;
+  }
+  std::optional<ValueEntityAction> action =
+      quirks.keep_first_state_action ? ctx.first_state_action() : ctx.state_action();
+  if (action.has_value() && action->has_delete_() && quirks.ignore_delete) {
+    action.reset();
+  }
+  if (action.has_value()) {
+    *reply->mutable_state_action() = std::move(*action);
+  }
+  state_ = ctx.state();
+  return step;
+}
+
+StreamStep<ValueEntityStreamOut> ValueEntityStreamCore::StreamFailure(int64_t command_id,
+                                                                      std::string description) {
+  spdlog::warn("Value entity [{}]: {}", entity_id_, description);
+  StreamStep<Out> step;
+  step.finish = true;
+  if (crash_on_protocol_error_) {
+    step.status = absl::InternalError(description);
+    return step;
+  }
+  Out out;
+  out.mutable_failure()->set_command_id(command_id);
+  out.mutable_failure()->set_description(std::move(description));
+  step.messages.push_back(std::move(out));
+  return step;
+}
+
+}  // namespace cloudstate::sdk
