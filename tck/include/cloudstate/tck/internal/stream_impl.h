@@ -1,0 +1,117 @@
+#pragma once
+// Implementation detail of scenario.h: the type-erased stream core and the typed wrappers.
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "cloudstate/tck/compare.h"
+#include "google/protobuf/message.h"
+
+namespace cloudstate::tck {
+
+class CaseContext;
+
+// One call to the function, carried as a bidirectional gRPC stream of serialized messages. A reader
+// thread queues arriving messages; every method runs on the case's thread.
+class StreamCore {
+ public:
+  enum class End { kOk, kAny, kError };
+
+  virtual ~StreamCore() = default;
+  virtual void Send(CaseContext& ctx, const google::protobuf::Message& message) = 0;
+  // Returns the received message when it matched, nullptr otherwise (the case then failed).
+  virtual std::unique_ptr<google::protobuf::Message> Expect(
+      CaseContext& ctx, const google::protobuf::Message& expected, const CompareOptions& options) = 0;
+  virtual std::unique_ptr<google::protobuf::Message> ExpectThat(
+      CaseContext& ctx, std::string_view what,
+      const std::function<std::string(const google::protobuf::Message&)>& check) = 0;
+  // nullptr when nothing arrived (the case fails only if `required`).
+  virtual std::unique_ptr<google::protobuf::Message> Receive(CaseContext& ctx, bool required) = 0;
+  virtual void ExpectNothing(CaseContext& ctx) = 0;
+  virtual void Close(CaseContext& ctx) = 0;
+  virtual void ExpectEnd(CaseContext& ctx, End kind) = 0;
+  virtual void Cancel(CaseContext& ctx) = 0;
+  virtual const std::string& label() const = 0;
+};
+
+template <typename In, typename Out>
+Stream<In, Out>::~Stream() = default;
+
+template <typename In, typename Out>
+void Stream<In, Out>::Send(const In& message) {
+  core_->Send(*ctx_, message);
+}
+
+template <typename In, typename Out>
+void Stream<In, Out>::Expect(const Out& expected, const CompareOptions& options) {
+  core_->Expect(*ctx_, expected, options);
+}
+
+template <typename In, typename Out>
+std::optional<Out> Stream<In, Out>::ExpectThat(std::string_view what,
+                                               const std::function<std::string(const Out&)>& check) {
+  auto got = core_->ExpectThat(*ctx_, what, [&check](const google::protobuf::Message& m) {
+    return check(static_cast<const Out&>(m));
+  });
+  if (got == nullptr) {
+    return std::nullopt;
+  }
+  return std::optional<Out>(std::move(static_cast<Out&>(*got)));
+}
+
+template <typename In, typename Out>
+std::optional<Out> Stream<In, Out>::Receive() {
+  auto got = core_->Receive(*ctx_, /*required=*/true);
+  if (got == nullptr) {
+    return std::nullopt;
+  }
+  return std::optional<Out>(std::move(static_cast<Out&>(*got)));
+}
+
+template <typename In, typename Out>
+std::optional<Out> Stream<In, Out>::TryReceive() {
+  auto got = core_->Receive(*ctx_, /*required=*/false);
+  if (got == nullptr) {
+    return std::nullopt;
+  }
+  return std::optional<Out>(std::move(static_cast<Out&>(*got)));
+}
+
+template <typename In, typename Out>
+void Stream<In, Out>::ExpectNothing() {
+  core_->ExpectNothing(*ctx_);
+}
+
+template <typename In, typename Out>
+void Stream<In, Out>::Close() {
+  core_->Close(*ctx_);
+}
+
+template <typename In, typename Out>
+void Stream<In, Out>::ExpectClosed() {
+  core_->ExpectEnd(*ctx_, StreamCore::End::kOk);
+}
+
+template <typename In, typename Out>
+void Stream<In, Out>::ExpectEnded() {
+  core_->ExpectEnd(*ctx_, StreamCore::End::kAny);
+}
+
+template <typename In, typename Out>
+void Stream<In, Out>::ExpectError() {
+  core_->ExpectEnd(*ctx_, StreamCore::End::kError);
+}
+
+template <typename In, typename Out>
+void Stream<In, Out>::Cancel() {
+  core_->Cancel(*ctx_);
+}
+
+template <typename In, typename Out>
+const std::string& Stream<In, Out>::label() const {
+  return core_->label();
+}
+
+}  // namespace cloudstate::tck
