@@ -1,0 +1,152 @@
+// The event sourced TCK models: EventSourcedTckModel, EventSourcedTwo, EventSourcedConfigured.
+#include "cloudstate/common/any.h"
+#include "cloudstate/reference_function/reference_function.h"
+#include "cloudstate/tck/model/eventsourced.pb.h"
+#include "fault_names.h"
+#include "model_util.h"
+
+namespace cloudstate::reference_function {
+namespace {
+
+namespace model = cloudstate::tck::model;
+
+constexpr char kTckModel[] = "cloudstate.tck.model.EventSourcedTckModel";
+constexpr char kTwo[] = "cloudstate.tck.model.EventSourcedTwo";
+constexpr char kConfigured[] = "cloudstate.tck.model.EventSourcedConfigured";
+
+// State = the concatenation of every event's value.
+class EventSourcedTckModel final : public sdk::EventSourcedEntity {
+ public:
+  explicit EventSourcedTckModel(bool forward_wrong_target)
+      : forward_wrong_target_(forward_wrong_target) {}
+
+  absl::Status HandleSnapshot(const google::protobuf::Any& snapshot) override {
+    model::Persisted persisted;
+    if (!UnpackAny(snapshot, &persisted)) {
+      return absl::InvalidArgumentError("snapshot is not a cloudstate.tck.model.Persisted");
+    }
+    state_ = persisted.value();
+    return absl::OkStatus();
+  }
+
+  absl::Status HandleEvent(const google::protobuf::Any& event) override {
+    model::Persisted persisted;
+    if (!UnpackAny(event, &persisted)) {
+      return absl::InvalidArgumentError("event is not a cloudstate.tck.model.Persisted");
+    }
+    state_ += persisted.value();
+    return absl::OkStatus();
+  }
+
+  std::optional<google::protobuf::Any> Snapshot() const override {
+    model::Persisted persisted;
+    persisted.set_value(state_);
+    return PackAny(persisted);
+  }
+
+  absl::StatusOr<std::optional<google::protobuf::Any>> HandleCommand(
+      const google::protobuf::Any& command, sdk::EventSourcedContext& ctx) override {
+    model::Request request;
+    UnpackAny(command, &request);
+    for (const auto& action : request.actions()) {
+      switch (action.action_case()) {
+        case model::RequestAction::kEmit: {
+          model::Persisted event;
+          event.set_value(action.emit().value());
+          absl::Status status = ctx.Emit(event);
+          if (!status.ok()) {
+            return status;
+          }
+          break;
+        }
+        case model::RequestAction::kForward: {
+          model::Request target;
+          target.set_id(action.forward().id());
+          if (forward_wrong_target_) {
+            ctx.Forward(kTckModel, "Process", target);
+          } else {
+            ctx.Forward(kTwo, "Call", target);
+          }
+          break;
+        }
+        case model::RequestAction::kEffect: {
+          model::Request target;
+          target.set_id(action.effect().id());
+          ctx.SideEffect(kTwo, "Call", target, action.effect().synchronous());
+          break;
+        }
+        case model::RequestAction::kFail:
+          ctx.Fail(action.fail().message());
+          break;
+        case model::RequestAction::ACTION_NOT_SET:
+          break;
+      }
+      if (ctx.failed()) {
+        break;
+      }
+    }
+    model::Response response;
+    response.set_message(state_);
+    return PackAny(response);
+  }
+
+ private:
+  bool forward_wrong_target_;
+  std::string state_;
+};
+
+// EventSourcedTwo and EventSourcedConfigured: no state, reply with an empty Response.
+class EmptyReplyEntity final : public sdk::EventSourcedEntity {
+ public:
+  absl::Status HandleEvent(const google::protobuf::Any& event) override {
+    return absl::OkStatus();
+  }
+  absl::StatusOr<std::optional<google::protobuf::Any>> HandleCommand(
+      const google::protobuf::Any& command, sdk::EventSourcedContext& ctx) override {
+    return PackAny(model::Response());
+  }
+};
+
+sdk::EventSourcedQuirks QuirksFor(const Faults& faults) {
+  sdk::EventSourcedQuirks quirks;
+  quirks.reply_command_id_offset = faults.Has(fault::kEsWrongCommandId) ? 1 : 0;
+  quirks.apply_events_after_handler = faults.Has(fault::kEsEventNotAppliedBeforeReply);
+  quirks.ignore_init_snapshot = faults.Has(fault::kEsSnapshotIgnoredOnInit);
+  quirks.replay_events_reversed = faults.Has(fault::kEsReplayOutOfOrder);
+  quirks.keep_events_on_failure = faults.Has(fault::kEsFailureKeepsEvents);
+  quirks.keep_side_effects_on_failure = faults.Has(fault::kEsFailureKeepsSideEffects);
+  return quirks;
+}
+
+}  // namespace
+
+void RegisterEventSourcedModels(sdk::Server& server, const Faults& faults) {
+  sdk::EventSourcedEntityOptions main;
+  main.service = FindService(kTckModel);
+  main.persistence_id = faults.Has(fault::kDiscoveryWrongPersistenceId)
+                            ? "event-sourced-tck"
+                            : "event-sourced-tck-model";
+  main.snapshot_every = faults.Has(fault::kEsSnapshotOffByOne) ? 6 : 5;
+  main.quirks = QuirksFor(faults);
+  const bool wrong_target = faults.Has(fault::kEsForwardWrongTarget);
+  server.AddEventSourcedEntity(main, [wrong_target](std::string_view) {
+    return std::make_unique<EventSourcedTckModel>(wrong_target);
+  });
+
+  sdk::EventSourcedEntityOptions two;
+  two.service = FindService(kTwo);
+  two.persistence_id = "event-sourced-tck-model-two";
+  server.AddEventSourcedEntity(two,
+                               [](std::string_view) { return std::make_unique<EmptyReplyEntity>(); });
+
+  sdk::EventSourcedEntityOptions configured;
+  configured.service = FindService(kConfigured);
+  configured.persistence_id = "event-sourced-configured";
+  if (!faults.Has(fault::kDiscoveryPassivationDropped)) {
+    configured.passivation_timeout_ms = 100;
+  }
+  server.AddEventSourcedEntity(configured,
+                               [](std::string_view) { return std::make_unique<EmptyReplyEntity>(); });
+}
+
+}  // namespace cloudstate::reference_function

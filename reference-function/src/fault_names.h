@@ -1,0 +1,41 @@
+#pragma once
+// Names of the deliberate faults defined in faults.cc (one place, so a typo is a compile error).
+
+namespace cloudstate::reference_function::fault {
+
+inline constexpr char kDiscoveryWrongProtocolVersion[] = "discovery-wrong-protocol-version";
+inline constexpr char kDiscoveryMissingImport[] = "discovery-missing-import";
+inline constexpr char kDiscoveryPassivationDropped[] = "discovery-passivation-dropped";
+inline constexpr char kDiscoveryWrongPersistenceId[] = "discovery-wrong-persistence-id";
+inline constexpr char kDiscoveryWrongEntityType[] = "discovery-wrong-entity-type";
+
+inline constexpr char kProtocolCrashOnError[] = "protocol-crash-on-error";
+
+inline constexpr char kEsWrongCommandId[] = "es-wrong-command-id";
+inline constexpr char kEsEventNotAppliedBeforeReply[] = "es-event-not-applied-before-reply";
+inline constexpr char kEsSnapshotIgnoredOnInit[] = "es-snapshot-ignored-on-init";
+inline constexpr char kEsReplayOutOfOrder[] = "es-replay-out-of-order";
+inline constexpr char kEsSnapshotOffByOne[] = "es-snapshot-every-off-by-one";
+inline constexpr char kEsFailureKeepsEvents[] = "es-failure-keeps-events";
+inline constexpr char kEsFailureKeepsSideEffects[] = "es-failure-keeps-side-effects";
+inline constexpr char kEsForwardWrongTarget[] = "es-forward-wrong-target";
+
+inline constexpr char kVeDeleteIgnored[] = "ve-delete-ignored";
+inline constexpr char kVeUpdatesNotCollapsed[] = "ve-updates-not-collapsed";
+inline constexpr char kVeFailureWithoutDescription[] = "ve-failure-without-description";
+inline constexpr char kVeFailureKeepsSideEffects[] = "ve-failure-keeps-side-effects";
+inline constexpr char kVeInitStateIgnored[] = "ve-init-state-ignored";
+inline constexpr char kVeReplyStaleState[] = "ve-reply-stale-state";
+
+inline constexpr char kActionStreamedOutEndsEarly[] = "action-streamed-out-ends-early";
+inline constexpr char kActionStreamedInAnswersEarly[] = "action-streamed-in-answers-early";
+inline constexpr char kActionSideEffectSyncLost[] = "action-side-effect-sync-lost";
+inline constexpr char kActionSideEffectDropped[] = "action-side-effect-dropped";
+inline constexpr char kActionFailureDropsSideEffects[] = "action-failure-drops-side-effects";
+inline constexpr char kActionForwardWrongTarget[] = "action-forward-wrong-target";
+inline constexpr char kActionTwoNonEmptyReply[] = "action-two-non-empty-reply";
+
+inline constexpr char kEventingJsonWrongTypeUrl[] = "eventing-json-wrong-type-url";
+inline constexpr char kEventingIdFromSource[] = "eventing-id-from-source";
+
+}  // namespace cloudstate::reference_function::fault

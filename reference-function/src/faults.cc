@@ -1,0 +1,143 @@
+#include "cloudstate/reference_function/faults.h"
+
+#include <algorithm>
+#include <map>
+#include <mutex>
+
+#include "absl/strings/str_cat.h"
+#include "fault_names.h"
+
+namespace cloudstate::reference_function {
+namespace {
+
+struct Registry {
+  std::mutex mu;
+  std::map<std::string, FaultInfo, std::less<>> faults;
+};
+
+Registry& GetRegistry() {
+  // Function-local so that registrations from static initialisers of other files are safe.
+  static Registry* registry = new Registry();
+  return *registry;
+}
+
+const bool kBuiltInFaultsRegistered = [] {
+  namespace f = fault;
+  const FaultInfo kFaults[] = {
+      {f::kDiscoveryWrongProtocolVersion, "discovery reports protocol version 0.1 instead of 0.2",
+       "discovery"},
+      {f::kDiscoveryMissingImport,
+       "discovery descriptor set omits google/api/http.proto, an import of the model files",
+       "discovery"},
+      {f::kDiscoveryPassivationDropped,
+       "the *Configured entities report no passivation strategy (should be 100 ms)", "discovery"},
+      {f::kDiscoveryWrongPersistenceId,
+       "EventSourcedTckModel and ValueEntityTckModel report wrong persistence ids", "discovery"},
+      {f::kDiscoveryWrongEntityType,
+       "ActionTwo is reported with entity type cloudstate.valueentity.ValueEntity", "discovery"},
+      {f::kProtocolCrashOnError,
+       "protocol errors (command before init, unknown service) end the stream with a gRPC error "
+       "instead of a Failure message",
+       "protocol"},
+      {f::kEsWrongCommandId, "event sourced replies carry the command id plus one",
+       "eventsourced"},
+      {f::kEsEventNotAppliedBeforeReply,
+       "emitted events are applied after the command handler, so the reply misses them",
+       "eventsourced"},
+      {f::kEsSnapshotIgnoredOnInit, "the snapshot in init is not applied to the entity",
+       "eventsourced"},
+      {f::kEsReplayOutOfOrder, "replayed events are applied in reverse order", "eventsourced"},
+      {f::kEsSnapshotOffByOne, "EventSourcedTckModel snapshots every 6 events instead of 5",
+       "eventsourced"},
+      {f::kEsFailureKeepsEvents,
+       "a failed command still sends its events (restart=false), so they are persisted",
+       "eventsourced"},
+      {f::kEsFailureKeepsSideEffects, "a failed event sourced command keeps its side effects",
+       "eventsourced"},
+      {f::kEsForwardWrongTarget,
+       "event sourced forwards go to EventSourcedTckModel instead of EventSourcedTwo",
+       "eventsourced"},
+      {f::kVeDeleteIgnored, "a value entity delete sends no delete state action", "valueentity"},
+      {f::kVeUpdatesNotCollapsed,
+       "several state changes in one command send the first instead of the last", "valueentity"},
+      {f::kVeFailureWithoutDescription, "value entity failures have an empty description",
+       "valueentity"},
+      {f::kVeFailureKeepsSideEffects, "a failed value entity command keeps its side effects",
+       "valueentity"},
+      {f::kVeInitStateIgnored, "the stored state in value entity init is ignored", "valueentity"},
+      {f::kVeReplyStaleState, "value entity replies show the state from before the command",
+       "valueentity"},
+      {f::kActionStreamedOutEndsEarly, "streamed-out actions end after the first response",
+       "action"},
+      {f::kActionStreamedInAnswersEarly,
+       "streamed-in actions answer after the first message instead of at the end", "action"},
+      {f::kActionSideEffectSyncLost, "action side effects lose their synchronous flag", "action"},
+      {f::kActionSideEffectDropped, "the last side effect of every action group is dropped",
+       "action"},
+      {f::kActionFailureDropsSideEffects, "action failures drop their side effects", "action"},
+      {f::kActionForwardWrongTarget, "action forwards go to ActionTckModel/ProcessUnary",
+       "action"},
+      {f::kActionTwoNonEmptyReply, "ActionTwo.Call replies with a non-empty Response", "action"},
+      {f::kEventingJsonWrongTypeUrl,
+       "EventSourcedEntityTwo emits its JSON event with a type.googleapis.com type URL",
+       "eventing"},
+      {f::kEventingIdFromSource,
+       "the event-log subscriber takes the id from ce-source instead of ce-subject", "eventing"},
+  };
+  for (const auto& info : kFaults) {
+    RegisterFault(info);
+  }
+  return true;
+}();
+
+}  // namespace
+
+bool RegisterFault(FaultInfo info) {
+  Registry& registry = GetRegistry();
+  std::lock_guard<std::mutex> lock(registry.mu);
+  std::string name = info.name;
+  registry.faults.emplace(std::move(name), std::move(info));
+  return true;
+}
+
+std::vector<FaultInfo> AllFaults() {
+  (void)kBuiltInFaultsRegistered;
+  Registry& registry = GetRegistry();
+  std::lock_guard<std::mutex> lock(registry.mu);
+  std::vector<FaultInfo> out;
+  for (const auto& [name, info] : registry.faults) {
+    out.push_back(info);
+  }
+  return out;
+}
+
+bool IsKnownFault(std::string_view name) {
+  (void)kBuiltInFaultsRegistered;
+  Registry& registry = GetRegistry();
+  std::lock_guard<std::mutex> lock(registry.mu);
+  return registry.faults.find(name) != registry.faults.end();
+}
+
+std::string FormatFaultList() {
+  std::string out;
+  for (const auto& info : AllFaults()) {
+    absl::StrAppend(&out, info.name, "\t", info.description, "\n");
+  }
+  return out;
+}
+
+absl::StatusOr<Faults> Faults::FromNames(const std::vector<std::string>& names) {
+  Faults faults;
+  for (const auto& name : names) {
+    if (!IsKnownFault(name)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("Unknown fault [", name, "]; see --list-faults"));
+    }
+    faults.enabled_.insert(name);
+  }
+  return faults;
+}
+
+bool Faults::Has(std::string_view name) const { return enabled_.find(name) != enabled_.end(); }
+
+}  // namespace cloudstate::reference_function

@@ -1,0 +1,130 @@
+// The example event sourced shopping cart (com.example.shoppingcart.ShoppingCart).
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
+#include "cloudstate/common/any.h"
+#include "cloudstate/reference_function/reference_function.h"
+#include "google/protobuf/empty.pb.h"
+#include "model_util.h"
+#include "shoppingcart/persistence/domain.pb.h"
+#include "shoppingcart/shoppingcart.pb.h"
+
+namespace cloudstate::reference_function {
+namespace {
+
+namespace api = com::example::shoppingcart;
+namespace domain = com::example::shoppingcart::persistence;
+
+constexpr char kShoppingCart[] = "com.example.shoppingcart.ShoppingCart";
+
+class ShoppingCartEntity final : public sdk::EventSourcedEntity {
+ public:
+  absl::Status HandleSnapshot(const google::protobuf::Any& snapshot) override {
+    domain::Cart cart;
+    if (!UnpackAny(snapshot, &cart)) {
+      return absl::InvalidArgumentError("snapshot is not a persistence.Cart");
+    }
+    items_.assign(cart.items().begin(), cart.items().end());
+    return absl::OkStatus();
+  }
+
+  absl::Status HandleEvent(const google::protobuf::Any& event) override {
+    domain::ItemAdded added;
+    domain::ItemRemoved removed;
+    if (UnpackAny(event, &added)) {
+      auto it = Find(added.item().productid());
+      if (it == items_.end()) {
+        items_.push_back(added.item());
+      } else {
+        it->set_quantity(it->quantity() + added.item().quantity());
+      }
+      return absl::OkStatus();
+    }
+    if (UnpackAny(event, &removed)) {
+      auto it = Find(removed.productid());
+      if (it != items_.end()) {
+        items_.erase(it);
+      }
+      return absl::OkStatus();
+    }
+    return absl::InvalidArgumentError(absl::StrCat("unknown cart event ", event.type_url()));
+  }
+
+  std::optional<google::protobuf::Any> Snapshot() const override {
+    domain::Cart cart;
+    for (const auto& item : items_) {
+      *cart.add_items() = item;
+    }
+    return PackAny(cart);
+  }
+
+  absl::StatusOr<std::optional<google::protobuf::Any>> HandleCommand(
+      const google::protobuf::Any& command, sdk::EventSourcedContext& ctx) override {
+    if (ctx.command_name() == "AddItem") {
+      api::AddLineItem add;
+      UnpackAny(command, &add);
+      if (add.quantity() <= 0) {
+        ctx.Fail(absl::StrCat("Cannot add negative quantity of to item ", add.product_id()));
+        return std::nullopt;
+      }
+      domain::ItemAdded event;
+      event.mutable_item()->set_productid(add.product_id());
+      event.mutable_item()->set_name(add.name());
+      event.mutable_item()->set_quantity(add.quantity());
+      absl::Status status = ctx.Emit(event);
+      if (!status.ok()) {
+        return status;
+      }
+      return PackAny(google::protobuf::Empty());
+    }
+    if (ctx.command_name() == "RemoveItem") {
+      api::RemoveLineItem remove;
+      UnpackAny(command, &remove);
+      if (Find(remove.product_id()) == items_.end()) {
+        ctx.Fail(absl::StrCat("Cannot remove item ", remove.product_id(),
+                              " because it is not in the cart."));
+        return std::nullopt;
+      }
+      domain::ItemRemoved event;
+      event.set_productid(remove.product_id());
+      absl::Status status = ctx.Emit(event);
+      if (!status.ok()) {
+        return status;
+      }
+      return PackAny(google::protobuf::Empty());
+    }
+    if (ctx.command_name() == "GetCart") {
+      api::Cart cart;
+      for (const auto& item : items_) {
+        api::LineItem* line = cart.add_items();
+        line->set_product_id(item.productid());
+        line->set_name(item.name());
+        line->set_quantity(item.quantity());
+      }
+      return PackAny(cart);
+    }
+    return absl::UnimplementedError(absl::StrCat("unknown command ", ctx.command_name()));
+  }
+
+ private:
+  std::vector<domain::LineItem>::iterator Find(const std::string& product_id) {
+    return std::find_if(items_.begin(), items_.end(), [&](const domain::LineItem& item) {
+      return item.productid() == product_id;
+    });
+  }
+
+  std::vector<domain::LineItem> items_;  // in the order they were first added
+};
+
+}  // namespace
+
+void RegisterShoppingCart(sdk::Server& server, const Faults& faults) {
+  sdk::EventSourcedEntityOptions options;
+  options.service = FindService(kShoppingCart);
+  options.persistence_id = "shopping-cart";
+  options.snapshot_every = 100;
+  server.AddEventSourcedEntity(
+      options, [](std::string_view) { return std::make_unique<ShoppingCartEntity>(); });
+}
+
+}  // namespace cloudstate::reference_function
