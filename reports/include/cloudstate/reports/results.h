@@ -6,7 +6,7 @@
 //   run.cases.push_back({.name = "required_ES-004_single_emitted_event", .area = "eventsourced",
 //                        .rule_ids = {"ES-004"}, .level = CaseLevel::kRequired,
 //                        .outcome = Outcome::kPassed, .duration_seconds = 0.004});
-//   auto status = cloudstate::reports::WriteAllReports(run, rules, "reports/out");
+//   auto status = cloudstate::reports::WriteAllReports(run, rules, "reports/out");  // writers.h
 
 #include <map>
 #include <string>
@@ -29,53 +29,55 @@ enum class CaseLevel {
   kOptional,  // checks a SHOULD or MAY rule
 };
 
+// Members carry `{}` initializers so that designated initializers may leave any of them out without
+// -Wmissing-field-initializers warnings (CI builds with -Werror).
 struct CaseResult {
-  std::string name;                   // stable, unique case name
-  std::string area;                   // spec area: discovery, action, valueentity, eventsourced, ...
-  std::vector<std::string> rule_ids;  // spec rules the case checks, e.g. {"ES-004"}
+  std::string name{};  // stable, unique case name
+  std::string area{};  // spec area: discovery, action, valueentity, eventsourced, ...
+  std::vector<std::string> rule_ids{};  // spec rules the case checks, e.g. {"ES-004"}
   CaseLevel level = CaseLevel::kRequired;
-  std::string description;            // one line: what the case checks
-  std::string hint;                   // what to look at when it fails
+  std::string description{};  // one line: what the case checks
+  std::string hint{};         // what to look at when it fails
   Outcome outcome = Outcome::kPassed;
-  std::string message;                // failure or skip reason, one line
-  std::string details;                // failure transcript and field-level diff (multi-line)
+  std::string message{};  // failure or skip reason, one line
+  std::string details{};  // failure transcript and field-level diff (multi-line)
   double duration_seconds = 0;
 };
 
 // Identity of the system under test, from its discovery answer (ServiceInfo) and the run's target.
 struct SystemUnderTest {
-  std::string address;  // host:port the kit talked to
-  std::string service_name;
-  std::string service_version;
-  std::string service_runtime;
-  std::string support_library_name;
-  std::string support_library_version;
-  std::string protocol_version;                     // "major.minor" reported by the function
-  std::vector<std::string> declared_entity_types;   // entity types of the declared entities
-  std::vector<std::string> declared_services;       // full names of the declared services
+  std::string address{};  // host:port the kit talked to
+  std::string service_name{};
+  std::string service_version{};
+  std::string service_runtime{};
+  std::string support_library_name{};
+  std::string support_library_version{};
+  std::string protocol_version{};                    // "major.minor" reported by the function
+  std::vector<std::string> declared_entity_types{};  // entity types of the declared entities
+  std::vector<std::string> declared_services{};      // full names of the declared services
 };
 
 struct RunResults {
   std::string kit_name = "cloudstate-tck";
-  std::string kit_version;
+  std::string kit_version{};
   std::string protocol_version = "0.2";
-  std::string started_at;  // RFC 3339 UTC
-  std::string host;        // machine the kit ran on
-  std::map<std::string, std::string> configuration;  // flags and settings of the run
-  SystemUnderTest sut;
-  std::vector<CaseResult> cases;
+  std::string started_at{};                            // RFC 3339 UTC
+  std::string host{};                                  // machine the kit ran on
+  std::map<std::string, std::string> configuration{};  // flags and settings of the run
+  SystemUnderTest sut{};
+  std::vector<CaseResult> cases{};
   double duration_seconds = 0;
 };
 
 // A spec rule as the reports need it (from spec/rules.tsv), for the traceability matrix.
 struct RuleInfo {
-  std::string id;
-  std::string level;  // MUST, SHOULD, MAY
-  std::string area;
-  std::string title;
+  std::string id{};
+  std::string level{};  // MUST, SHOULD, MAY
+  std::string area{};
+  std::string title{};
 };
 
-const char* OutcomeName(Outcome outcome);  // "passed", "failed", "skipped", "xfail", "xpass"
+const char* OutcomeName(Outcome outcome);    // "passed", "failed", "skipped", "xfail", "xpass"
 const char* CaseLevelName(CaseLevel level);  // "required", "optional"
 
 }  // namespace cloudstate::reports
