@@ -45,7 +45,7 @@ text-transform:uppercase;letter-spacing:.05em}
 .card.skipped .n{color:var(--skip)}.card.xfail .n{color:var(--xfail)}
 .card.xpass .n{color:var(--xpass)}
 dl.meta{display:grid;grid-template-columns:200px 1fr;gap:4px 16px;margin:0}
-dl.meta dt{color:var(--muted)}dl.meta dd{margin:0;word-break:break-all}
+dl.meta dt{color:var(--muted)}dl.meta dd{margin:0;overflow-wrap:anywhere}
 .grid2{display:grid;grid-template-columns:1fr 1fr;gap:24px}
 .bar-row{display:grid;grid-template-columns:150px 1fr 150px 90px;gap:12px;align-items:center;
 margin:6px 0}
@@ -59,7 +59,7 @@ margin:6px 0}
 border-radius:2px;margin-right:4px;vertical-align:middle}
 table{border-collapse:collapse;width:100%}
 th,td{text-align:left;padding:6px 10px;border-bottom:1px solid var(--line);vertical-align:top}
-th{background:var(--bg);font-weight:600;position:sticky;top:0}
+th{background:var(--bg);font-weight:600;position:sticky;top:0;white-space:nowrap}
 th.sortable{cursor:pointer;user-select:none}th.sortable:after{content:" \2195";color:#aaa}
 th.asc:after{content:" \2191";color:var(--ink)}th.desc:after{content:" \2193";color:var(--ink)}
 tbody tr:hover{background:#f3f6fa}

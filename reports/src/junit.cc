@@ -49,6 +49,17 @@ void Property(std::string& out, const char* indent, std::string_view name, std::
 void WriteCase(std::string& out, const CaseResult& c) {
   absl::StrAppend(&out, "    <testcase name=\"", XmlEscapeAttr(c.name), "\" classname=\"",
                   XmlEscapeAttr(c.area), "\" time=\"", FormatSeconds(c.duration_seconds), "\">\n");
+  // Properties first, as pytest writes them; readers that do not know them skip them.
+  absl::StrAppend(&out, "      <properties>\n");
+  for (const std::string& id : c.rule_ids) {
+    Property(out, "        ", "rule_id", id);
+  }
+  Property(out, "        ", "level", CaseLevelName(c.level));
+  Property(out, "        ", "outcome", OutcomeName(c.outcome));
+  if (!c.description.empty()) {
+    Property(out, "        ", "description", c.description);
+  }
+  absl::StrAppend(&out, "      </properties>\n");
   switch (c.outcome) {
     case Outcome::kFailed: {
       const std::string message = c.message.empty() ? "failed" : internal::OneLine(c.message);
@@ -80,16 +91,7 @@ void WriteCase(std::string& out, const CaseResult& c) {
     case Outcome::kPassed:
       break;
   }
-  absl::StrAppend(&out, "      <properties>\n");
-  for (const std::string& id : c.rule_ids) {
-    Property(out, "        ", "rule_id", id);
-  }
-  Property(out, "        ", "level", CaseLevelName(c.level));
-  Property(out, "        ", "outcome", OutcomeName(c.outcome));
-  if (!c.description.empty()) {
-    Property(out, "        ", "description", c.description);
-  }
-  absl::StrAppend(&out, "      </properties>\n    </testcase>\n");
+  absl::StrAppend(&out, "    </testcase>\n");
 }
 
 }  // namespace
