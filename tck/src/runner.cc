@@ -1,0 +1,614 @@
+#include "cloudstate/tck/runner.h"
+
+#include <fnmatch.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <ctime>
+#include <filesystem>
+#include <mutex>
+#include <random>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "cloudstate/common/rule_registry.h"
+#include "cloudstate/reports/writers.h"
+#include "cloudstate/tck/discovery.h"
+#include "cloudstate/tck/known_failing.h"
+#include "cloudstate/tck/scenario.h"
+#include "grpcpp/grpcpp.h"
+
+#ifndef CS_DEFAULT_SPEC_DIR
+#define CS_DEFAULT_SPEC_DIR "spec"
+#endif
+#ifndef CS_KIT_VERSION
+#define CS_KIT_VERSION "0.0.0"
+#endif
+
+namespace cloudstate::tck {
+
+namespace reports = ::cloudstate::reports;
+using reports::Outcome;
+
+bool MatchesPattern(std::string_view name, std::string_view pattern) {
+  std::string p(pattern);
+  if (p.find_first_of("*?[") != std::string::npos) {
+    return fnmatch(p.c_str(), std::string(name).c_str(), 0) == 0;
+  }
+  return name.find(pattern) != std::string_view::npos;
+}
+
+bool Selected(const CaseSpec& spec, const std::vector<std::string>& filters,
+              const std::vector<std::string>& excludes) {
+  if (!filters.empty() &&
+      std::none_of(filters.begin(), filters.end(),
+                   [&](const std::string& f) { return MatchesPattern(spec.name, f); })) {
+    return false;
+  }
+  return std::none_of(excludes.begin(), excludes.end(),
+                      [&](const std::string& e) { return MatchesPattern(spec.name, e); });
+}
+
+std::string GateReason(const CaseSpec& spec, const DiscoveryInfo& discovery) {
+  for (const auto& service : spec.services) {
+    if (!discovery.Declares(service)) {
+      return kSkipNotImplemented;
+    }
+  }
+  return "";
+}
+
+std::string ClosingLine(const reports::RunResults& results) {
+  int passed = 0;
+  int failed = 0;
+  int skipped = 0;
+  for (const auto& c : results.cases) {
+    switch (c.outcome) {
+      case Outcome::kPassed:
+        ++passed;
+        break;
+      case Outcome::kFailed:
+      case Outcome::kUnexpectedPass:
+        ++failed;
+        break;
+      case Outcome::kSkipped:
+        ++skipped;
+        break;
+      case Outcome::kExpectedFailure:
+        break;
+    }
+  }
+  return absl::StrCat(passed, " passed, ", failed, " failed, ", skipped, " skipped");
+}
+
+int VerdictExitCode(const reports::RunResults& results) {
+  for (const auto& c : results.cases) {
+    if (c.outcome == Outcome::kUnexpectedPass) {
+      return kExitFailed;
+    }
+    if (c.outcome == Outcome::kFailed && c.level == reports::CaseLevel::kRequired) {
+      return kExitFailed;
+    }
+  }
+  return kExitPassed;
+}
+
+void ListCases(std::ostream& out) {
+  auto cases = CaseRegistry::Global().Sorted();
+  size_t width = 0;
+  for (const auto* c : cases) {
+    width = std::max(width, c->name.size());
+  }
+  for (const auto* c : cases) {
+    out << absl::StrFormat("%-*s  %-8s  %-28s  %s", static_cast<int>(width), c->name,
+                           reports::CaseLevelName(c->level), absl::StrJoin(c->rule_ids, ","),
+                           c->description)
+        << "\n";
+  }
+  out << cases.size() << " cases\n";
+}
+
+namespace {
+
+std::shared_ptr<grpc::Channel> MakeChannel(const std::string& address) {
+  grpc::ChannelArguments args;
+  args.SetMaxReceiveMessageSize(64 << 20);
+  args.SetMaxSendMessageSize(64 << 20);
+  args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 100);
+  args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, 100);
+  args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 1000);
+  // A fresh connection per target generation, not shared with other channels.
+  args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
+  return grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(), args);
+}
+
+// The function under test: a fixed address, or a process the kit starts and restarts.
+class Target {
+ public:
+  Target(const RunOptions& options, Timing timing, std::ostream& out)
+      : options_(options), timing_(timing), out_(out) {}
+
+  absl::StatusOr<cloudstate::EntitySpec> Start() {
+    if (options_.function) {
+      std::string log;
+      if (!options_.function->log_file.empty()) {
+        std::filesystem::path p(options_.function->log_file);
+        if (p.is_relative() && !options_.report_dir.empty()) {
+          std::error_code ec;
+          std::filesystem::create_directories(options_.report_dir, ec);
+          p = std::filesystem::path(options_.report_dir) / p;
+        }
+        log = p.string();
+      }
+      process_ = std::make_unique<FunctionProcess>(*options_.function, log);
+      return SpawnAndDiscover();
+    }
+    address_ = options_.function_address;
+    channel_ = MakeChannel(address_);
+    return WaitForDiscover(channel_, std::chrono::milliseconds(static_cast<int64_t>(
+                                         10000 * options_.time_scale)));
+  }
+
+  std::shared_ptr<grpc::Channel> channel() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return channel_;
+  }
+  const std::string& address() const { return address_; }
+
+  // Restarts a dead function; returns what happened ("" when it was alive).
+  std::string EnsureAlive() {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!process_) {
+      return "";
+    }
+    auto exit = process_->ExitDescription();
+    if (!exit) {
+      return "";
+    }
+    std::string what = dead_note_.empty() ? *exit : dead_note_;
+    dead_note_.clear();
+    if (!options_.function->restart) {
+      return absl::StrCat("the function ", what, " (restart disabled)");
+    }
+    ++restarts_;
+    auto spec = SpawnAndDiscover();
+    return absl::StrCat("the function ", what, "; restarted",
+                        spec.ok() ? "" : absl::StrCat(" but it did not answer: ", spec.status().message()));
+  }
+
+  // Whether the function process died (without restarting it).
+  std::optional<std::string> Died() {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!process_ || !process_->running()) {
+      return std::nullopt;
+    }
+    auto exit = process_->ExitDescription();
+    if (exit) {
+      dead_note_ = *exit;
+      // Keep it marked dead for EnsureAlive.
+    }
+    return exit;
+  }
+
+  void Stop() {
+    if (process_) {
+      process_->Stop(std::chrono::milliseconds(static_cast<int64_t>(3000 * options_.time_scale)));
+    }
+  }
+  int restarts() const { return restarts_; }
+
+ private:
+  absl::StatusOr<cloudstate::EntitySpec> SpawnAndDiscover() {
+    auto status = process_->Spawn();
+    if (!status.ok()) {
+      return status;
+    }
+    address_ = process_->address();
+    channel_ = MakeChannel(address_);
+    auto timeout = std::chrono::milliseconds(static_cast<int64_t>(
+        options_.function->startup_timeout_seconds * 1000 * options_.time_scale));
+    // Poll discover while watching the process, so that a function that exits at start-up is
+    // reported at once.
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (true) {
+      auto spec = WaitForDiscover(channel_, std::chrono::milliseconds(500));
+      if (spec.ok()) {
+        return spec;
+      }
+      if (auto exit = process_->ExitDescription()) {
+        return absl::FailedPreconditionError(
+            absl::StrCat("the function ", *exit, " while starting (", options_.function->command, ")"));
+      }
+      if (std::chrono::steady_clock::now() > deadline) {
+        return absl::DeadlineExceededError(
+            absl::StrCat("the function did not answer discover on ", address_, " within ",
+                         timeout.count(), " ms: ", spec.status().message()));
+      }
+    }
+  }
+
+  const RunOptions& options_;
+  Timing timing_;
+  std::ostream& out_;
+  std::mutex mu_;
+  std::unique_ptr<FunctionProcess> process_;
+  std::shared_ptr<grpc::Channel> channel_;
+  std::string address_;
+  std::string dead_note_;
+  int restarts_ = 0;
+};
+
+std::string NowRfc3339() {
+  std::time_t t = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+std::string HostName() {
+  char buf[256] = {0};
+  if (gethostname(buf, sizeof buf - 1) != 0) {
+    return "unknown";
+  }
+  return buf;
+}
+
+std::string RunId() {
+  std::random_device rd;
+  static const char* kAlphabet = "abcdefghijklmnopqrstuvwxyz0123456789";
+  std::string id;
+  for (int i = 0; i < 6; ++i) {
+    id += kAlphabet[rd() % 36];
+  }
+  return id;
+}
+
+struct Palette {
+  bool on = false;
+  std::string Wrap(std::string_view text, const char* code) const {
+    if (!on) {
+      return std::string(text);
+    }
+    return absl::StrCat("\033[", code, "m", std::string(text), "\033[0m");
+  }
+};
+
+std::string OutcomeLabel(Outcome o, const Palette& p) {
+  switch (o) {
+    case Outcome::kPassed:
+      return p.Wrap("PASS ", "32");
+    case Outcome::kFailed:
+      return p.Wrap("FAIL ", "31;1");
+    case Outcome::kSkipped:
+      return p.Wrap("SKIP ", "33");
+    case Outcome::kExpectedFailure:
+      return p.Wrap("XFAIL", "35");
+    case Outcome::kUnexpectedPass:
+      return p.Wrap("XPASS", "31;1");
+  }
+  return "?";
+}
+
+std::string IndentLines(const std::string& text, const std::string& prefix) {
+  std::string out;
+  size_t start = 0;
+  while (start < text.size()) {
+    size_t end = text.find('\n', start);
+    if (end == std::string::npos) {
+      end = text.size();
+    }
+    absl::StrAppend(&out, prefix, text.substr(start, end - start), "\n");
+    start = end + 1;
+  }
+  return out;
+}
+
+void PrintSummary(const reports::RunResults& results, std::ostream& out) {
+  struct Row {
+    int passed = 0, failed = 0, skipped = 0, xfail = 0, xpass = 0;
+  };
+  std::vector<std::string> order;
+  std::map<std::string, Row> rows;
+  std::map<std::string, int> skip_reasons;
+  Row total;
+  for (const auto& c : results.cases) {
+    if (!rows.count(c.area)) {
+      order.push_back(c.area);
+    }
+    Row& r = rows[c.area];
+    switch (c.outcome) {
+      case Outcome::kPassed:
+        ++r.passed;
+        ++total.passed;
+        break;
+      case Outcome::kFailed:
+        ++r.failed;
+        ++total.failed;
+        break;
+      case Outcome::kSkipped:
+        ++r.skipped;
+        ++total.skipped;
+        ++skip_reasons[c.message];
+        break;
+      case Outcome::kExpectedFailure:
+        ++r.xfail;
+        ++total.xfail;
+        break;
+      case Outcome::kUnexpectedPass:
+        ++r.xpass;
+        ++total.xpass;
+        break;
+    }
+  }
+  out << "\n"
+      << absl::StrFormat("%-14s %7s %7s %8s %6s %6s\n", "area", "passed", "failed", "skipped",
+                         "xfail", "xpass");
+  for (const auto& area : order) {
+    const Row& r = rows[area];
+    out << absl::StrFormat("%-14s %7d %7d %8d %6d %6d\n", area, r.passed, r.failed, r.skipped,
+                           r.xfail, r.xpass);
+  }
+  out << absl::StrFormat("%-14s %7d %7d %8d %6d %6d\n", "total", total.passed, total.failed,
+                         total.skipped, total.xfail, total.xpass);
+  for (const auto& [reason, n] : skip_reasons) {
+    out << "skipped " << n << ": " << reason << "\n";
+  }
+  if (total.xfail > 0 || total.xpass > 0) {
+    out << total.xfail << " expected failures, " << total.xpass
+        << " unexpected passes (listed as known failing)\n";
+  }
+  int optional_failed = 0;
+  for (const auto& c : results.cases) {
+    if (c.outcome == Outcome::kFailed && c.level == reports::CaseLevel::kOptional) {
+      ++optional_failed;
+    }
+  }
+  if (optional_failed > 0) {
+    out << optional_failed << " of the failures are optional cases (SHOULD/MAY rules; warnings)\n";
+  }
+}
+
+std::vector<reports::RuleInfo> LoadRules(const std::string& spec_dir, std::ostream& out,
+                                         std::vector<std::string>* known_ids) {
+  std::vector<std::string> candidates;
+  if (!spec_dir.empty()) {
+    candidates.push_back(spec_dir);
+  } else {
+    candidates = {CS_DEFAULT_SPEC_DIR, "spec"};
+  }
+  for (const auto& dir : candidates) {
+    std::string path = (std::filesystem::path(dir) / "rules.tsv").string();
+    if (!std::filesystem::exists(path)) {
+      continue;
+    }
+    auto registry = cloudstate::LoadRuleRegistry(path);
+    if (!registry.ok()) {
+      out << "warning: cannot load " << path << ": " << registry.status().message() << "\n";
+      return {};
+    }
+    std::vector<reports::RuleInfo> rules;
+    for (const auto& r : registry->rules()) {
+      rules.push_back({.id = r.id, .level = r.level, .area = r.area, .title = r.title});
+      known_ids->push_back(r.id);
+    }
+    return rules;
+  }
+  if (!spec_dir.empty()) {
+    out << "warning: no rules.tsv in " << spec_dir << "; reports carry no rule titles\n";
+  }
+  return {};
+}
+
+}  // namespace
+
+RunOutcome RunSuite(const RunOptions& options, std::ostream& out) {
+  RunOutcome outcome;
+  const auto run_start = std::chrono::steady_clock::now();
+  const Timing timing = Timing::Scaled(options.time_scale);
+  Palette palette{.on = options.color.value_or(false)};
+  auto& results = outcome.results;
+  results.kit_version = CS_KIT_VERSION;
+  results.started_at = NowRfc3339();
+  results.host = HostName();
+  results.configuration = options.configuration;
+  results.configuration["time_scale"] = absl::StrCat(options.time_scale);
+  results.configuration["jobs"] = absl::StrCat(options.jobs);
+
+  // Known-failing list and rules.
+  std::map<std::string, std::string> known_failing;
+  if (!options.known_failing_file.empty()) {
+    auto parsed = LoadKnownFailing(options.known_failing_file);
+    if (!parsed.ok()) {
+      out << "error: " << parsed.status().message() << "\n";
+      return outcome;
+    }
+    known_failing = std::move(*parsed);
+    for (const auto& [name, reason] : known_failing) {
+      if (CaseRegistry::Global().Find(name) == nullptr) {
+        out << "warning: known-failing case " << name << " does not exist\n";
+      }
+    }
+  }
+  std::vector<std::string> known_rule_ids;
+  std::vector<reports::RuleInfo> rules = LoadRules(options.spec_dir, out, &known_rule_ids);
+  for (const auto& problem : CaseRegistry::Global().Validate()) {
+    out << "warning: " << problem << "\n";
+  }
+
+  // Selection.
+  std::vector<const CaseSpec*> cases;
+  for (const auto* spec : CaseRegistry::Global().Sorted()) {
+    if (Selected(*spec, options.filters, options.excludes)) {
+      cases.push_back(spec);
+      if (!known_rule_ids.empty()) {
+        for (const auto& id : spec->rule_ids) {
+          if (std::find(known_rule_ids.begin(), known_rule_ids.end(), id) == known_rule_ids.end()) {
+            out << "warning: case " << spec->name << " names unknown rule " << id << "\n";
+          }
+        }
+      }
+    }
+  }
+
+  // The function and its discovery answer.
+  Target target(options, timing, out);
+  auto spec = target.Start();
+  results.sut.address = target.address();
+  if (!spec.ok()) {
+    out << "error: " << spec.status().message() << "\n";
+    for (const auto* c : cases) {
+      results.cases.push_back({.name = c->name, .area = c->area, .rule_ids = c->rule_ids,
+                               .level = c->level, .description = c->description, .hint = c->hint,
+                               .outcome = Outcome::kFailed,
+                               .message = absl::StrCat("not run: ", spec.status().message())});
+    }
+    out << ClosingLine(results) << "\n";
+    if (!options.report_dir.empty()) {
+      (void)reports::WriteAllReports(results, rules, options.report_dir);
+    }
+    target.Stop();
+    outcome.exit_code = kExitError;
+    return outcome;
+  }
+  std::unique_ptr<DiscoveryInfo> discovery = AnalyzeDiscovery(KitProxyInfo(), *spec);
+  {
+    const auto& info = discovery->spec.service_info();
+    auto& sut = results.sut;
+    sut.service_name = info.service_name();
+    sut.service_version = info.service_version();
+    sut.service_runtime = info.service_runtime();
+    sut.support_library_name = info.support_library_name();
+    sut.support_library_version = info.support_library_version();
+    sut.protocol_version =
+        absl::StrCat(info.protocol_major_version(), ".", info.protocol_minor_version());
+    for (const auto& e : discovery->spec.entities()) {
+      sut.declared_services.push_back(e.service_name());
+      if (std::find(sut.declared_entity_types.begin(), sut.declared_entity_types.end(),
+                    e.entity_type()) == sut.declared_entity_types.end()) {
+        sut.declared_entity_types.push_back(e.entity_type());
+      }
+    }
+    out << "cloudstate-tck " << CS_KIT_VERSION << " against " << target.address() << ": "
+        << (sut.support_library_name.empty() ? "(unnamed library)" : sut.support_library_name) << " "
+        << sut.support_library_version << ", " << discovery->spec.entities_size()
+        << " entities, protocol " << sut.protocol_version << "; " << cases.size() << " cases, "
+        << options.jobs << " job(s)\n";
+  }
+
+  // Run.
+  const std::string run_id = RunId();
+  const auto global_deadline =
+      run_start + std::chrono::milliseconds(
+                      static_cast<int64_t>(options.global_deadline_seconds * 1000 * options.time_scale));
+  std::vector<reports::CaseResult> slots(cases.size());
+  std::atomic<size_t> next{0};
+  std::atomic<size_t> done{0};
+  std::mutex out_mu;
+  auto worker = [&]() {
+    while (true) {
+      size_t index = next.fetch_add(1);
+      if (index >= cases.size()) {
+        return;
+      }
+      const CaseSpec& c = *cases[index];
+      reports::CaseResult r{.name = c.name, .area = c.area, .rule_ids = c.rule_ids, .level = c.level,
+                            .description = c.description, .hint = c.hint};
+      std::string restart_note;
+      const auto t0 = std::chrono::steady_clock::now();
+      if (std::string gate = GateReason(c, *discovery); !gate.empty()) {
+        r.outcome = Outcome::kSkipped;
+        r.message = gate;
+      } else if (std::chrono::steady_clock::now() > global_deadline) {
+        r.outcome = Outcome::kFailed;
+        r.message = "not run: the run's global deadline passed";
+      } else {
+        restart_note = target.EnsureAlive();
+        CaseContext ctx(&c, target.channel(), discovery.get(), timing, run_id);
+        if (c.body) {
+          c.body(ctx);
+        } else {
+          ctx.Fail("the case has no body");
+        }
+        if (auto died = target.Died()) {
+          ctx.Fail(absl::StrCat("the function process ", *died, " during this case"));
+        }
+        r.outcome = ctx.failed() ? Outcome::kFailed : Outcome::kPassed;
+        r.message = ctx.message();
+        if (ctx.failed()) {
+          r.details = ctx.Details();
+        }
+      }
+      r.duration_seconds =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+      if (auto it = known_failing.find(c.name); it != known_failing.end()) {
+        if (r.outcome == Outcome::kFailed) {
+          r.outcome = Outcome::kExpectedFailure;
+          r.message = absl::StrCat("known failing", it->second.empty() ? "" : " (" + it->second + ")",
+                                   ": ", r.message);
+        } else if (r.outcome == Outcome::kPassed) {
+          r.outcome = Outcome::kUnexpectedPass;
+          r.message = "listed as known failing but passed: remove it from the known-failing list";
+        }
+      }
+      size_t n = ++done;
+      {
+        std::lock_guard<std::mutex> lock(out_mu);
+        if (!restart_note.empty()) {
+          out << "  note: " << restart_note << "\n";
+        }
+        out << absl::StrFormat("[%*d/%d] %s %s (%d ms)\n",
+                               static_cast<int>(absl::StrCat(cases.size()).size()), n, cases.size(),
+                               OutcomeLabel(r.outcome, palette), c.name,
+                               static_cast<int>(r.duration_seconds * 1000));
+        if (r.outcome == Outcome::kFailed || r.outcome == Outcome::kUnexpectedPass ||
+            (options.verbose && r.outcome != Outcome::kPassed)) {
+          if (!r.message.empty()) {
+            out << "        " << palette.Wrap(r.message, "1") << "\n";
+          }
+          if (!r.details.empty() && (r.outcome == Outcome::kFailed || options.verbose)) {
+            out << IndentLines(r.details, "        ");
+          }
+        }
+        out.flush();
+      }
+      slots[index] = std::move(r);
+    }
+  };
+  int jobs = std::max(1, options.jobs);
+  std::vector<std::thread> threads;
+  for (int i = 0; i < jobs; ++i) {
+    threads.emplace_back(worker);
+  }
+  for (auto& t : threads) {
+    t.join();
+  }
+  results.cases = std::move(slots);
+  target.Stop();
+  if (target.restarts() > 0) {
+    results.configuration["function_restarts"] = absl::StrCat(target.restarts());
+  }
+  results.duration_seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - run_start).count();
+
+  PrintSummary(results, out);
+  if (!options.report_dir.empty()) {
+    auto status = reports::WriteAllReports(results, rules, options.report_dir);
+    if (!status.ok()) {
+      out << "error: writing reports: " << status.message() << "\n";
+    } else {
+      out << "reports written to " << options.report_dir << "\n";
+    }
+  }
+  out << ClosingLine(results) << "\n";
+  out.flush();
+  outcome.exit_code = VerdictExitCode(results);
+  return outcome;
+}
+
+}  // namespace cloudstate::tck
