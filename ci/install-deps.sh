@@ -15,7 +15,7 @@ PACKAGES=(
   protobuf-compiler libprotobuf-dev libgrpc++-dev protobuf-compiler-grpc libabsl-dev
   # libraries
   libboost-dev libboost-system-dev nlohmann-json3-dev libcli11-dev libyaml-cpp-dev libspdlog-dev
-  libfmt-dev libsqlite3-dev libpq-dev libpqxx-dev
+  libfmt-dev libsqlite3-dev libpq-dev libpqxx-dev libexpat1-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev librapidcheck-dev perl
   # real PostgreSQL server for store tests
