@@ -1,0 +1,63 @@
+#pragma once
+// The reference proxy as a library: open the store, discover the user function, serve its services.
+//
+//   ProxyOptions options;               // defaults match `cloudstate-proxy --help`
+//   CS_ASSIGN_OR_RETURN(auto proxy, Proxy::Start(options));   // returns once serving
+//   proxy->Wait();                       // until Shutdown() (e.g. from a SIGTERM handler)
+//
+// Threads: gRPC's callback threads only parse, route and post; entity work runs on an Asio
+// io_context (`worker_threads`) with one strand per entity; store calls run on a separate pool
+// (`store_threads`) because stores are synchronous. No thread per entity or per call.
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+
+namespace cloudstate::proxy {
+
+struct ProxyOptions {
+  std::string user_function_host = "127.0.0.1";
+  int user_function_port = 8080;
+  std::string bind = "127.0.0.1";
+  int grpc_port = 9000;  // 0 = pick a free port (read back with Proxy::grpc_port())
+  int http_port = 9001;  // 0 = pick a free port; -1 = no HTTP server
+  std::string store = "memory";
+  absl::Duration passivation_timeout = absl::Seconds(30);
+  int max_message_bytes = 12 * 1024 * 1024;
+  int max_concurrent_streams = 0;  // per HTTP/2 connection towards the proxy; 0 = gRPC default
+  int worker_threads = 0;          // 0 = hardware concurrency (at least 2)
+  int store_threads = 4;
+  absl::Duration discovery_backoff_min = absl::Seconds(1);
+  absl::Duration discovery_backoff_max = absl::Seconds(10);
+  int discovery_max_attempts = 0;  // 0 = retry forever
+  absl::Duration shutdown_timeout = absl::Seconds(10);
+  bool protocol_compatibility_check = true;
+};
+
+class Proxy {
+ public:
+  virtual ~Proxy() = default;
+
+  // Opens the store, starts the HTTP endpoint (/alive at once, /ready after discovery), runs
+  // discovery (retrying with backoff while the function is unreachable) and starts serving gRPC.
+  // Returns an error for a bad store URL, a spec the function got wrong (also reported to it
+  // through reportError), or a port that cannot be bound.
+  static absl::StatusOr<std::unique_ptr<Proxy>> Start(const ProxyOptions& options);
+
+  virtual int grpc_port() const = 0;
+  virtual int http_port() const = 0;
+  // Stops accepting calls, lets in-flight calls finish (up to shutdown_timeout), passivates every
+  // entity and closes the store. Safe to call from any thread, more than once.
+  virtual void Shutdown() = 0;
+  // Blocks until Shutdown() has completed.
+  virtual void Wait() = 0;
+};
+
+// The supported entity types announced in ProxyInfo for a store kind.
+std::vector<std::string> SupportedEntityTypes();
+
+}  // namespace cloudstate::proxy

@@ -1,0 +1,46 @@
+#pragma once
+// Shared vocabulary of the sans-IO entity cores: the command a client sent and what the proxy has
+// to do with the client call when the function (or the proxy itself) answers it.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "cloudstate/entity.pb.h"
+#include "google/protobuf/any.pb.h"
+
+namespace cloudstate::proxy {
+
+// Identifies a client call inside the shell; opaque to the cores.
+using CallHandle = uint64_t;
+
+struct ClientCommand {
+  CallHandle handle = 0;
+  std::string name;                   // method name
+  google::protobuf::Any payload;      // type_url of the input type, raw request bytes
+  bool streamed = false;              // server-streaming method (CRDT only)
+};
+
+// One thing to deliver to a client call.
+struct CallOutput {
+  CallHandle handle = 0;
+  // What the function answered (reply / forward / failure, or none). Ignored if `error` is set.
+  std::optional<cloudstate::ClientAction> action;
+  std::vector<cloudstate::SideEffect> side_effects;
+  // A proxy-generated failure ("Entity deleted", "Unexpected entity termination", ...): the call
+  // ends with gRPC UNKNOWN and this message.
+  absl::Status error;
+  // True when the call is complete after this output (always true for unary calls).
+  bool final = true;
+};
+
+inline CallOutput ErrorOutput(CallHandle handle, std::string message) {
+  CallOutput out;
+  out.handle = handle;
+  out.error = absl::UnknownError(std::move(message));
+  return out;
+}
+
+}  // namespace cloudstate::proxy

@@ -1,0 +1,135 @@
+#pragma once
+// A bidi stream towards the user function (client side, gRPC callback API) with a write queue.
+// Messages and the final status are handed to callbacks on gRPC threads; the owner posts them to
+// its own executor. The object keeps itself alive until gRPC is done with it.
+
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+
+#include "grpcpp/grpcpp.h"
+
+namespace cloudstate::proxy {
+
+template <class In, class Out>
+class UfStream final : public grpc::ClientBidiReactor<In, Out> {
+ public:
+  using StartFn = std::function<void(grpc::ClientContext*, grpc::ClientBidiReactor<In, Out>*)>;
+  using MessageFn = std::function<void(Out)>;
+  using ClosedFn = std::function<void(const grpc::Status&)>;
+
+  // Opens the stream. The returned pointer stays valid; calls after the stream ended are no-ops.
+  static std::shared_ptr<UfStream> Open(const StartFn& start, MessageFn on_message,
+                                        ClosedFn on_closed) {
+    auto stream = std::shared_ptr<UfStream>(new UfStream(std::move(on_message),
+                                                         std::move(on_closed)));
+    stream->self_ = stream;
+    stream->AddHold();  // released once we will write no more, so OnDone cannot race writes
+    start(&stream->context_, stream.get());
+    stream->StartRead(&stream->incoming_);
+    stream->StartCall();
+    return stream;
+  }
+
+  void Write(In message) {
+    std::lock_guard lock(mu_);
+    if (write_closed_) {
+      return;
+    }
+    queue_.push_back(std::move(message));
+    PumpLocked();
+  }
+
+  // Half-closes after the queued writes.
+  void HalfClose() {
+    std::lock_guard lock(mu_);
+    if (write_closed_ || half_close_requested_) {
+      return;
+    }
+    half_close_requested_ = true;
+    PumpLocked();
+  }
+
+  void Cancel() { context_.TryCancel(); }
+
+ private:
+  UfStream(MessageFn on_message, ClosedFn on_closed)
+      : on_message_(std::move(on_message)), on_closed_(std::move(on_closed)) {}
+
+  void PumpLocked() {
+    if (writing_ || write_closed_) {
+      return;
+    }
+    if (!queue_.empty()) {
+      writing_ = true;
+      current_ = std::move(queue_.front());
+      queue_.pop_front();
+      this->StartWrite(&current_);
+      return;
+    }
+    if (half_close_requested_) {
+      write_closed_ = true;
+      this->StartWritesDone();
+      this->RemoveHold();
+    }
+  }
+
+  void CloseWritesLocked() {
+    if (!write_closed_) {
+      write_closed_ = true;
+      queue_.clear();
+      if (!writing_) {
+        this->RemoveHold();
+      } else {
+        hold_release_pending_ = true;
+      }
+    }
+  }
+
+  void OnWriteDone(bool ok) override {
+    std::lock_guard lock(mu_);
+    writing_ = false;
+    if (hold_release_pending_) {
+      hold_release_pending_ = false;
+      this->RemoveHold();
+      return;
+    }
+    if (!ok) {
+      CloseWritesLocked();
+      return;
+    }
+    PumpLocked();
+  }
+
+  void OnReadDone(bool ok) override {
+    if (!ok) {
+      std::lock_guard lock(mu_);
+      CloseWritesLocked();
+      return;
+    }
+    on_message_(std::move(incoming_));
+    incoming_.Clear();
+    this->StartRead(&incoming_);
+  }
+
+  void OnDone(const grpc::Status& status) override {
+    on_closed_(status);
+    std::shared_ptr<UfStream> keep = std::move(self_);  // may delete this at scope end
+  }
+
+  grpc::ClientContext context_;
+  MessageFn on_message_;
+  ClosedFn on_closed_;
+  std::shared_ptr<UfStream> self_;
+  Out incoming_;
+  In current_;
+  std::mutex mu_;
+  std::deque<In> queue_;
+  bool writing_ = false;
+  bool half_close_requested_ = false;
+  bool write_closed_ = false;
+  bool hold_release_pending_ = false;
+};
+
+}  // namespace cloudstate::proxy
