@@ -4,9 +4,10 @@
 #include "fault_names.h"
 #include "google/protobuf/descriptor.pb.h"
 
-#if __has_include("crdt_model.h")
+// Set by CMake when src/crdt_model.cc exists (a compile definition rather than __has_include, so
+// that compiler caches notice when the CRDT models appear).
+#ifdef CS_HAVE_CRDT_MODELS
 #include "crdt_model.h"
-#define CS_HAVE_CRDT_MODELS 1
 #endif
 
 namespace cloudstate::reference_function {

@@ -349,6 +349,14 @@ TEST(ReferenceFunctionTest, DiscoveryListsEveryModelService) {
   EXPECT_TRUE(SpecProtocol(fn));
   EXPECT_TRUE(SpecImports(fn));
   EXPECT_TRUE(SpecPassivation(fn));
+  // The CRDT models come from their own files; when built in, they must be declared correctly.
+  if (const auto* crdt = FindEntity(spec, "cloudstate.tck.model.crdt.CrdtTckModel")) {
+    EXPECT_EQ(crdt->entity_type(), "cloudstate.crdt.Crdt");
+    const auto* configured = FindEntity(spec, "cloudstate.tck.model.crdt.CrdtConfigured");
+    ASSERT_NE(configured, nullptr);
+    EXPECT_EQ(configured->passivation_strategy().timeout().timeout(), 100);
+    EXPECT_NE(FindEntity(spec, "cloudstate.tck.model.crdt.CrdtTwo"), nullptr);
+  }
   EXPECT_EQ(spec.service_info().service_name(), kServiceName);
   EXPECT_EQ(spec.service_info().support_library_name(), "cloudstate-cpp-sdk");
 }
