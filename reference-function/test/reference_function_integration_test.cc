@@ -8,6 +8,8 @@
 #include "google/protobuf/descriptor.pb.h"
 #include "google/protobuf/empty.pb.h"
 #include "scenarios.h"
+#include "cloudstate/entity_key.pb.h"
+#include "google/api/annotations.pb.h"
 #include "shoppingcart/shoppingcart.pb.h"
 
 namespace cloudstate::reference_function::testing {
@@ -348,6 +350,30 @@ TEST(ReferenceFunctionTest, DiscoveryListsEveryModelService) {
   }
   EXPECT_TRUE(SpecProtocol(fn));
   EXPECT_TRUE(SpecImports(fn));
+  // Custom options the proxy reads survive in the descriptor set: entity keys and HTTP rules.
+  google::protobuf::FileDescriptorSet files;
+  ASSERT_TRUE(files.ParseFromString(spec.proto()));
+  bool saw_entity_key = false;
+  bool saw_http = false;
+  for (const auto& file : files.file()) {
+    if (file.name() != "cloudstate/tck/model/valueentity.proto") {
+      continue;
+    }
+    for (const auto& message : file.message_type()) {
+      if (message.name() == "Request") {
+        saw_entity_key = message.field(0).options().GetExtension(cloudstate::entity_key);
+      }
+    }
+    for (const auto& service : file.service()) {
+      for (const auto& method : service.method()) {
+        if (method.options().HasExtension(google::api::http)) {
+          saw_http = true;
+        }
+      }
+    }
+  }
+  EXPECT_TRUE(saw_entity_key);
+  EXPECT_TRUE(saw_http);
   EXPECT_TRUE(SpecPassivation(fn));
   // The CRDT models come from their own files; when built in, they must be declared correctly.
   if (const auto* crdt = FindEntity(spec, "cloudstate.tck.model.crdt.CrdtTckModel")) {
