@@ -181,6 +181,8 @@ absl::StatusOr<PGconn*> Connect(const std::string& url) {
     PQfinish(conn);
     return absl::UnavailableError("postgres: cannot connect: " + message);
   }
+  // Notices ("drop cascades to ...") are not errors; libpq would print them to stderr.
+  PQsetNoticeProcessor(conn, [](void*, const char*) {}, nullptr);
   return conn;
 }
 
@@ -552,39 +554,39 @@ class PostgresStoreImpl final : public PostgresStore {
   // One append inside the batch transaction, fenced by a savepoint so its failure leaves the
   // others intact. Returns the append's result; `link_lost` is set when the connection died.
   absl::StatusOr<int64_t> WriteOne(PGconn* conn, const PendingAppend& a, bool* link_lost) {
-    absl::Status status = Command(conn, "SAVEPOINT cs_append");
-    absl::StatusOr<int64_t> result = status;
-    if (status.ok()) {
-      result = Highest(conn, a.key);
-      if (result.ok() && *result != a.expected) {
-        result = absl::FailedPreconditionError(
-            absl::StrCat("journal of '", std::string(a.key), "' is at sequence ", *result,
-                         ", writer expected ", a.expected));
-      } else if (result.ok() && !a.events->empty()) {
-        status = InsertEvents(conn, a);
-        result = status.ok() ? absl::StatusOr<int64_t>(
-                                   a.expected + static_cast<int64_t>(a.events->size()))
-                             : absl::StatusOr<int64_t>(status);
-        if (result.status().code() == absl::StatusCode::kFailedPrecondition) {
-          // A writer outside this process inserted the same sequence after our check.
-          result = absl::FailedPreconditionError(absl::StrCat(
-              "journal of '", std::string(a.key), "' was written concurrently: ", status.message()));
-        }
-      }
-      if (PQstatus(conn) != CONNECTION_OK) {
-        *link_lost = true;
-        return result.ok() ? absl::UnavailableError("postgres connection lost") : result;
-      }
-      // A failed statement aborted the transaction back to the savepoint; a stale append wrote
-      // nothing but is rolled back too, for symmetry.
-      absl::Status end = result.ok() ? Command(conn, "RELEASE SAVEPOINT cs_append")
-                                     : Command(conn, "ROLLBACK TO SAVEPOINT cs_append");
-      if (!end.ok()) {
-        *link_lost = true;
-        return end;
-      }
-    } else {
+    if (absl::Status s = Command(conn, "SAVEPOINT cs_append"); !s.ok()) {
       *link_lost = true;
+      return s;
+    }
+    absl::StatusOr<int64_t> result = Highest(conn, a.key);
+    if (result.ok() && *result != a.expected) {
+      result = absl::FailedPreconditionError(absl::StrCat("journal of '", std::string(a.key),
+                                                          "' is at sequence ", *result,
+                                                          ", writer expected ", a.expected));
+    } else if (result.ok() && !a.events->empty()) {
+      absl::Status inserted = InsertEvents(conn, a);
+      if (inserted.ok()) {
+        result = a.expected + static_cast<int64_t>(a.events->size());
+      } else if (inserted.code() == absl::StatusCode::kFailedPrecondition) {
+        // A writer outside this process inserted the same sequence after our check.
+        result = absl::FailedPreconditionError(absl::StrCat("journal of '", std::string(a.key),
+                                                            "' was written concurrently: ",
+                                                            inserted.message()));
+      } else {
+        result = inserted;
+      }
+    }
+    if (PQstatus(conn) != CONNECTION_OK) {
+      *link_lost = true;
+      return result.ok() ? absl::UnavailableError("postgres connection lost") : result;
+    }
+    // A failed statement aborted the transaction back to the savepoint; a stale append wrote
+    // nothing but is rolled back too, for symmetry.
+    absl::Status end = result.ok() ? Command(conn, "RELEASE SAVEPOINT cs_append")
+                                   : Command(conn, "ROLLBACK TO SAVEPOINT cs_append");
+    if (!end.ok()) {
+      *link_lost = true;
+      return end;
     }
     return result;
   }
