@@ -1,5 +1,6 @@
 // Proxy cases of actions (original AP1-AP9).
 #include "cloudstate/tck/proxy_suite/proxy_suite.h"
+#include "absl/strings/str_cat.h"
 #include "model_builders.h"
 
 namespace cloudstate::tck::proxy_suite {
@@ -257,7 +258,7 @@ void UnaryHttp(ProxyCaseContext& ctx) {
                         R"({"groups":[{"steps":[{"fail":{"message":"boom"}}]}]})", "boom");
 }
 
-using reports::CaseLevel;
+
 PROXY_CASE({.name = "proxy.action_unary", .rule_ids = {"ACT-001", "ACT-013", "FE-001"},
             .description = "a unary action call is relayed as one complete ActionCommand and its reply returned",
             .hint = "handleUnary must carry service_name, name and payload; the reply payload becomes the gRPC response",
