@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "cloudstate/reports/compare.h"
+#include "cloudstate/tck/proxy_suite/cli.h"
 #include "cloudstate/tck/runner.h"
 
 namespace cloudstate::tck {
@@ -44,6 +45,9 @@ int RunCli(int argc, char** argv) {
       ->expected(2)
       ->required();
 
+  proxy_suite::ProxyCommand proxy_command;  // `proxy`: the kit as a client of a proxy
+  proxy_suite::AddProxyCommand(app, &proxy_command);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -53,6 +57,9 @@ int RunCli(int argc, char** argv) {
   if (list->parsed()) {
     ListCases(std::cout);
     return 0;
+  }
+  if (proxy_command.app->parsed()) {
+    return proxy_suite::RunProxyCommand(proxy_command);
   }
   if (report->parsed()) {
     return cloudstate::reports::RunCompareCommand(compare_dirs[0], compare_dirs[1], std::cout);
