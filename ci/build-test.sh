@@ -4,6 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PRESET="${1:-ci}"
+# Paths relative to the checkout, so that repeated builds from other clones hit the cache.
+export CCACHE_BASEDIR="$(pwd)"
 
 cmake --preset "$PRESET"
 cmake --build --preset "$PRESET" -j2
