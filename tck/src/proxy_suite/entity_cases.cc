@@ -45,14 +45,14 @@ void VeStateChanges(ProxyCaseContext& ctx) {
     ve::Effects effects;
   };
   std::vector<Step> steps = {
-      {{}, "", {}},
-      {{VeUpdate("one")}, "one", {.update = VePersisted("one")}},
-      {{VeUpdate("two")}, "two", {.update = VePersisted("two")}},
+      {{}, "", ve::Effects()},
+      {{VeUpdate("one")}, "one", VeUpdated("one")},
+      {{VeUpdate("two")}, "two", VeUpdated("two")},
       {{}, "two", {}},
-      {{VeDelete()}, "", {.del = true}},
+      {{VeDelete()}, "", VeDeleted()},
       {{}, "", {}},
-      {{VeUpdate("foo")}, "foo", {.update = VePersisted("foo")}},
-      {{VeDelete()}, "", {.del = true}},
+      {{VeUpdate("foo")}, "foo", VeUpdated("foo")},
+      {{VeDelete()}, "", VeDeleted()},
   };
   for (const auto& s : steps) {
     Call(ctx, kVeProcess, VeReq(id, s.actions), VeResp(s.state));
@@ -74,10 +74,10 @@ void VeForwardsAndEffects(ProxyCaseContext& ctx) {
   Call(ctx, kVeProcess, VeReq(id, {VeFx(id)}), VeResp("one"));
   Call(ctx, kVeProcess, VeReq(id), VeResp("one"));
   if (auto c = ctx.AwaitCall(kVeHandle, InitFor<ve::In>(kValueEntityTckModel, id), "entity stream")) {
-    ctx.ExpectOut(*c, 0, ve::Reply(1, VeResp("one"), {.update = VePersisted("one")}));
+    ctx.ExpectOut(*c, 0, ve::Reply(1, VeResp("one"), VeUpdated("one")));
     ctx.ExpectOut(*c, 1, ve::Forward(2, kValueEntityTwo, "Call", VeReq(id)));
     ctx.ExpectOut(*c, 2,
-                  ve::Reply(3, VeResp("one"), {.side_effects = {SideEffect(kValueEntityTwo, "Call", VeReq(id))}}));
+                  ve::Reply(3, VeResp("one"), VeEffects({SideEffect(kValueEntityTwo, "Call", VeReq(id))})));
     ctx.ExpectOut(*c, 3, ve::Reply(4, VeResp("one")));
   }
   if (auto c = ctx.AwaitCall(kVeHandle, InitFor<ve::In>(kValueEntityTwo, id), "second service stream")) {
@@ -97,7 +97,7 @@ void VeFailures(ProxyCaseContext& ctx) {
                     "expected failure", "Process (fail)");
   Call(ctx, kVeProcess, VeReq(id), VeResp("one"));
   if (auto c = ctx.AwaitCall(kVeHandle, InitFor<ve::In>(kValueEntityTckModel, id), "entity stream")) {
-    ctx.ExpectOut(*c, 0, ve::Reply(1, VeResp("one"), {.update = VePersisted("one")}));
+    ctx.ExpectOut(*c, 0, ve::Reply(1, VeResp("one"), VeUpdated("one")));
     ctx.ExpectIn(*c, 2, ve::Command(2, id, "Process", VeReq(id, {VeFail("expected failure")})));
     ctx.ExpectOut(*c, 1, ve::Failure(2, "expected failure"));
     ctx.ExpectOut(*c, 2, ve::Reply(3, VeResp("one")));
@@ -180,13 +180,11 @@ void EsStateChanges(ProxyCaseContext& ctx) {
     ctx.ExpectIn(*c, 0, es::Init(kEventSourcedTckModel, id));
     for (size_t i = 0; i < steps.size(); ++i) {
       const int64_t n = static_cast<int64_t>(i + 1);
-      es::Effects effects;
+      std::vector<google::protobuf::Any> events;
       for (const auto& e : steps[i].emits) {
-        effects.events.push_back(Pack(EsPersisted(e)));
+        events.push_back(Pack(EsPersisted(e)));
       }
-      if (steps[i].snapshot) {
-        effects.snapshot = Pack(EsPersisted(*steps[i].snapshot));
-      }
+      es::Effects effects = EsEffects(events, steps[i].snapshot);
       ctx.ExpectIn(*c, i + 1, es::Command(n, id, "Process", EsReq(id, actions(steps[i]))));
       ctx.ExpectOut(*c, i, es::Reply(n, EsResp(steps[i].state), effects));
     }
@@ -200,10 +198,10 @@ void EsForwardsAndEffects(ProxyCaseContext& ctx) {
   Call(ctx, kEsProcess, EsReq(id, {EsFx(id)}), EsResp("one"));
   Call(ctx, kEsProcess, EsReq(id), EsResp("one"));
   if (auto c = ctx.AwaitCall(kEsHandle, InitFor<es::In>(kEventSourcedTckModel, id), "entity stream")) {
-    ctx.ExpectOut(*c, 0, es::Reply(1, EsResp("one"), {.events = EsEvents({"one"})}));
+    ctx.ExpectOut(*c, 0, es::Reply(1, EsResp("one"), EsEffects(EsEvents({"one"}))));
     ctx.ExpectOut(*c, 1, es::Forward(2, kEventSourcedTwo, "Call", EsReq(id)));
     ctx.ExpectOut(*c, 2, es::Reply(3, EsResp("one"),
-                                   {.side_effects = {SideEffect(kEventSourcedTwo, "Call", EsReq(id))}}));
+                                   EsEffects({}, std::nullopt, {SideEffect(kEventSourcedTwo, "Call", EsReq(id))})));
     ctx.ExpectOut(*c, 3, es::Reply(4, EsResp("one")));
   }
   if (auto c = ctx.AwaitCall(kEsHandle, InitFor<es::In>(kEventSourcedTwo, id), "second service stream")) {
@@ -238,7 +236,6 @@ std::optional<bool> FailureRestart(ProxyCaseContext& ctx, int call, size_t index
 
 void EsFailures(ProxyCaseContext& ctx) {
   const std::string id = ctx.NewId("entity");
-  es::In dummy;
   esm::Response ignored;
   Call(ctx, kEsProcess, EsReq(id, {Emit("1"), Emit("2"), Emit("3")}), EsResp("123"));
   ctx.ExpectFailure(ctx.Unary(kEsProcess, EsReq(id, {EsFail("expected failure")}), &ignored),
@@ -252,14 +249,13 @@ void EsFailures(ProxyCaseContext& ctx) {
   if (!c) {
     return;
   }
-  ctx.ExpectOut(*c, 0, es::Reply(1, EsResp("123"), {.events = EsEvents({"1", "2", "3"})}));
+  ctx.ExpectOut(*c, 0, es::Reply(1, EsResp("123"), EsEffects(EsEvents({"1", "2", "3"}))));
   ctx.ExpectOut(*c, 1, es::Failure(2, "expected failure"));
   ctx.ExpectOut(*c, 2, es::Reply(3, EsResp("123")));
   auto restart = FailureRestart(ctx, *c, 3, 4, "another failure");
   if (!restart || ctx.failed()) {
     return;
   }
-  const auto snapshot = Pack(EsPersisted("12345"));
   if (*restart) {
     ctx.ExpectCallEnded(*c, ctx.window(), "restart after a failure with restart=true");
     auto again = ctx.AwaitCall(kEsHandle, InitFor<es::In>(kEventSourcedTckModel, id), "restarted stream");
@@ -269,10 +265,10 @@ void EsFailures(ProxyCaseContext& ctx) {
       ctx.ExpectIn(*again, 2, es::Event(2, EsPersisted("2")));
       ctx.ExpectIn(*again, 3, es::Event(3, EsPersisted("3")));
       ctx.ExpectIn(*again, 4, es::Command(1, id, "Process", EsReq(id, {Emit("4"), Emit("5")})));
-      ctx.ExpectOut(*again, 0, es::Reply(1, EsResp("12345"), {.events = EsEvents({"4", "5"}), .snapshot = snapshot}));
+      ctx.ExpectOut(*again, 0, es::Reply(1, EsResp("12345"), EsEffects(EsEvents({"4", "5"}), "12345")));
     }
   } else {
-    ctx.ExpectOut(*c, 4, es::Reply(5, EsResp("12345"), {.events = EsEvents({"4", "5"}), .snapshot = snapshot}));
+    ctx.ExpectOut(*c, 4, es::Reply(5, EsResp("12345"), EsEffects(EsEvents({"4", "5"}), "12345")));
   }
 }
 
@@ -302,7 +298,7 @@ void EsHttp(ProxyCaseContext& ctx) {
     if (again) {
       ctx.ExpectIn(*again, 1, es::Event(1, EsPersisted("x")));
       ctx.ExpectIn(*again, 2, es::Event(2, EsPersisted("y")));
-      ctx.ExpectOut(*again, 0, es::Reply(1, EsResp("xyz"), {.events = EsEvents({"z"})}));
+      ctx.ExpectOut(*again, 0, es::Reply(1, EsResp("xyz"), EsEffects(EsEvents({"z"}))));
     }
   }
 }
@@ -329,9 +325,9 @@ void CrdtStateChanges(ProxyCaseContext& ctx) {
     ctx.ExpectIn(*c, 0, crdt::Init(kCrdtTckModel, id));
     ctx.ExpectIn(*c, 1, crdt::Command(1, id, "Process", CrdtReq(id)));
     ctx.ExpectOut(*c, 0, crdt::Reply(1, PnState(0)));
-    ctx.ExpectOut(*c, 1, crdt::Reply(2, PnState(2), {.state_action = PnDelta(2)}));
-    ctx.ExpectOut(*c, 2, crdt::Reply(3, PnState(7), {.state_action = PnDelta(5)}));
-    ctx.ExpectOut(*c, 3, crdt::Reply(4, PnState(7), {.state_action = crdt::DeleteAction()}));
+    ctx.ExpectOut(*c, 1, crdt::Reply(2, PnState(2), CrdtAction(PnDelta(2))));
+    ctx.ExpectOut(*c, 2, crdt::Reply(3, PnState(7), CrdtAction(PnDelta(5))));
+    ctx.ExpectOut(*c, 3, crdt::Reply(4, PnState(7), CrdtAction(crdt::DeleteAction())));
     ctx.ExpectCallEnded(*c, ctx.window(), "a deleted CRDT's stream is closed by the proxy");
   }
 }
@@ -349,11 +345,11 @@ void CrdtForwardsAndEffects(ProxyCaseContext& ctx) {
   }
   Call(ctx, Method(kCrdtTwo, "Call"), CrdtReq(id, {CrdtDel()}), empty);
   if (auto c = ctx.AwaitCall(kCrdtHandle, InitFor<crdt::In>(kCrdtTckModel, id), "entity stream")) {
-    ctx.ExpectOut(*c, 0, crdt::Reply(1, GsetState({"one"}), {.state_action = GsetDelta("one")}));
+    ctx.ExpectOut(*c, 0, crdt::Reply(1, GsetState({"one"}), CrdtAction(GsetDelta("one"))));
     ctx.ExpectOut(*c, 1, crdt::Forward(2, kCrdtTwo, "Call", CrdtReq(id)));
     ctx.ExpectOut(*c, 2, crdt::Reply(3, GsetState({"one"}),
-                                     {.side_effects = {SideEffect(kCrdtTwo, "Call", CrdtReq(id))}}));
-    ctx.ExpectOut(*c, 3, crdt::Reply(4, GsetState({"one"}), {.state_action = crdt::DeleteAction()}));
+                                     CrdtEffects({SideEffect(kCrdtTwo, "Call", CrdtReq(id))})));
+    ctx.ExpectOut(*c, 3, crdt::Reply(4, GsetState({"one"}), CrdtAction(crdt::DeleteAction())));
     ctx.ExpectCallEnded(*c, ctx.window(), "deleted entity");
   }
   if (two) {
@@ -362,7 +358,7 @@ void CrdtForwardsAndEffects(ProxyCaseContext& ctx) {
     ctx.ExpectOut(*two, 0, crdt::Reply(1, empty));
     ctx.ExpectOut(*two, 1, crdt::Reply(2, empty));
     ctx.ExpectIn(*two, 3, crdt::Command(3, id, "Call", CrdtReq(id, {CrdtDel()})));
-    ctx.ExpectOut(*two, 2, crdt::Reply(3, empty, {.state_action = crdt::DeleteAction()}));
+    ctx.ExpectOut(*two, 2, crdt::Reply(3, empty, CrdtAction(crdt::DeleteAction())));
     ctx.ExpectCallEnded(*two, ctx.window(), "deleted second entity");
   }
 }
@@ -375,9 +371,9 @@ void CrdtFailures(ProxyCaseContext& ctx) {
                     "expected failure", "Process (fail)");
   Call(ctx, kCrdtProcess, CrdtReq(id, {CrdtDel()}), GcState(42));
   if (auto c = ctx.AwaitCall(kCrdtHandle, InitFor<crdt::In>(kCrdtTckModel, id), "entity stream")) {
-    ctx.ExpectOut(*c, 0, crdt::Reply(1, GcState(42), {.state_action = GcDelta(42)}));
+    ctx.ExpectOut(*c, 0, crdt::Reply(1, GcState(42), CrdtAction(GcDelta(42))));
     ctx.ExpectOut(*c, 1, crdt::Failure(2, "expected failure"));
-    ctx.ExpectOut(*c, 2, crdt::Reply(3, GcState(42), {.state_action = crdt::DeleteAction()}));
+    ctx.ExpectOut(*c, 2, crdt::Reply(3, GcState(42), CrdtAction(crdt::DeleteAction())));
     ctx.ExpectCallEnded(*c, ctx.window(), "deleted entity");
   }
 }
@@ -450,8 +446,8 @@ void CrdtHttp(ProxyCaseContext& ctx) {
                      R"({"state":{"pncounter":{"value":"-81"}}})");
   ctx.HttpExpectJson(path, R"({"actions":[{"delete":{}}]})", R"({"state":{"pncounter":{"value":"-81"}}})");
   if (auto c = ctx.AwaitCall(kCrdtHandle, InitFor<crdt::In>(kCrdtTckModel, id), "entity stream")) {
-    ctx.ExpectOut(*c, 1, crdt::Reply(2, PnState(42), {.state_action = PnDelta(42)}));
-    ctx.ExpectOut(*c, 4, crdt::Reply(5, PnState(-81), {.state_action = crdt::DeleteAction()}));
+    ctx.ExpectOut(*c, 1, crdt::Reply(2, PnState(42), CrdtAction(PnDelta(42))));
+    ctx.ExpectOut(*c, 4, crdt::Reply(5, PnState(-81), CrdtAction(crdt::DeleteAction())));
     ctx.ExpectCallEnded(*c, ctx.window(), "deleted entity");
   }
 }

@@ -266,4 +266,43 @@ inline cloudstate::crdt::CrdtStateAction GsetDelta(std::string_view added) {
   return crdt::UpdateAction(d);
 }
 
+// Effects built by assignment (the TCK's Effects structs have no member initializers, so
+// designated initializers would warn under -Wmissing-field-initializers).
+inline ve::Effects VeUpdated(std::string_view v) {
+  ve::Effects e;
+  e.update = VePersisted(v);
+  return e;
+}
+inline ve::Effects VeDeleted() {
+  ve::Effects e;
+  e.del = true;
+  return e;
+}
+inline ve::Effects VeEffects(std::vector<cloudstate::SideEffect> fx) {
+  ve::Effects e;
+  e.side_effects = std::move(fx);
+  return e;
+}
+inline es::Effects EsEffects(std::vector<google::protobuf::Any> events,
+                             std::optional<std::string> snapshot = std::nullopt,
+                             std::vector<cloudstate::SideEffect> fx = {}) {
+  es::Effects e;
+  e.events = std::move(events);
+  if (snapshot) {
+    e.snapshot = Pack(EsPersisted(*snapshot));
+  }
+  e.side_effects = std::move(fx);
+  return e;
+}
+inline crdt::Effects CrdtAction(cloudstate::crdt::CrdtStateAction action) {
+  crdt::Effects e;
+  e.state_action = std::move(action);
+  return e;
+}
+inline crdt::Effects CrdtEffects(std::vector<cloudstate::SideEffect> fx) {
+  crdt::Effects e;
+  e.side_effects = std::move(fx);
+  return e;
+}
+
 }  // namespace cloudstate::tck::proxy_suite::model

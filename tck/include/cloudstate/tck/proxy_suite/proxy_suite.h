@@ -65,16 +65,16 @@ class ProxyCaseContext;
 using ProxyCaseBody = std::function<void(ProxyCaseContext&)>;
 
 struct ProxyCase {
-  std::string name;  // "proxy.<snake_case>"
-  std::vector<std::string> rule_ids;
+  std::string name{};  // "proxy.<snake_case>"
+  std::vector<std::string> rule_ids{};
   cloudstate::reports::CaseLevel level = cloudstate::reports::CaseLevel::kRequired;
-  std::string description;
-  std::string hint;
-  std::string original_id;            // P1, AP3, ... ("" for new cases)
-  std::vector<std::string> services;  // model services the proxy must serve
+  std::string description{};
+  std::string hint{};
+  std::string original_id{};            // P1, AP3, ... ("" for new cases)
+  std::vector<std::string> services{};  // model services the proxy must serve
   bool needs_interceptor = false;     // skipped in client-only mode
   bool needs_http = false;            // skipped without --http
-  ProxyCaseBody body;
+  ProxyCaseBody body{};
 };
 
 std::vector<ProxyCase>& ProxyCases();

@@ -69,9 +69,9 @@ inline constexpr const char* kReflectionMethod =
 inline constexpr const char* kReflectionService = "grpc.reflection.v1alpha.ServerReflection";
 
 struct ReflectionRequest {
-  std::string host;                                  // field 1
-  std::optional<std::string> list_services;          // field 7
-  std::optional<std::string> file_containing_symbol; // field 4
+  std::string host{};                                // field 1
+  std::optional<std::string> list_services{};        // field 7
+  std::optional<std::string> file_containing_symbol{};  // field 4
 };
 std::string EncodeReflectionRequest(const ReflectionRequest& request);
 
