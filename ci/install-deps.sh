@@ -25,7 +25,7 @@ PACKAGES=(
   # headless browser for the HTML report screenshot test
   chromium
   # peers used by the interop job (Go SDK, Akka proxy)
-  default-jdk-headless maven
+  golang-go default-jdk-headless maven
 )
 
 export DEBIAN_FRONTEND=noninteractive
