@@ -469,6 +469,11 @@ class PostgresStoreImpl final : public PostgresStore {
         {"cs_append1", "INSERT INTO " + journal_ +
                            " (persistence_key, sequence, type_url, payload) VALUES ($1::text, "
                            "$2::int8, $3::text, $4::bytea)"},
+        {"cs_append1_checked",
+         "INSERT INTO " + journal_ +
+             " (persistence_key, sequence, type_url, payload) SELECT $1::text, $2::int8 + 1, "
+             "$3::text, $4::bytea WHERE (SELECT COALESCE(MAX(sequence), 0) FROM " +
+             journal_ + " WHERE persistence_key = $1::text) = $2::int8"},
         {"cs_read", "SELECT sequence, type_url, payload FROM " + journal_ +
                         " WHERE persistence_key = $1::text AND sequence >= $2::int8 ORDER BY "
                         "sequence LIMIT $3::int8"},
@@ -591,6 +596,130 @@ class PostgresStoreImpl final : public PostgresStore {
     return result;
   }
 
+  enum class PipelineOutcome { kDone, kRedoCarefully, kLinkLost };
+
+  // The fast path: the whole batch as one pipeline (one round trip): BEGIN, one conditional
+  // INSERT per append ("insert if the journal is at the expected sequence"), COMMIT. A stale append
+  // inserts no row, so it fails alone without an error. Any SQL error aborts the transaction and
+  // asks for the careful path.
+  PipelineOutcome WriteBatchPipelined(PGconn* conn, const std::vector<PendingAppend*>& batch) {
+    // An append split over several INSERTs cannot be checked by each INSERT alone (a later chunk's
+    // expectation could hold by coincidence after the first chunk was stale).
+    for (const PendingAppend* a : batch) {
+      if (a->events->size() > kRowsPerInsert) {
+        return PipelineOutcome::kRedoCarefully;
+      }
+    }
+    if (PQenterPipelineMode(conn) != 1) {
+      return PipelineOutcome::kRedoCarefully;
+    }
+    struct Sent {
+      PendingAppend* append;  // null for BEGIN and COMMIT
+      size_t rows;            // rows the statement inserts when the expectation holds
+    };
+    std::vector<Sent> sent;
+    bool send_ok = true;
+    auto send_sql = [&](const std::string& sql, Params& p, Sent what) {
+      p.Finish();
+      send_ok = send_ok && PQsendQueryParams(conn, sql.c_str(), p.size(), nullptr, p.values(),
+                                             p.lengths(), p.formats(), 1) == 1;
+      sent.push_back(what);
+    };
+    auto send_prepared = [&](const char* name, Params& p, Sent what) {
+      p.Finish();
+      send_ok = send_ok && PQsendQueryPrepared(conn, name, p.size(), p.values(), p.lengths(),
+                                               p.formats(), 1) == 1;
+      sent.push_back(what);
+    };
+    Params none;
+    send_sql("BEGIN", none, Sent{nullptr, 0});
+    for (PendingAppend* a : batch) {
+      const std::vector<StoredAny>& events = *a->events;
+      if (events.empty()) {
+        Params p;
+        p.Text(a->key);
+        send_prepared("cs_highest", p, Sent{a, 0});
+      } else if (events.size() == 1) {
+        Params p;
+        p.Text(a->key).Int64(a->expected).Text(events[0].type_url).Bytes(events[0].value);
+        send_prepared("cs_append1_checked", p, Sent{a, 1});
+      } else {
+        Params p;
+        p.Text(a->key).Int64(a->expected);
+        std::string sql = absl::StrCat("INSERT INTO ", journal_,
+                                       " (persistence_key, sequence, type_url, payload) "
+                                       "SELECT * FROM (VALUES ");
+        int n = 3;
+        for (size_t i = 0; i < events.size(); ++i) {
+          absl::StrAppend(&sql, i == 0 ? "" : ", ", "($1::text, $", n, "::int8, $", n + 1,
+                          "::text, $", n + 2, "::bytea)");
+          n += 3;
+          p.Int64(a->expected + 1 + static_cast<int64_t>(i))
+              .Text(events[i].type_url)
+              .Bytes(events[i].value);
+        }
+        absl::StrAppend(&sql, ") AS v WHERE (SELECT COALESCE(MAX(sequence), 0) FROM ", journal_,
+                        " WHERE persistence_key = $1::text) = $2::int8");
+        send_sql(sql, p, Sent{a, events.size()});
+      }
+    }
+    send_sql("COMMIT", none, Sent{nullptr, 0});
+    if (!send_ok || PQpipelineSync(conn) != 1) {
+      return PipelineOutcome::kLinkLost;
+    }
+
+    // Collect one result per statement (each followed by a null), then the sync marker.
+    bool failed = false;
+    bool committed = false;
+    std::vector<std::pair<const Sent*, ResultPtr>> results;
+    for (const Sent& what : sent) {
+      ResultPtr r = Wrap(PQgetResult(conn));
+      if (r == nullptr || PQstatus(conn) != CONNECTION_OK) {
+        return PipelineOutcome::kLinkLost;
+      }
+      const ExecStatusType st = PQresultStatus(r.get());
+      if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
+        failed = true;  // PGRES_FATAL_ERROR, or PGRES_PIPELINE_ABORTED after one
+      } else if (&what == &sent.back()) {
+        committed = std::strcmp(PQcmdStatus(r.get()), "COMMIT") == 0;
+      }
+      while (PGresult* extra = PQgetResult(conn)) {
+        PQclear(extra);
+      }
+      results.emplace_back(&what, std::move(r));
+    }
+    ResultPtr sync = Wrap(PQgetResult(conn));
+    if (sync == nullptr || PQresultStatus(sync.get()) != PGRES_PIPELINE_SYNC ||
+        PQexitPipelineMode(conn) != 1) {
+      return PipelineOutcome::kLinkLost;
+    }
+    if (failed || !committed) {
+      if (PQtransactionStatus(conn) != PQTRANS_IDLE) {
+        (void)Command(conn, "ROLLBACK");
+      }
+      return PQstatus(conn) == CONNECTION_OK ? PipelineOutcome::kRedoCarefully
+                                             : PipelineOutcome::kLinkLost;
+    }
+    for (const auto& [what, r] : results) {
+      PendingAppend* a = what->append;
+      if (a == nullptr) {
+        continue;
+      }
+      const bool holds =
+          a->events->empty()
+              ? (PQntuples(r.get()) == 1 && GetInt64(r.get(), 0, 0) == a->expected)
+              : std::strtoull(PQcmdTuples(r.get()), nullptr, 10) == what->rows;
+      if (holds) {
+        a->result = a->expected + static_cast<int64_t>(a->events->size());
+      } else {
+        a->result = absl::FailedPreconditionError(absl::StrCat(
+            "journal of '", std::string(a->key), "' is not at sequence ", a->expected,
+            " (stale or concurrent writer); nothing was written"));
+      }
+    }
+    return PipelineOutcome::kDone;
+  }
+
   void WriteBatch(const std::vector<PendingAppend*>& batch) {
     auto fail_all = [&](const absl::Status& s) {
       for (PendingAppend* p : batch) {
@@ -603,6 +732,20 @@ class PostgresStoreImpl final : public PostgresStore {
       return;
     }
     PGconn* conn = lease->get();
+    switch (WriteBatchPipelined(conn, batch)) {
+      case PipelineOutcome::kDone:
+        return;
+      case PipelineOutcome::kLinkLost:
+        fail_all(absl::UnavailableError(absl::StrCat(
+            "postgres connection lost while writing a batch: ",
+            std::string(absl::StripTrailingAsciiWhitespace(PQerrorMessage(conn))))));
+        return;
+      case PipelineOutcome::kRedoCarefully:
+        break;
+    }
+    // Some statement failed (bad text, or a writer outside this process won a race), which
+    // aborted the whole pipelined transaction: redo the batch one append at a time behind
+    // savepoints, so only the failing appends fail.
     absl::Status begin = Command(conn, "BEGIN");
     if (!begin.ok()) {
       fail_all(begin);

@@ -145,6 +145,23 @@ TEST_P(StoreContractTest, JournalStaleMultiEventAppendWritesNothing) {
   EXPECT_EQ(Replay(*store_, "p|a", 1, 0), (Seqs{1, 2, 3, 4, 5}));
 }
 
+TEST_P(StoreContractTest, JournalVeryLargeAppendIsAllOrNothing) {
+  std::vector<StoredAny> thousand(1000, A("E", "t"));
+  ASSERT_EQ(*store_->AppendEvents("p|large", 0, thousand), 1000);
+  // Stale, and large enough that a store writing it in pieces could be fooled part-way.
+  std::vector<StoredAny> many(2500, A("E", "m"));
+  EXPECT_EQ(store_->AppendEvents("p|large", 0, many).status().code(),
+            absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(*store_->HighestSequence("p|large"), 1000);
+  ASSERT_EQ(*store_->AppendEvents("p|large", 1000, many), 3500);
+  auto events = store_->ReadEvents("p|large", 999, 3);
+  ASSERT_TRUE(events.ok());
+  ASSERT_EQ(events->size(), 3u);
+  EXPECT_EQ((*events)[0], (StoredEvent{999, A("E", "t")}));
+  EXPECT_EQ((*events)[1], (StoredEvent{1000, A("E", "t")}));
+  EXPECT_EQ((*events)[2], (StoredEvent{1001, A("E", "m")}));
+}
+
 TEST_P(StoreContractTest, JournalSecondWriterWithSameExpectationIsRejected) {
   WriteFive(*store_, "p|a");
   ASSERT_EQ(*store_->AppendEvents("p|a", 5, {A("E", "e6")}), 6);
