@@ -7,8 +7,9 @@
 #include <vector>
 
 #include "CLI/CLI.hpp"
-#include "cloudstate/reference_function/reference_function.h"
 #include "spdlog/spdlog.h"
+
+#include "cloudstate/reference_function/reference_function.h"
 
 namespace {
 

@@ -1,7 +1,8 @@
 // The action TCK models: cloudstate.tck.model.action.ActionTckModel and ActionTwo.
+#include "cloudstate/tck/model/action.pb.h"
+
 #include "cloudstate/common/any.h"
 #include "cloudstate/reference_function/reference_function.h"
-#include "cloudstate/tck/model/action.pb.h"
 #include "fault_names.h"
 #include "model_util.h"
 

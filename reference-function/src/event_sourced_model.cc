@@ -1,7 +1,8 @@
 // The event sourced TCK models: EventSourcedTckModel, EventSourcedTwo, EventSourcedConfigured.
+#include "cloudstate/tck/model/eventsourced.pb.h"
+
 #include "cloudstate/common/any.h"
 #include "cloudstate/reference_function/reference_function.h"
-#include "cloudstate/tck/model/eventsourced.pb.h"
 #include "fault_names.h"
 #include "model_util.h"
 
@@ -98,9 +99,7 @@ class EventSourcedTckModel final : public sdk::EventSourcedEntity {
 // EventSourcedTwo and EventSourcedConfigured: no state, reply with an empty Response.
 class EmptyReplyEntity final : public sdk::EventSourcedEntity {
  public:
-  absl::Status HandleEvent(const google::protobuf::Any& event) override {
-    return absl::OkStatus();
-  }
+  absl::Status HandleEvent(const google::protobuf::Any& event) override { return absl::OkStatus(); }
   absl::StatusOr<std::optional<google::protobuf::Any>> HandleCommand(
       const google::protobuf::Any& command, sdk::EventSourcedContext& ctx) override {
     return PackAny(model::Response());
@@ -123,9 +122,8 @@ sdk::EventSourcedQuirks QuirksFor(const Faults& faults) {
 void RegisterEventSourcedModels(sdk::Server& server, const Faults& faults) {
   sdk::EventSourcedEntityOptions main;
   main.service = FindService(kTckModel);
-  main.persistence_id = faults.Has(fault::kDiscoveryWrongPersistenceId)
-                            ? "event-sourced-tck"
-                            : "event-sourced-tck-model";
+  main.persistence_id = faults.Has(fault::kDiscoveryWrongPersistenceId) ? "event-sourced-tck"
+                                                                        : "event-sourced-tck-model";
   main.snapshot_every = faults.Has(fault::kEsSnapshotOffByOne) ? 6 : 5;
   main.quirks = QuirksFor(faults);
   const bool wrong_target = faults.Has(fault::kEsForwardWrongTarget);
@@ -136,8 +134,8 @@ void RegisterEventSourcedModels(sdk::Server& server, const Faults& faults) {
   sdk::EventSourcedEntityOptions two;
   two.service = FindService(kTwo);
   two.persistence_id = "event-sourced-tck-model-two";
-  server.AddEventSourcedEntity(two,
-                               [](std::string_view) { return std::make_unique<EmptyReplyEntity>(); });
+  server.AddEventSourcedEntity(
+      two, [](std::string_view) { return std::make_unique<EmptyReplyEntity>(); });
 
   sdk::EventSourcedEntityOptions configured;
   configured.service = FindService(kConfigured);
@@ -145,8 +143,8 @@ void RegisterEventSourcedModels(sdk::Server& server, const Faults& faults) {
   if (!faults.Has(fault::kDiscoveryPassivationDropped)) {
     configured.passivation_timeout_ms = 100;
   }
-  server.AddEventSourcedEntity(configured,
-                               [](std::string_view) { return std::make_unique<EmptyReplyEntity>(); });
+  server.AddEventSourcedEntity(
+      configured, [](std::string_view) { return std::make_unique<EmptyReplyEntity>(); });
 }
 
 }  // namespace cloudstate::reference_function

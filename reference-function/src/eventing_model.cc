@@ -1,12 +1,14 @@
 // The event-log eventing TCK models: the EventLogSubscriberModel action and the two event sourced
 // entities whose journals it consumes.
+#include "google/protobuf/empty.pb.h"
+#include "nlohmann/json.hpp"
+
+#include "cloudstate/tck/model/eventlogeventing.pb.h"
+
 #include "cloudstate/common/any.h"
 #include "cloudstate/reference_function/reference_function.h"
-#include "cloudstate/tck/model/eventlogeventing.pb.h"
 #include "fault_names.h"
-#include "google/protobuf/empty.pb.h"
 #include "model_util.h"
-#include "nlohmann/json.hpp"
 
 namespace cloudstate::reference_function {
 namespace {
@@ -92,9 +94,7 @@ class EventLogSubscriberModel final : public sdk::Action {
 
 class EntityOne final : public sdk::EventSourcedEntity {
  public:
-  absl::Status HandleEvent(const google::protobuf::Any& event) override {
-    return absl::OkStatus();
-  }
+  absl::Status HandleEvent(const google::protobuf::Any& event) override { return absl::OkStatus(); }
   absl::StatusOr<std::optional<google::protobuf::Any>> HandleCommand(
       const google::protobuf::Any& command, sdk::EventSourcedContext& ctx) override {
     model::EmitEventRequest request;
@@ -115,9 +115,7 @@ class EntityOne final : public sdk::EventSourcedEntity {
 class EntityTwo final : public sdk::EventSourcedEntity {
  public:
   explicit EntityTwo(bool wrong_type_url) : wrong_type_url_(wrong_type_url) {}
-  absl::Status HandleEvent(const google::protobuf::Any& event) override {
-    return absl::OkStatus();
-  }
+  absl::Status HandleEvent(const google::protobuf::Any& event) override { return absl::OkStatus(); }
   absl::StatusOr<std::optional<google::protobuf::Any>> HandleCommand(
       const google::protobuf::Any& command, sdk::EventSourcedContext& ctx) override {
     model::JsonEvent request;

@@ -5,6 +5,7 @@
 #include <mutex>
 
 #include "absl/strings/str_cat.h"
+
 #include "fault_names.h"
 
 namespace cloudstate::reference_function {
@@ -39,8 +40,7 @@ const bool kBuiltInFaultsRegistered = [] {
        "protocol errors (command before init, unknown service) end the stream with a gRPC error "
        "instead of a Failure message",
        "protocol"},
-      {f::kEsWrongCommandId, "event sourced replies carry the command id plus one",
-       "eventsourced"},
+      {f::kEsWrongCommandId, "event sourced replies carry the command id plus one", "eventsourced"},
       {f::kEsEventNotAppliedBeforeReply,
        "emitted events are applied after the command handler, so the reply misses them",
        "eventsourced"},
@@ -75,8 +75,7 @@ const bool kBuiltInFaultsRegistered = [] {
       {f::kActionSideEffectDropped, "the last side effect of every action group is dropped",
        "action"},
       {f::kActionFailureDropsSideEffects, "action failures drop their side effects", "action"},
-      {f::kActionForwardWrongTarget, "action forwards go to ActionTckModel/ProcessUnary",
-       "action"},
+      {f::kActionForwardWrongTarget, "action forwards go to ActionTckModel/ProcessUnary", "action"},
       {f::kActionTwoNonEmptyReply, "ActionTwo.Call replies with a non-empty Response", "action"},
       {f::kEventingJsonWrongTypeUrl,
        "EventSourcedEntityTwo emits its JSON event with a type.googleapis.com type URL",

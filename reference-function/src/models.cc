@@ -1,8 +1,10 @@
 // Registers every model of the reference function and the discovery-level faults.
+#include "google/protobuf/descriptor.pb.h"
+
 #include "cloudstate/entity.pb.h"
+
 #include "cloudstate/reference_function/reference_function.h"
 #include "fault_names.h"
-#include "google/protobuf/descriptor.pb.h"
 
 // Set by CMake when src/crdt_model.cc exists (a compile definition rather than __has_include, so
 // that compiler caches notice when the CRDT models appear).

@@ -2,12 +2,14 @@
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
-#include "cloudstate/common/any.h"
-#include "cloudstate/reference_function/reference_function.h"
 #include "google/protobuf/empty.pb.h"
-#include "model_util.h"
+
 #include "shoppingcart/persistence/domain.pb.h"
 #include "shoppingcart/shoppingcart.pb.h"
+
+#include "cloudstate/common/any.h"
+#include "cloudstate/reference_function/reference_function.h"
+#include "model_util.h"
 
 namespace cloudstate::reference_function {
 namespace {

@@ -1,7 +1,8 @@
 // The value entity TCK models: ValueEntityTckModel, ValueEntityTwo, ValueEntityConfigured.
+#include "cloudstate/tck/model/valueentity.pb.h"
+
 #include "cloudstate/common/any.h"
 #include "cloudstate/reference_function/reference_function.h"
-#include "cloudstate/tck/model/valueentity.pb.h"
 #include "fault_names.h"
 #include "model_util.h"
 
@@ -96,9 +97,8 @@ void RegisterValueEntityModels(sdk::Server& server, const Faults& faults) {
   main.quirks.keep_first_state_action = faults.Has(fault::kVeUpdatesNotCollapsed);
   main.quirks.keep_side_effects_on_failure = faults.Has(fault::kVeFailureKeepsSideEffects);
   main.quirks.ignore_init_state = faults.Has(fault::kVeInitStateIgnored);
-  server.AddValueEntity(main, [faults](std::string_view) {
-    return std::make_unique<ValueEntityTckModel>(faults);
-  });
+  server.AddValueEntity(
+      main, [faults](std::string_view) { return std::make_unique<ValueEntityTckModel>(faults); });
 
   sdk::ValueEntityOptions two;
   two.service = FindService(kTwo);

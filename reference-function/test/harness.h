@@ -8,14 +8,16 @@
 #include <string>
 #include <vector>
 
-#include "cloudstate/action.grpc.pb.h"
-#include "cloudstate/common/any.h"
-#include "cloudstate/entity.grpc.pb.h"
-#include "cloudstate/event_sourced.grpc.pb.h"
-#include "cloudstate/reference_function/reference_function.h"
-#include "cloudstate/value_entity.grpc.pb.h"
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
+
+#include "cloudstate/action.grpc.pb.h"
+#include "cloudstate/entity.grpc.pb.h"
+#include "cloudstate/event_sourced.grpc.pb.h"
+#include "cloudstate/value_entity.grpc.pb.h"
+
+#include "cloudstate/common/any.h"
+#include "cloudstate/reference_function/reference_function.h"
 
 namespace cloudstate::reference_function::testing {
 

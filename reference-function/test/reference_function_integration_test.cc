@@ -4,13 +4,15 @@
 #include <map>
 #include <set>
 
-#include "cloudstate/reference_function/faults.h"
 #include "google/protobuf/descriptor.pb.h"
 #include "google/protobuf/empty.pb.h"
-#include "scenarios.h"
+
 #include "cloudstate/entity_key.pb.h"
 #include "google/api/annotations.pb.h"
 #include "shoppingcart/shoppingcart.pb.h"
+
+#include "cloudstate/reference_function/faults.h"
+#include "scenarios.h"
 
 namespace cloudstate::reference_function::testing {
 namespace {
@@ -84,8 +86,9 @@ bool EsFailures(Function& fn) {
        failed->reply().client_action().failure().description() == "failure 1";
   auto t = fn.OpenEs();
   t->Send(EsInit("entity-6"));
-  ok = ok && Eq(t->Ask(EsCmd(1, "entity-6", {EsFx("x"), EsFail("expected failure")})),
-                EsF(1, "expected failure")) &&
+  ok = ok &&
+       Eq(t->Ask(EsCmd(1, "entity-6", {EsFx("x"), EsFail("expected failure")})),
+          EsF(1, "expected failure")) &&
        t->CloseCleanly();
   return ok;
 }
@@ -171,11 +174,13 @@ bool ActionStreamedIn(Function& fn) {
 
 // A27.
 bool ActionStreamedOut(Function& fn) {
-  std::vector<ActionResponse> out = fn.StreamedOut(AUnary(
-      "ProcessStreamedOut", {{Reply("one")}, {Reply("two"), AFx("other")}, {Reply("three")},
-                             {Reply("four"), AFx("a"), AFx("b"), AFx("c")}}));
-  return out.size() == 4 && Same(out[0], AR("one")) && Same(out[1], AR("two", {AEffect("other")})) &&
-         Same(out[2], AR("three")) &&
+  std::vector<ActionResponse> out =
+      fn.StreamedOut(AUnary("ProcessStreamedOut", {{Reply("one")},
+                                                   {Reply("two"), AFx("other")},
+                                                   {Reply("three")},
+                                                   {Reply("four"), AFx("a"), AFx("b"), AFx("c")}}));
+  return out.size() == 4 && Same(out[0], AR("one")) &&
+         Same(out[1], AR("two", {AEffect("other")})) && Same(out[2], AR("three")) &&
          Same(out[3], AR("four", {AEffect("a"), AEffect("b"), AEffect("c")}));
 }
 
@@ -420,8 +425,7 @@ TEST(ReferenceFunctionTest, EventSourcedFailureRestartFlow) {
   for (int i = 0; i < 4; ++i) {
     third->Send(EsEvent(i + 1, std::string(1, static_cast<char>('A' + i))));
   }
-  EXPECT_TRUE(Eq(third->Ask(EsCmd(1, "entity-20", {Emit("E")})),
-                 EsR(1, "ABCDE", {"E"}, "ABCDE")));
+  EXPECT_TRUE(Eq(third->Ask(EsCmd(1, "entity-20", {Emit("E")})), EsR(1, "ABCDE", {"E"}, "ABCDE")));
   EXPECT_TRUE(third->CloseCleanly());
 }
 
@@ -471,8 +475,8 @@ TEST(ReferenceFunctionTest, EventingModels) {
   EXPECT_EQ(response.forward().service_name(), kSubscriber);
   EXPECT_EQ(response.forward().command_name(), "Effect");
   // ProcessAnyEvent decodes the JSON event.
-  ActionResponse any = fn.Unary(
-      SubscriberCommand("ProcessAnyEvent", PackJson("JsonEvent", R"({"message":"hi"})")));
+  ActionResponse any =
+      fn.Unary(SubscriberCommand("ProcessAnyEvent", PackJson("JsonEvent", R"({"message":"hi"})")));
   ev::Response r;
   ASSERT_TRUE(UnpackAny(any.reply().payload(), &r));
   EXPECT_EQ(r.message(), "hi");

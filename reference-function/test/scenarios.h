@@ -5,11 +5,13 @@
 #include <string>
 #include <vector>
 
+#include "google/protobuf/util/message_differencer.h"
+
 #include "cloudstate/tck/model/action.pb.h"
 #include "cloudstate/tck/model/eventlogeventing.pb.h"
 #include "cloudstate/tck/model/eventsourced.pb.h"
 #include "cloudstate/tck/model/valueentity.pb.h"
-#include "google/protobuf/util/message_differencer.h"
+
 #include "harness.h"
 
 namespace cloudstate::reference_function::testing {
@@ -32,7 +34,8 @@ inline constexpr char kVeModel[] = "cloudstate.tck.model.valueentity.ValueEntity
 inline constexpr char kVeTwo[] = "cloudstate.tck.model.valueentity.ValueEntityTwo";
 inline constexpr char kActionModel[] = "cloudstate.tck.model.action.ActionTckModel";
 inline constexpr char kActionTwo[] = "cloudstate.tck.model.action.ActionTwo";
-inline constexpr char kSubscriber[] = "cloudstate.tck.model.eventlogeventing.EventLogSubscriberModel";
+inline constexpr char kSubscriber[] =
+    "cloudstate.tck.model.eventlogeventing.EventLogSubscriberModel";
 inline constexpr char kEntityOne[] = "cloudstate.tck.model.eventlogeventing.EventSourcedEntityOne";
 inline constexpr char kEntityTwo[] = "cloudstate.tck.model.eventlogeventing.EventSourcedEntityTwo";
 
@@ -72,7 +75,8 @@ inline google::protobuf::Any EsP(const std::string& v) {
   return PackAny(p);
 }
 inline EventSourcedStreamIn EsInit(const std::string& id, int64_t snap_seq = 0,
-                                   const std::string& snap = "", const std::string& service = kEsModel) {
+                                   const std::string& snap = "",
+                                   const std::string& service = kEsModel) {
   EventSourcedStreamIn in;
   in.mutable_init()->set_service_name(service);
   in.mutable_init()->set_entity_id(id);
@@ -297,7 +301,8 @@ inline ActionResponse AF(const std::string& description,
   }
   return out;
 }
-inline ActionResponse AFwdR(const std::string& id, std::vector<cloudstate::SideEffect> effects = {}) {
+inline ActionResponse AFwdR(const std::string& id,
+                            std::vector<cloudstate::SideEffect> effects = {}) {
   act::OtherRequest r;
   r.set_id(id);
   ActionResponse out;

@@ -3,6 +3,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+
 #include "cloudstate/common/any.h"
 
 namespace cloudstate::sdk {
@@ -67,13 +68,13 @@ absl::StatusOr<ActionResponse> Action::HandleUnary(const ActionContext& ctx,
   return NotImplemented(ctx, "unary");
 }
 
-absl::StatusOr<ActionResponse> Action::HandleStreamedIn(const ActionContext& ctx,
-                                                        const std::vector<ActionCommand>& commands) {
+absl::StatusOr<ActionResponse> Action::HandleStreamedIn(
+    const ActionContext& ctx, const std::vector<ActionCommand>& commands) {
   return NotImplemented(ctx, "streamed-in");
 }
 
-absl::StatusOr<std::vector<ActionResponse>> Action::HandleStreamedOut(const ActionContext& ctx,
-                                                                      const ActionCommand& command) {
+absl::StatusOr<std::vector<ActionResponse>> Action::HandleStreamedOut(
+    const ActionContext& ctx, const ActionCommand& command) {
   return NotImplemented(ctx, "streamed-out");
 }
 
@@ -86,9 +87,9 @@ absl::StatusOr<std::vector<ActionResponse>> Action::HandleStreamedEnd(const Acti
   return std::vector<ActionResponse>{};
 }
 
-std::optional<std::string> ActionDispatcher::Resolve(const ActionCommand& header,
-                                                     ActionShape shape, ActionContext* ctx,
-                                                     const ActionRegistration** registration) const {
+std::optional<std::string> ActionDispatcher::Resolve(
+    const ActionCommand& header, ActionShape shape, ActionContext* ctx,
+    const ActionRegistration** registration) const {
   const ActionRegistration* found = resolver_(header.service_name());
   if (found == nullptr) {
     return absl::StrCat("Unknown action service [", header.service_name(), "]");

@@ -4,14 +4,14 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "cloudstate/common/any.h"
 #include "google/protobuf/dynamic_message.h"
+
+#include "cloudstate/common/any.h"
 
 namespace cloudstate::sdk {
 
 cloudstate::SideEffect MakeSideEffect(std::string service_name, std::string command_name,
-                                      const google::protobuf::Message& payload,
-                                      bool synchronous) {
+                                      const google::protobuf::Message& payload, bool synchronous) {
   cloudstate::SideEffect effect;
   effect.set_service_name(std::move(service_name));
   effect.set_command_name(std::move(command_name));
@@ -56,8 +56,7 @@ std::optional<std::string> CheckPayload(const google::protobuf::Any& payload,
     return std::nullopt;
   }
   if (payload.type_url().empty()) {
-    return absl::StrCat("Command payload has an empty type URL; expected ",
-                        TypeUrlFor(expected));
+    return absl::StrCat("Command payload has an empty type URL; expected ", TypeUrlFor(expected));
   }
   if (MessageNameOfTypeUrl(payload.type_url()) != expected.full_name()) {
     return absl::StrCat("Command payload has type URL [", payload.type_url(), "]; expected [",

@@ -4,8 +4,9 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
-#include "cloudstate/common/any.h"
 #include "spdlog/spdlog.h"
+
+#include "cloudstate/common/any.h"
 
 namespace cloudstate::sdk {
 
@@ -55,7 +56,8 @@ EventSourcedStreamCore::EventSourcedStreamCore(EventSourcedResolver resolver,
                                                bool crash_on_protocol_error)
     : resolver_(std::move(resolver)), crash_on_protocol_error_(crash_on_protocol_error) {}
 
-StreamStep<EventSourcedStreamOut> EventSourcedStreamCore::OnMessage(const EventSourcedStreamIn& in) {
+StreamStep<EventSourcedStreamOut> EventSourcedStreamCore::OnMessage(
+    const EventSourcedStreamIn& in) {
   switch (in.message_case()) {
     case EventSourcedStreamIn::kInit:
       return OnInit(in.init());
@@ -82,8 +84,8 @@ StreamStep<EventSourcedStreamOut> EventSourcedStreamCore::OnInit(
   entity_id_ = init.entity_id();
   entity_ = registration_->factory(entity_id_);
   if (entity_ == nullptr) {
-    return StreamFailure(0, absl::StrCat("Entity factory of ", init.service_name(),
-                                         " returned no entity"));
+    return StreamFailure(
+        0, absl::StrCat("Entity factory of ", init.service_name(), " returned no entity"));
   }
   if (init.has_snapshot()) {
     sequence_ = init.snapshot().snapshot_sequence();
@@ -112,8 +114,8 @@ StreamStep<EventSourcedStreamOut> EventSourcedStreamCore::OnEvent(
   }
   absl::Status status = entity_->HandleEvent(event.payload());
   if (!status.ok()) {
-    return StreamFailure(0, absl::StrCat("Failed to apply event ", event.sequence(), ": ",
-                                         status.message()));
+    return StreamFailure(
+        0, absl::StrCat("Failed to apply event ", event.sequence(), ": ", status.message()));
   }
   return {};
 }
@@ -133,7 +135,8 @@ absl::Status EventSourcedStreamCore::FlushReplay() {
 StreamStep<EventSourcedStreamOut> EventSourcedStreamCore::OnCommand(
     const cloudstate::Command& command) {
   if (entity_ == nullptr) {
-    StreamStep<Out> step = StreamFailure(command.id(), "Protocol error: command received before init");
+    StreamStep<Out> step =
+        StreamFailure(command.id(), "Protocol error: command received before init");
     return step;
   }
   const EventSourcedQuirks& quirks = registration_->options.quirks;
@@ -155,11 +158,11 @@ StreamStep<EventSourcedStreamOut> EventSourcedStreamCore::OnCommand(
       registration_->options.service->FindMethodByName(command.name());
   if (method == nullptr) {
     StreamStep<Out> step;
-    step.messages.push_back(ClientFailure(
-        reply_id,
-        absl::StrCat("Unknown command [", command.name(), "] on service [",
-                     registration_->options.service->full_name(), "]"),
-        false));
+    step.messages.push_back(
+        ClientFailure(reply_id,
+                      absl::StrCat("Unknown command [", command.name(), "] on service [",
+                                   registration_->options.service->full_name(), "]"),
+                      false));
     return step;
   }
   if (auto problem = CheckPayload(command.payload(), *method->input_type())) {
@@ -250,8 +253,7 @@ StreamStep<EventSourcedStreamOut> EventSourcedStreamCore::StreamFailure(int64_t 
 }
 
 EventSourcedStreamOut EventSourcedStreamCore::ClientFailure(int64_t command_id,
-                                                            std::string description,
-                                                            bool restart) {
+                                                            std::string description, bool restart) {
   Out out;
   out.mutable_reply()->set_command_id(command_id);
   auto* failure = out.mutable_reply()->mutable_client_action()->mutable_failure();

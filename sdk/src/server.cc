@@ -7,12 +7,13 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "grpcpp/grpcpp.h"
+#include "spdlog/spdlog.h"
+
 #include "cloudstate/action.grpc.pb.h"
 #include "cloudstate/entity.grpc.pb.h"
 #include "cloudstate/event_sourced.grpc.pb.h"
 #include "cloudstate/value_entity.grpc.pb.h"
-#include "grpcpp/grpcpp.h"
-#include "spdlog/spdlog.h"
 
 #ifndef CS_KIT_VERSION
 #define CS_KIT_VERSION "0.0.0"
@@ -253,8 +254,7 @@ class ActionService final : public cloudstate::action::ActionProtocol::CallbackS
   ActionDispatcher dispatcher_;
 };
 
-void AddFileWithImports(const google::protobuf::FileDescriptor* file,
-                        std::set<std::string>* seen,
+void AddFileWithImports(const google::protobuf::FileDescriptor* file, std::set<std::string>* seen,
                         google::protobuf::FileDescriptorSet* set) {
   if (file == nullptr || !seen->insert(file->name()).second) {
     return;
@@ -304,8 +304,8 @@ Server& Server::Declare(EntityDeclaration declaration) {
     return *this;
   }
   if (FindDeclaration(declaration.entity_type, declaration.service->full_name()) != nullptr) {
-    impl_->errors.push_back(absl::StrCat("Service ", declaration.service->full_name(),
-                                         " was added twice"));
+    impl_->errors.push_back(
+        absl::StrCat("Service ", declaration.service->full_name(), " was added twice"));
     return *this;
   }
   impl_->declarations.push_back(std::move(declaration));
@@ -353,8 +353,8 @@ Server& Server::AddEventSourcedEntity(EventSourcedEntityOptions options,
   Declare({kEventSourcedEntityType, options.service, options.persistence_id,
            options.passivation_timeout_ms});
   const std::string name = options.service->full_name();
-  impl_->event_sourced.emplace(name, EventSourcedRegistration{std::move(options),
-                                                              std::move(factory)});
+  impl_->event_sourced.emplace(name,
+                               EventSourcedRegistration{std::move(options), std::move(factory)});
   GetOrAddProtocolService(kEventSourcedEntityType, [this] {
     return std::make_unique<EventSourcedService>(
         [impl = impl_.get()](std::string_view service) -> const EventSourcedRegistration* {
@@ -371,11 +371,11 @@ Server& Server::AddValueEntity(ValueEntityOptions options, ValueEntityFactory fa
     impl_->errors.push_back("A value entity has no service descriptor");
     return *this;
   }
-  Declare({kValueEntityType, options.service, options.persistence_id,
-           options.passivation_timeout_ms});
+  Declare(
+      {kValueEntityType, options.service, options.persistence_id, options.passivation_timeout_ms});
   const std::string name = options.service->full_name();
-  impl_->value_entities.emplace(name, ValueEntityRegistration{std::move(options),
-                                                              std::move(factory)});
+  impl_->value_entities.emplace(name,
+                                ValueEntityRegistration{std::move(options), std::move(factory)});
   GetOrAddProtocolService(kValueEntityType, [this] {
     return std::make_unique<ValueEntityService>(
         [impl = impl_.get()](std::string_view service) -> const ValueEntityRegistration* {

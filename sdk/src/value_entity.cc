@@ -3,8 +3,9 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
-#include "cloudstate/common/any.h"
 #include "spdlog/spdlog.h"
+
+#include "cloudstate/common/any.h"
 
 namespace cloudstate::sdk {
 
@@ -74,8 +75,8 @@ StreamStep<ValueEntityStreamOut> ValueEntityStreamCore::OnInit(
   entity_id_ = init.entity_id();
   entity_ = registration_->factory(entity_id_);
   if (entity_ == nullptr) {
-    return StreamFailure(0, absl::StrCat("Entity factory of ", init.service_name(),
-                                         " returned no entity"));
+    return StreamFailure(
+        0, absl::StrCat("Entity factory of ", init.service_name(), " returned no entity"));
   }
   if (init.has_state() && init.state().has_value() &&
       !registration_->options.quirks.ignore_init_state) {

@@ -1,7 +1,9 @@
+#include "gtest/gtest.h"
+
+#include "cloudstate/tck/model/action.pb.h"
+
 #include "cloudstate/common/any.h"
 #include "cloudstate/sdk/action.h"
-#include "cloudstate/tck/model/action.pb.h"
-#include "gtest/gtest.h"
 #include "proto_matchers.h"
 
 namespace cloudstate::sdk {
@@ -21,8 +23,8 @@ class EchoAction : public Action {
                                              const ActionCommand& command) override {
     return ActionReply(Text(command));
   }
-  absl::StatusOr<ActionResponse> HandleStreamedIn(const ActionContext& ctx,
-                                                  const std::vector<ActionCommand>& commands) override {
+  absl::StatusOr<ActionResponse> HandleStreamedIn(
+      const ActionContext& ctx, const std::vector<ActionCommand>& commands) override {
     std::string all;
     for (const auto& c : commands) {
       all += Text(c).message();
@@ -31,8 +33,8 @@ class EchoAction : public Action {
     r.set_message(all);
     return ActionReply(r);
   }
-  absl::StatusOr<std::vector<ActionResponse>> HandleStreamedOut(const ActionContext& ctx,
-                                                                const ActionCommand& command) override {
+  absl::StatusOr<std::vector<ActionResponse>> HandleStreamedOut(
+      const ActionContext& ctx, const ActionCommand& command) override {
     ActionResponse effect_only;
     *effect_only.add_side_effects() = MakeSideEffect("s", "m", m::Response(), true);
     return std::vector<ActionResponse>{ActionReply(Text(command)), effect_only};
@@ -59,7 +61,8 @@ class EchoAction : public Action {
   }
 };
 
-ActionCommand Header(const std::string& service = kModel, const std::string& name = "ProcessUnary") {
+ActionCommand Header(const std::string& service = kModel,
+                     const std::string& name = "ProcessUnary") {
   ActionCommand c;
   c.set_service_name(service);
   c.set_name(name);
@@ -89,9 +92,10 @@ m::Response Resp(const std::string& text) {
 
 class ActionCoreTest : public ::testing::Test {
  protected:
-  ActionCoreTest() : dispatcher_([this](std::string_view name) -> const ActionRegistration* {
-      return name == kModel ? &registration_ : nullptr;
-    }) {
+  ActionCoreTest()
+      : dispatcher_([this](std::string_view name) -> const ActionRegistration* {
+          return name == kModel ? &registration_ : nullptr;
+        }) {
     registration_.options.service =
         google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(kModel);
     registration_.action = std::make_shared<EchoAction>();
@@ -100,7 +104,10 @@ class ActionCoreTest : public ::testing::Test {
   ActionDispatcher dispatcher_;
 };
 
-TEST_F(ActionCoreTest, Setup) { ASSERT_NE(m::Request::descriptor(), nullptr); ASSERT_NE(registration_.options.service, nullptr); }
+TEST_F(ActionCoreTest, Setup) {
+  ASSERT_NE(m::Request::descriptor(), nullptr);
+  ASSERT_NE(registration_.options.service, nullptr);
+}
 
 TEST_F(ActionCoreTest, Unary) {
   auto r = dispatcher_.Unary(Full("ProcessUnary", "one"));

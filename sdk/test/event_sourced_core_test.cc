@@ -1,8 +1,9 @@
 #include <map>
 
+#include "gtest/gtest.h"
+
 #include "cloudstate/common/any.h"
 #include "cloudstate/sdk/event_sourced.h"
-#include "gtest/gtest.h"
 #include "proto_matchers.h"
 #include "test_entities.h"
 
@@ -175,7 +176,8 @@ TEST_F(EventSourcedCoreTest, InitialEmptyState) {
 
 TEST_F(EventSourcedCoreTest, EmittedEventsAreAppliedBeforeTheReply) {
   Silent(Init());
-  EXPECT_TRUE(ProtoEq(One(Cmd(1, {Emit("A"), Emit("B"), Emit("C")})), R(1, "ABC", {"A", "B", "C"})));
+  EXPECT_TRUE(
+      ProtoEq(One(Cmd(1, {Emit("A"), Emit("B"), Emit("C")})), R(1, "ABC", {"A", "B", "C"})));
   EXPECT_TRUE(ProtoEq(One(Cmd(2, {})), R(2, "ABC")));
 }
 
@@ -186,18 +188,20 @@ TEST_F(EventSourcedCoreTest, SnapshotEveryFiveEvents) {
   EXPECT_TRUE(ProtoEq(One(Cmd(3, {Emit("C")})), R(3, "ABC", {"C"})));
   EXPECT_TRUE(ProtoEq(One(Cmd(4, {Emit("D")})), R(4, "ABCD", {"D"})));
   EXPECT_TRUE(ProtoEq(One(Cmd(5, {Emit("E")})), R(5, "ABCDE", {"E"}, "ABCDE")));
-  EXPECT_TRUE(ProtoEq(One(Cmd(6, {Emit("F"), Emit("G"), Emit("H")})),
-                      R(6, "ABCDEFGH", {"F", "G", "H"})));
-  EXPECT_TRUE(ProtoEq(One(Cmd(7, {Emit("I"), Emit("J")})),
-                      R(7, "ABCDEFGHIJ", {"I", "J"}, "ABCDEFGHIJ")));
+  EXPECT_TRUE(
+      ProtoEq(One(Cmd(6, {Emit("F"), Emit("G"), Emit("H")})), R(6, "ABCDEFGH", {"F", "G", "H"})));
+  EXPECT_TRUE(
+      ProtoEq(One(Cmd(7, {Emit("I"), Emit("J")})), R(7, "ABCDEFGHIJ", {"I", "J"}, "ABCDEFGHIJ")));
   EXPECT_TRUE(ProtoEq(One(Cmd(8, {Emit("K")})), R(8, "ABCDEFGHIJK", {"K"})));
   EXPECT_TRUE(ProtoEq(One(Cmd(9, {})), R(9, "ABCDEFGHIJK")));
 }
 
 TEST_F(EventSourcedCoreTest, SnapshotAfterCrossingAMultiple) {
   Silent(Init());
-  EXPECT_TRUE(ProtoEq(One(Cmd(1, {Emit("A"), Emit("B"), Emit("C")})), R(1, "ABC", {"A", "B", "C"})));
-  EXPECT_TRUE(ProtoEq(One(Cmd(2, {Emit("D"), Emit("E"), Fwd("x")})).reply().snapshot(), P("ABCDE")));
+  EXPECT_TRUE(
+      ProtoEq(One(Cmd(1, {Emit("A"), Emit("B"), Emit("C")})), R(1, "ABC", {"A", "B", "C"})));
+  EXPECT_TRUE(
+      ProtoEq(One(Cmd(2, {Emit("D"), Emit("E"), Fwd("x")})).reply().snapshot(), P("ABCDE")));
 }
 
 TEST_F(EventSourcedCoreTest, InitialSnapshotAndEvents) {
@@ -234,7 +238,8 @@ TEST_F(EventSourcedCoreTest, FailureWithoutEventsKeepsTheStream) {
 
 TEST_F(EventSourcedCoreTest, FailureAfterEventsDropsThemAndAsksForRestart) {
   Silent(Init());
-  EXPECT_TRUE(ProtoEq(One(Cmd(1, {Emit("A"), Emit("B"), Emit("C")})), R(1, "ABC", {"A", "B", "C"})));
+  EXPECT_TRUE(
+      ProtoEq(One(Cmd(1, {Emit("A"), Emit("B"), Emit("C")})), R(1, "ABC", {"A", "B", "C"})));
   EXPECT_TRUE(ProtoEq(One(Cmd(2, {Emit("4"), Emit("5"), Fail("failure 1")})),
                       F(2, "failure 1", /*restart=*/true)));
   // The stale incarnation refuses further commands with a stream failure.
@@ -249,8 +254,8 @@ TEST_F(EventSourcedCoreTest, RestartedIncarnationCountsOnlyPersistedEvents) {
   Silent(Event(2, "B"));
   Silent(Event(3, "C"));
   EXPECT_TRUE(ProtoEq(One(Cmd(1, {Emit("D")})), R(1, "ABCD", {"D"})));
-  EXPECT_TRUE(ProtoEq(One(Cmd(2, {Emit("6"), Fail("failure 2"), Emit("7")})),
-                      F(2, "failure 2", true)));
+  EXPECT_TRUE(
+      ProtoEq(One(Cmd(2, {Emit("6"), Fail("failure 2"), Emit("7")})), F(2, "failure 2", true)));
   Register(EventSourcedQuirks{});
   Silent(Init());
   for (int i = 0; i < 4; ++i) {

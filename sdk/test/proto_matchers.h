@@ -1,7 +1,7 @@
 #pragma once
-#include "gtest/gtest.h"
 #include "google/protobuf/message.h"
 #include "google/protobuf/util/message_differencer.h"
+#include "gtest/gtest.h"
 
 namespace cloudstate::sdk::testing {
 
@@ -13,9 +13,9 @@ inline ::testing::AssertionResult ProtoEq(const google::protobuf::Message& actua
   if (differencer.Compare(expected, actual)) {
     return ::testing::AssertionSuccess();
   }
-  return ::testing::AssertionFailure() << "\nactual:   " << actual.ShortDebugString()
-                                       << "\nexpected: " << expected.ShortDebugString()
-                                       << "\ndiff: " << diff;
+  return ::testing::AssertionFailure()
+         << "\nactual:   " << actual.ShortDebugString()
+         << "\nexpected: " << expected.ShortDebugString() << "\ndiff: " << diff;
 }
 
 }  // namespace cloudstate::sdk::testing

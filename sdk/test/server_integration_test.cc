@@ -2,16 +2,18 @@
 #include <chrono>
 #include <thread>
 
-#include "cloudstate/action.grpc.pb.h"
-#include "cloudstate/common/any.h"
-#include "cloudstate/entity.grpc.pb.h"
-#include "cloudstate/event_sourced.grpc.pb.h"
-#include "cloudstate/sdk/server.h"
-#include "cloudstate/tck/model/action.pb.h"
-#include "cloudstate/value_entity.grpc.pb.h"
 #include "google/protobuf/descriptor.pb.h"
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
+
+#include "cloudstate/action.grpc.pb.h"
+#include "cloudstate/entity.grpc.pb.h"
+#include "cloudstate/event_sourced.grpc.pb.h"
+#include "cloudstate/tck/model/action.pb.h"
+#include "cloudstate/value_entity.grpc.pb.h"
+
+#include "cloudstate/common/any.h"
+#include "cloudstate/sdk/server.h"
 #include "proto_matchers.h"
 #include "test_entities.h"
 
@@ -83,8 +85,8 @@ class ServerIntegrationTest : public ::testing::Test {
     ve.service = testing::Service(kValueModel);
     ve.persistence_id = "ve";
     ve.passivation_timeout_ms = 100;
-    server_->AddValueEntity(ve,
-                            [](std::string_view) { return std::make_unique<testing::ValueModel>(); });
+    server_->AddValueEntity(
+        ve, [](std::string_view) { return std::make_unique<testing::ValueModel>(); });
     (void)m::action::Request::descriptor();
     ActionOptions action;
     action.service = testing::Service(kAction);
@@ -207,7 +209,8 @@ TEST_F(ServerIntegrationTest, ManyStreamsAtOnce) {
   auto stub = cloudstate::eventsourced::EventSourced::NewStub(channel_);
   constexpr int kStreams = 16;
   std::vector<std::unique_ptr<grpc::ClientContext>> contexts;
-  std::vector<std::unique_ptr<grpc::ClientReaderWriter<EventSourcedStreamIn, EventSourcedStreamOut>>>
+  std::vector<
+      std::unique_ptr<grpc::ClientReaderWriter<EventSourcedStreamIn, EventSourcedStreamOut>>>
       streams;
   for (int i = 0; i < kStreams; ++i) {
     contexts.push_back(std::make_unique<grpc::ClientContext>());

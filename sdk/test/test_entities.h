@@ -3,12 +3,14 @@
 
 #include <string>
 
+#include "google/protobuf/descriptor.h"
+
+#include "cloudstate/tck/model/eventsourced.pb.h"
+#include "cloudstate/tck/model/valueentity.pb.h"
+
 #include "cloudstate/common/any.h"
 #include "cloudstate/sdk/event_sourced.h"
 #include "cloudstate/sdk/value_entity.h"
-#include "cloudstate/tck/model/eventsourced.pb.h"
-#include "cloudstate/tck/model/valueentity.pb.h"
-#include "google/protobuf/descriptor.h"
 
 namespace cloudstate::sdk::testing {
 

@@ -1,8 +1,9 @@
 #include <map>
 
+#include "gtest/gtest.h"
+
 #include "cloudstate/common/any.h"
 #include "cloudstate/sdk/value_entity.h"
-#include "gtest/gtest.h"
 #include "proto_matchers.h"
 #include "test_entities.h"
 
@@ -154,8 +155,8 @@ TEST_F(ValueEntityCoreTest, UpdateAndDelete) {
 TEST_F(ValueEntityCoreTest, SeveralChangesCollapseIntoTheLast) {
   Silent(Init());
   EXPECT_TRUE(ProtoEq(One(Cmd(1, {Up("A"), Up("B"), Up("C")})), R(1, "C", "C")));
-  EXPECT_TRUE(ProtoEq(One(Cmd(2, {Up("A"), Up("B"), Del()})),
-                      R(2, "", std::nullopt, Change::kDelete)));
+  EXPECT_TRUE(
+      ProtoEq(One(Cmd(2, {Up("A"), Up("B"), Del()})), R(2, "", std::nullopt, Change::kDelete)));
   EXPECT_TRUE(ProtoEq(One(Cmd(3, {Up("A"), Del(), Up("B")})), R(3, "B", "B")));
   EXPECT_TRUE(ProtoEq(One(Cmd(4, {})), R(4, "B")));
 }
@@ -168,8 +169,8 @@ TEST_F(ValueEntityCoreTest, InitWithState) {
 TEST_F(ValueEntityCoreTest, FailureKeepsStateAndDropsEffects) {
   Silent(Init());
   EXPECT_TRUE(ProtoEq(One(Cmd(1, {Up("A")})), R(1, "A", "A")));
-  EXPECT_TRUE(ProtoEq(One(Cmd(2, {Up("B"), Fx("x"), Fail("expected failure")})),
-                      F(2, "expected failure")));
+  EXPECT_TRUE(
+      ProtoEq(One(Cmd(2, {Up("B"), Fx("x"), Fail("expected failure")})), F(2, "expected failure")));
   EXPECT_TRUE(ProtoEq(One(Cmd(3, {})), R(3, "A")));
 }
 

@@ -20,18 +20,20 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "google/protobuf/descriptor.h"
+
 #include "cloudstate/action.pb.h"
+
 #include "cloudstate/sdk/effects.h"
 #include "cloudstate/sdk/stream_core.h"
-#include "google/protobuf/descriptor.h"
 
 namespace cloudstate::sdk {
 
 // Deliberate deviations (fault injection only). All off by default.
 struct ActionQuirks {
-  bool streamed_out_ends_early = false;   // only the first response of a streamed-out call
-  bool streamed_in_answers_early = false; // answer after the first payload message
-  bool drop_sync_flag = false;            // side effects lose `synchronous`
+  bool streamed_out_ends_early = false;    // only the first response of a streamed-out call
+  bool streamed_in_answers_early = false;  // answer after the first payload message
+  bool drop_sync_flag = false;             // side effects lose `synchronous`
 };
 
 struct ActionOptions {

@@ -8,10 +8,11 @@
 #include <string>
 #include <string_view>
 
-#include "cloudstate/entity.pb.h"
 #include "google/protobuf/any.pb.h"
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/message.h"
+
+#include "cloudstate/entity.pb.h"
 
 namespace cloudstate::sdk {
 
@@ -40,8 +41,8 @@ class EffectsCollector {
   void AddSideEffect(cloudstate::SideEffect effect);
   void SideEffect(std::string service_name, std::string command_name,
                   const google::protobuf::Message& payload, bool synchronous = false) {
-    AddSideEffect(MakeSideEffect(std::move(service_name), std::move(command_name), payload,
-                                 synchronous));
+    AddSideEffect(
+        MakeSideEffect(std::move(service_name), std::move(command_name), payload, synchronous));
   }
   void SetForward(cloudstate::Forward forward);
   void Forward(std::string service_name, std::string command_name,

@@ -31,18 +31,20 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "cloudstate/event_sourced.pb.h"
-#include "cloudstate/sdk/effects.h"
-#include "cloudstate/sdk/stream_core.h"
 #include "google/protobuf/any.pb.h"
 #include "google/protobuf/descriptor.h"
+
+#include "cloudstate/event_sourced.pb.h"
+
+#include "cloudstate/sdk/effects.h"
+#include "cloudstate/sdk/stream_core.h"
 
 namespace cloudstate::sdk {
 
 // Deliberate deviations from the protocol, used only by the conformance kit's fault injection.
 // All off by default.
 struct EventSourcedQuirks {
-  int64_t reply_command_id_offset = 0;     // reply with a wrong command id
+  int64_t reply_command_id_offset = 0;      // reply with a wrong command id
   bool apply_events_after_handler = false;  // the handler does not see its own events
   bool ignore_init_snapshot = false;        // snapshot in init is not given to the entity
   bool replay_events_reversed = false;      // replayed events applied in reverse order
@@ -120,9 +122,8 @@ using EventSourcedResolver =
     std::function<const EventSourcedRegistration*(std::string_view service_name)>;
 
 // The protocol logic of one `cloudstate.eventsourced.EventSourced/handle` stream.
-class EventSourcedStreamCore
-    : public StreamCore<cloudstate::eventsourced::EventSourcedStreamIn,
-                        cloudstate::eventsourced::EventSourcedStreamOut> {
+class EventSourcedStreamCore : public StreamCore<cloudstate::eventsourced::EventSourcedStreamIn,
+                                                 cloudstate::eventsourced::EventSourcedStreamOut> {
  public:
   using In = cloudstate::eventsourced::EventSourcedStreamIn;
   using Out = cloudstate::eventsourced::EventSourcedStreamOut;

@@ -4,7 +4,8 @@
 // CRDT) for every entity added to it.
 //
 //   cloudstate::sdk::Server server({.service_name = "shopping-cart"});
-//   server.AddEventSourcedEntity({.service = ShoppingCart::descriptor(), .persistence_id = "carts"},
+//   server.AddEventSourcedEntity({.service = ShoppingCart::descriptor(), .persistence_id =
+//   "carts"},
 //                                [] { return std::make_unique<CartEntity>(); });
 //   CS_RETURN_IF_ERROR(server.Start("127.0.0.1", 8080));
 //   server.Wait();
@@ -28,10 +29,11 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "google/protobuf/descriptor.h"
+
 #include "cloudstate/sdk/action.h"
 #include "cloudstate/sdk/event_sourced.h"
 #include "cloudstate/sdk/value_entity.h"
-#include "google/protobuf/descriptor.h"
 
 namespace grpc {
 class Service;
@@ -60,10 +62,10 @@ std::string ServiceRuntime();
 
 // One entry of the discovery reply.
 struct EntityDeclaration {
-  std::string entity_type;                                    // one of the k*EntityType above
+  std::string entity_type;                                       // one of the k*EntityType above
   const google::protobuf::ServiceDescriptor* service = nullptr;  // the user's service
-  std::string persistence_id;                                 // empty for actions and CRDTs
-  std::optional<int64_t> passivation_timeout_ms;              // absent: proxy default
+  std::string persistence_id;                                    // empty for actions and CRDTs
+  std::optional<int64_t> passivation_timeout_ms;                 // absent: proxy default
 };
 
 struct ServerOptions {

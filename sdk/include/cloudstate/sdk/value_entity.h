@@ -21,21 +21,23 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "cloudstate/sdk/effects.h"
-#include "cloudstate/sdk/stream_core.h"
-#include "cloudstate/value_entity.pb.h"
 #include "google/protobuf/any.pb.h"
 #include "google/protobuf/descriptor.h"
+
+#include "cloudstate/value_entity.pb.h"
+
+#include "cloudstate/sdk/effects.h"
+#include "cloudstate/sdk/stream_core.h"
 
 namespace cloudstate::sdk {
 
 // Deliberate deviations (fault injection only). All off by default.
 struct ValueEntityQuirks {
   int64_t reply_command_id_offset = 0;
-  bool ignore_delete = false;              // delete resets the state but sends no delete action
-  bool keep_first_state_action = false;    // several changes: the first one is sent
+  bool ignore_delete = false;            // delete resets the state but sends no delete action
+  bool keep_first_state_action = false;  // several changes: the first one is sent
   bool keep_side_effects_on_failure = false;
-  bool ignore_init_state = false;          // the stored state in init is not loaded
+  bool ignore_init_state = false;  // the stored state in init is not loaded
 };
 
 struct ValueEntityOptions {
