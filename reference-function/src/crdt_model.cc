@@ -8,9 +8,11 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
-#include "cloudstate/common/any.h"
-#include "cloudstate/tck/model/crdt.pb.h"
 #include "google/protobuf/util/message_differencer.h"
+
+#include "cloudstate/tck/model/crdt.pb.h"
+
+#include "cloudstate/common/any.h"
 #include "model_util.h"
 
 namespace cloudstate::reference_function {
@@ -74,9 +76,9 @@ struct FaultFlags {
 // The CRDT type named by the prefix of an entity id or map key ("GCounter-1" -> GCounter).
 std::optional<CrdtKind> KindOfName(std::string_view name) {
   std::string_view prefix = name.substr(0, name.find('-'));
-  for (CrdtKind kind : {CrdtKind::kGCounter, CrdtKind::kPNCounter, CrdtKind::kGSet,
-                        CrdtKind::kORSet, CrdtKind::kLWWRegister, CrdtKind::kFlag,
-                        CrdtKind::kORMap, CrdtKind::kVote}) {
+  for (CrdtKind kind :
+       {CrdtKind::kGCounter, CrdtKind::kPNCounter, CrdtKind::kGSet, CrdtKind::kORSet,
+        CrdtKind::kLWWRegister, CrdtKind::kFlag, CrdtKind::kORMap, CrdtKind::kVote}) {
     if (sdk::CrdtKindName(kind) == prefix) {
       return kind;
     }
@@ -321,10 +323,10 @@ class CrdtTckModelEntity final : public sdk::CrdtEntity {
         return ResponseOf(sub.state());
       });
       if (request.has_cancel_update() && !faults_.stream_cancel_ignored) {
-        ctx.OnCancel([this, update = request.cancel_update()](
-                         sdk::CrdtStreamCancelledContext& cancelled) {
-          ApplyUpdate(cancelled.state(), update, /*root=*/true, cancelled);
-        });
+        ctx.OnCancel(
+            [this, update = request.cancel_update()](sdk::CrdtStreamCancelledContext& cancelled) {
+              ApplyUpdate(cancelled.state(), update, /*root=*/true, cancelled);
+            });
       }
     }
     if (request.has_initial_update()) {
@@ -448,8 +450,8 @@ class CrdtTckModelEntity final : public sdk::CrdtEntity {
         switch (ormap.action_case()) {
           case tck::ORMapUpdate::kAdd: {
             const std::string& key = ormap.add();
-            if (map->GetOrCreate(PackPrimitiveString(key),
-                                 [&key] { return NewValueFor(key); }) == nullptr) {
+            if (map->GetOrCreate(PackPrimitiveString(key), [&key] { return NewValueFor(key); }) ==
+                nullptr) {
               ctx.Fail(absl::StrCat("no CRDT type for map key ", key));
               return false;
             }
@@ -457,8 +459,8 @@ class CrdtTckModelEntity final : public sdk::CrdtEntity {
           }
           case tck::ORMapUpdate::kUpdate: {
             const std::string& key = ormap.update().key();
-            Crdt* value = map->GetOrCreate(PackPrimitiveString(key),
-                                           [&key] { return NewValueFor(key); });
+            Crdt* value =
+                map->GetOrCreate(PackPrimitiveString(key), [&key] { return NewValueFor(key); });
             if (value == nullptr) {
               ctx.Fail(absl::StrCat("no CRDT type for map key ", key));
               return false;

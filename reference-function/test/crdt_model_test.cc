@@ -1,18 +1,21 @@
 // The CRDT TCK model driven through CrdtStreamCore message by message, replaying the model cases
 // of the TCK catalog (§2.5, C3-C82) with their exact expected messages, and checking that every
 // CRDT fault breaks at least one of them.
+#include "../src/crdt_model.h"  // private header of the library
+
 #include <initializer_list>
 #include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "google/protobuf/util/message_differencer.h"
+#include "gtest/gtest.h"
+
+#include "cloudstate/tck/model/crdt.pb.h"
+
 #include "cloudstate/common/any.h"
 #include "cloudstate/sdk/crdt_stream_core.h"
-#include "cloudstate/tck/model/crdt.pb.h"
-#include "../src/crdt_model.h"  // private header of the library
-#include "gtest/gtest.h"
-#include "google/protobuf/util/message_differencer.h"
 
 namespace cloudstate::reference_function {
 namespace {
@@ -265,11 +268,10 @@ void SortDelta(CrdtDelta* d) {
     SortAnys(m->mutable_removed());
     for (auto* entries : {m->mutable_updated(), m->mutable_added()}) {
       for (auto& e : *entries) SortDelta(e.mutable_delta());
-      std::sort(entries->begin(), entries->end(),
-                [](const ORMapEntryDelta& a, const ORMapEntryDelta& b) {
-                  return PrimitiveString(a.key()).value_or("") <
-                         PrimitiveString(b.key()).value_or("");
-                });
+      std::sort(
+          entries->begin(), entries->end(), [](const ORMapEntryDelta& a, const ORMapEntryDelta& b) {
+            return PrimitiveString(a.key()).value_or("") < PrimitiveString(b.key()).value_or("");
+          });
     }
   }
 }
@@ -375,8 +377,7 @@ class Stream {
   sdk::CrdtStreamCore& core() { return core_; }
 
  private:
-  std::vector<CrdtStreamOut> Send(int64_t id, const std::string& name, Any payload,
-                                  bool streamed) {
+  std::vector<CrdtStreamOut> Send(int64_t id, const std::string& name, Any payload, bool streamed) {
     CrdtStreamIn in;
     auto* c = in.mutable_command();
     c->set_entity_id(id_);
@@ -395,8 +396,7 @@ class Stream {
 };
 
 // Compares with the TCK's sorted-delta equality; prints both sides on mismatch.
-::testing::AssertionResult Same(std::vector<CrdtStreamOut> got,
-                                std::vector<CrdtStreamOut> want) {
+::testing::AssertionResult Same(std::vector<CrdtStreamOut> got, std::vector<CrdtStreamOut> want) {
   for (auto& m : got) Normalize(&m);
   for (auto& m : want) Normalize(&m);
   bool equal = got.size() == want.size();
@@ -535,8 +535,7 @@ TEST(CrdtModelCatalogTest, C27_C28_ORSetStateChanges) {
   EXPECT_TRUE(Same(s.Cmd(4, {Up(UOAdd("c")), Up(UOAdd("a"))}), V{Reply(4, OS({"a", "b", "c"}))}));
   EXPECT_TRUE(Same(s.Cmd(5, {Up(UORemove("b")), Up(UORemove("d"))}),
                    V{Reply(5, OS({"a", "c"}), DOS(false, {"b"}, {}))}));
-  EXPECT_TRUE(Same(s.Cmd(6, {Up(UORemove("c")), Up(UORemove("d")), Up(UOAdd("b")),
-                             Up(UOAdd("c"))}),
+  EXPECT_TRUE(Same(s.Cmd(6, {Up(UORemove("c")), Up(UORemove("d")), Up(UOAdd("b")), Up(UOAdd("c"))}),
                    V{Reply(6, OS({"a", "b", "c"}), DOS(false, {}, {"b"}))}));
   EXPECT_TRUE(Same(s.Cmd(7, {Up(UOClear())}), V{Reply(7, OS({}), DOS(true, {}, {}))}));
   EXPECT_TRUE(Same(s.Cmd(8, {Up(UOAdd("a")), Up(UOClear()), Up(UOAdd("x"))}),
@@ -619,9 +618,8 @@ TEST(CrdtModelCatalogTest, C40_LWWRegisterClocks) {
                    V{Reply(1, LWW("A"), DLWW("A", cloudstate::crdt::REVERSE, 0))}));
   EXPECT_TRUE(Same(s.Cmd(2, {Up(USetClock("A", tck::CUSTOM, 123))}),
                    V{Reply(2, LWW("A"), DLWW("A", cloudstate::crdt::CUSTOM, 123))}));
-  EXPECT_TRUE(
-      Same(s.Cmd(2, {Up(USetClock("A", tck::CUSTOM_AUTO_INCREMENT, 456))}),
-           V{Reply(2, LWW("A"), DLWW("A", cloudstate::crdt::CUSTOM_AUTO_INCREMENT, 456))}));
+  EXPECT_TRUE(Same(s.Cmd(2, {Up(USetClock("A", tck::CUSTOM_AUTO_INCREMENT, 456))}),
+                   V{Reply(2, LWW("A"), DLWW("A", cloudstate::crdt::CUSTOM_AUTO_INCREMENT, 456))}));
 }
 
 // ------------------------------------------------------------------ Flag C44-C51
@@ -662,40 +660,40 @@ TEST(CrdtModelCatalogTest, C48_FlagMix) {
 TEST(CrdtModelCatalogTest, C52_C53_ORMapStateChanges) {
   Stream s("ORMap-1");
   EXPECT_TRUE(Same(s.Cmd(1, {}), V{Reply(1, OM({}))}));
-  EXPECT_TRUE(Same(s.Cmd(2, {Up(UMAdd("PNCounter-1")), Up(UMAdd("ORSet-1"))}),
-                   V{Reply(2, OM({{"ORSet-1", OS({})}, {"PNCounter-1", PN(0)}}),
-                           DOM(false, {}, {},
-                               {{"ORSet-1", DOS(false, {}, {})}, {"PNCounter-1", DPN(0)}}))}));
+  EXPECT_TRUE(Same(
+      s.Cmd(2, {Up(UMAdd("PNCounter-1")), Up(UMAdd("ORSet-1"))}),
+      V{Reply(2, OM({{"ORSet-1", OS({})}, {"PNCounter-1", PN(0)}}),
+              DOM(false, {}, {}, {{"ORSet-1", DOS(false, {}, {})}, {"PNCounter-1", DPN(0)}}))}));
   EXPECT_TRUE(Same(
       s.Cmd(3, {Up(UMAdd("ORSet-1")), Up(UMUpdate("LWWRegister-1", USet("zero")))}),
       V{Reply(3, OM({{"LWWRegister-1", LWW("zero")}, {"ORSet-1", OS({})}, {"PNCounter-1", PN(0)}}),
               DOM(false, {}, {}, {{"LWWRegister-1", DLWW("zero")}}))}));
   EXPECT_TRUE(Same(
-      s.Cmd(4, {Up(UMUpdate("PNCounter-1", UChange(42))),
-                Up(UMUpdate("LWWRegister-1", USet("one")))}),
+      s.Cmd(4,
+            {Up(UMUpdate("PNCounter-1", UChange(42))), Up(UMUpdate("LWWRegister-1", USet("one")))}),
       V{Reply(4, OM({{"LWWRegister-1", LWW("one")}, {"ORSet-1", OS({})}, {"PNCounter-1", PN(42)}}),
               DOM(false, {}, {{"LWWRegister-1", DLWW("one")}, {"PNCounter-1", DPN(42)}}, {}))}));
-  EXPECT_TRUE(Same(
-      s.Cmd(5, {Up(UMUpdate("ORSet-1", UOAdd("a"))), Up(UMUpdate("ORSet-1", UOAdd("b"))),
-                Up(UMUpdate("ORSet-1", UOAdd("c")))}),
-      V{Reply(5,
-              OM({{"LWWRegister-1", LWW("one")},
-                  {"ORSet-1", OS({"a", "b", "c"})},
-                  {"PNCounter-1", PN(42)}}),
-              DOM(false, {}, {{"ORSet-1", DOS(false, {}, {"a", "b", "c"})}}, {}))}));
-  EXPECT_TRUE(Same(
-      s.Cmd(6, {Up(UMUpdate("ORSet-1", UORemove("b"))), Up(UMUpdate("ORSet-1", UOAdd("d"))),
-                Up(UMUpdate("PNCounter-1", UChange(-123))),
-                Up(UMUpdate("LWWRegister-1", USet("two")))}),
-      V{Reply(6,
-              OM({{"LWWRegister-1", LWW("two")},
-                  {"ORSet-1", OS({"a", "c", "d"})},
-                  {"PNCounter-1", PN(-81)}}),
-              DOM(false, {},
-                  {{"LWWRegister-1", DLWW("two")},
-                   {"ORSet-1", DOS(false, {"b"}, {"d"})},
-                   {"PNCounter-1", DPN(-123)}},
-                  {}))}));
+  EXPECT_TRUE(
+      Same(s.Cmd(5, {Up(UMUpdate("ORSet-1", UOAdd("a"))), Up(UMUpdate("ORSet-1", UOAdd("b"))),
+                     Up(UMUpdate("ORSet-1", UOAdd("c")))}),
+           V{Reply(5,
+                   OM({{"LWWRegister-1", LWW("one")},
+                       {"ORSet-1", OS({"a", "b", "c"})},
+                       {"PNCounter-1", PN(42)}}),
+                   DOM(false, {}, {{"ORSet-1", DOS(false, {}, {"a", "b", "c"})}}, {}))}));
+  EXPECT_TRUE(
+      Same(s.Cmd(6, {Up(UMUpdate("ORSet-1", UORemove("b"))), Up(UMUpdate("ORSet-1", UOAdd("d"))),
+                     Up(UMUpdate("PNCounter-1", UChange(-123))),
+                     Up(UMUpdate("LWWRegister-1", USet("two")))}),
+           V{Reply(6,
+                   OM({{"LWWRegister-1", LWW("two")},
+                       {"ORSet-1", OS({"a", "c", "d"})},
+                       {"PNCounter-1", PN(-81)}}),
+                   DOM(false, {},
+                       {{"LWWRegister-1", DLWW("two")},
+                        {"ORSet-1", DOS(false, {"b"}, {"d"})},
+                        {"PNCounter-1", DPN(-123)}},
+                       {}))}));
   EXPECT_TRUE(Same(s.Cmd(7, {Up(UMRemove("ORSet-1"))}),
                    V{Reply(7, OM({{"LWWRegister-1", LWW("two")}, {"PNCounter-1", PN(-81)}}),
                            DOM(false, {"ORSet-1"}, {}, {}))}));
@@ -703,10 +701,9 @@ TEST(CrdtModelCatalogTest, C52_C53_ORMapStateChanges) {
                    V{Reply(8, OM({{"Flag-1", FL(true)}, {"PNCounter-1", PN(-81)}}),
                            DOM(false, {"LWWRegister-1"}, {}, {{"Flag-1", DFL(true)}}))}));
   EXPECT_TRUE(Same(s.Cmd(9, {Up(UMClear())}), V{Reply(9, OM({}), DOM(true, {}, {}, {}))}));
-  EXPECT_TRUE(Same(s.Cmd(10, {Up(UMAdd("PNCounter-2")), Up(UMClear()),
-                              Up(UMUpdate("GCounter-1", UInc(123)))}),
-                   V{Reply(10, OM({{"GCounter-1", GC(123)}}),
-                           DOM(true, {}, {}, {{"GCounter-1", DGC(123)}}))}));
+  EXPECT_TRUE(Same(
+      s.Cmd(10, {Up(UMAdd("PNCounter-2")), Up(UMClear()), Up(UMUpdate("GCounter-1", UInc(123)))}),
+      V{Reply(10, OM({{"GCounter-1", GC(123)}}), DOM(true, {}, {}, {{"GCounter-1", DGC(123)}}))}));
 }
 
 TEST(CrdtModelCatalogTest, C54_C55_C57_ORMapInitReplicatedRehydration) {
@@ -714,24 +711,22 @@ TEST(CrdtModelCatalogTest, C54_C55_C57_ORMapInitReplicatedRehydration) {
                              {{"PNCounter-1", DPN(123)},
                               {"LWWRegister-1", DLWW("one")},
                               {"GSet-1", DGS({"a", "b", "c"})}}));
-  auto state = OM({{"GSet-1", GS({"a", "b", "c"})},
-                   {"LWWRegister-1", LWW("one")},
-                   {"PNCounter-1", PN(123)}});
+  auto state = OM(
+      {{"GSet-1", GS({"a", "b", "c"})}, {"LWWRegister-1", LWW("one")}, {"PNCounter-1", PN(123)}});
   EXPECT_TRUE(Same(init.Cmd(1, {}), V{Reply(1, state)}));
-  EXPECT_TRUE(Same(
-      init.Cmd(2, {Up(UMRemove("LWWRegister-1")), Up(UMUpdate("PNCounter-1", UChange(-42)))}),
-      V{Reply(2, OM({{"GSet-1", GS({"a", "b", "c"})}, {"PNCounter-1", PN(81)}}),
-              DOM(false, {"LWWRegister-1"}, {{"PNCounter-1", DPN(-42)}}, {}))}));
+  EXPECT_TRUE(
+      Same(init.Cmd(2, {Up(UMRemove("LWWRegister-1")), Up(UMUpdate("PNCounter-1", UChange(-42)))}),
+           V{Reply(2, OM({{"GSet-1", GS({"a", "b", "c"})}, {"PNCounter-1", PN(81)}}),
+                   DOM(false, {"LWWRegister-1"}, {{"PNCounter-1", DPN(-42)}}, {}))}));
 
   Stream replicated("ORMap-2");
   replicated.Delta(DOM(false, {}, {},
                        {{"GCounter-1", DGC(42)},
                         {"ORSet-1", DOS(false, {}, {"a", "b", "c"})},
                         {"Flag-1", DFL(false)}}));
-  EXPECT_TRUE(Same(replicated.Cmd(1, {}),
-                   V{Reply(1, OM({{"Flag-1", FL(false)},
-                                  {"GCounter-1", GC(42)},
-                                  {"ORSet-1", OS({"a", "b", "c"})}}))}));
+  EXPECT_TRUE(Same(replicated.Cmd(1, {}), V{Reply(1, OM({{"Flag-1", FL(false)},
+                                                         {"GCounter-1", GC(42)},
+                                                         {"ORSet-1", OS({"a", "b", "c"})}}))}));
 
   Stream s("ORMap-3");
   s.Delta(DOM(false, {}, {}, {{"PNCounter-1", DPN(123)}}));
@@ -748,24 +743,25 @@ TEST(CrdtModelCatalogTest, C54_C55_C57_ORMapInitReplicatedRehydration) {
 
 TEST(CrdtModelCatalogTest, C56_ORMapMix) {
   Stream s("ORMap-1");
-  EXPECT_TRUE(Same(s.Cmd(1, {Up(UMAdd("PNCounter-1"))}),
-                   V{Reply(1, OM({{"PNCounter-1", PN(0)}}),
-                           DOM(false, {}, {}, {{"PNCounter-1", DPN(0)}}))}));
+  EXPECT_TRUE(Same(
+      s.Cmd(1, {Up(UMAdd("PNCounter-1"))}),
+      V{Reply(1, OM({{"PNCounter-1", PN(0)}}), DOM(false, {}, {}, {{"PNCounter-1", DPN(0)}}))}));
   s.Delta(DOM(false, {}, {}, {{"ORSet-1", DOS(false, {}, {"x"})}}));
-  s.Delta(DOM(false, {}, {{"ORSet-1", DOS(false, {}, {"y", "z"})}},
-              {{"LWWRegister-1", DLWW("one")}}));
+  s.Delta(
+      DOM(false, {}, {{"ORSet-1", DOS(false, {}, {"y", "z"})}}, {{"LWWRegister-1", DLWW("one")}}));
   EXPECT_TRUE(Same(
       s.Cmd(2, {Up(UMAdd("ORSet-2")), Up(UMUpdate("LWWRegister-2", USet("two")))}),
-      V{Reply(2,
-              OM({{"LWWRegister-1", LWW("one")},
-                  {"LWWRegister-2", LWW("two")},
-                  {"ORSet-1", OS({"x", "y", "z"})},
-                  {"ORSet-2", OS({})},
-                  {"PNCounter-1", PN(0)}}),
-              DOM(false, {}, {}, {{"LWWRegister-2", DLWW("two")}, {"ORSet-2", DOS(false, {}, {})}}))}));
+      V{Reply(
+          2,
+          OM({{"LWWRegister-1", LWW("one")},
+              {"LWWRegister-2", LWW("two")},
+              {"ORSet-1", OS({"x", "y", "z"})},
+              {"ORSet-2", OS({})},
+              {"PNCounter-1", PN(0)}}),
+          DOM(false, {}, {}, {{"LWWRegister-2", DLWW("two")}, {"ORSet-2", DOS(false, {}, {})}}))}));
   EXPECT_TRUE(Same(
-      s.Cmd(3, {Up(UMUpdate("PNCounter-1", UChange(42))),
-                Up(UMUpdate("LWWRegister-1", USet("ONE")))}),
+      s.Cmd(3,
+            {Up(UMUpdate("PNCounter-1", UChange(42))), Up(UMUpdate("LWWRegister-1", USet("ONE")))}),
       V{Reply(3,
               OM({{"LWWRegister-1", LWW("ONE")},
                   {"LWWRegister-2", LWW("two")},
@@ -781,34 +777,33 @@ TEST(CrdtModelCatalogTest, C56_ORMapMix) {
               {}));
   EXPECT_TRUE(Same(
       s.Cmd(4, {Up(UMUpdate("ORMap-1", UMUpdate("PNCounter-1", UChange(-456))))}),
-      V{Reply(4,
-              OM({{"LWWRegister-1", LWW("ONE")},
-                  {"ORMap-1", OM({{"LWWRegister-1", LWW("ABC")}, {"PNCounter-1", PN(-333)}})},
-                  {"ORSet-2", OS({"a", "b", "c"})},
-                  {"PNCounter-1", PN(42)}}),
-              DOM(false, {}, {{"ORMap-1", DOM(false, {}, {{"PNCounter-1", DPN(-456)}}, {})}},
-                  {}))}));
+      V{Reply(
+          4,
+          OM({{"LWWRegister-1", LWW("ONE")},
+              {"ORMap-1", OM({{"LWWRegister-1", LWW("ABC")}, {"PNCounter-1", PN(-333)}})},
+              {"ORSet-2", OS({"a", "b", "c"})},
+              {"PNCounter-1", PN(42)}}),
+          DOM(false, {}, {{"ORMap-1", DOM(false, {}, {{"PNCounter-1", DPN(-456)}}, {})}}, {}))}));
   s.Delta(DOM(true, {}, {}, {{"GSet-1", DGS({"1", "2", "3"})}}));
-  EXPECT_TRUE(Same(
-      s.Cmd(5, {Up(UMRemove("PNCounter-1")), Up(UMRemove("LWWRegister-1")),
-                Up(UMUpdate("GSet-1", UGAdd("2"))), Up(UMUpdate("GSet-1", UGAdd("4"))),
-                Up(UMUpdate("GSet-1", UGAdd("6")))}),
-      V{Reply(5, OM({{"GSet-1", GS({"1", "2", "3", "4", "6"})}}),
-              DOM(false, {}, {{"GSet-1", DGS({"4", "6"})}}, {}))}));
-  EXPECT_TRUE(Same(s.Cmd(6, {Up(UMClear()), Up(UMAdd("GCounter-1"))}),
-                   V{Reply(6, OM({{"GCounter-1", GC(0)}}),
-                           DOM(true, {}, {}, {{"GCounter-1", DGC(0)}}))}));
+  EXPECT_TRUE(Same(s.Cmd(5, {Up(UMRemove("PNCounter-1")), Up(UMRemove("LWWRegister-1")),
+                             Up(UMUpdate("GSet-1", UGAdd("2"))), Up(UMUpdate("GSet-1", UGAdd("4"))),
+                             Up(UMUpdate("GSet-1", UGAdd("6")))}),
+                   V{Reply(5, OM({{"GSet-1", GS({"1", "2", "3", "4", "6"})}}),
+                           DOM(false, {}, {{"GSet-1", DGS({"4", "6"})}}, {}))}));
+  EXPECT_TRUE(
+      Same(s.Cmd(6, {Up(UMClear()), Up(UMAdd("GCounter-1"))}),
+           V{Reply(6, OM({{"GCounter-1", GC(0)}}), DOM(true, {}, {}, {{"GCounter-1", DGC(0)}}))}));
   s.Delta(DOM(false, {"GSet-1"}, {}, {{"GCounter-1", DGC(42)}}));
-  EXPECT_TRUE(Same(s.Cmd(7, {Up(UMUpdate("GCounter-1", UInc(7)))}),
-                   V{Reply(7, OM({{"GCounter-1", GC(49)}}),
-                           DOM(false, {}, {{"GCounter-1", DGC(7)}}, {}))}));
+  EXPECT_TRUE(Same(
+      s.Cmd(7, {Up(UMUpdate("GCounter-1", UInc(7)))}),
+      V{Reply(7, OM({{"GCounter-1", GC(49)}}), DOM(false, {}, {{"GCounter-1", DGC(7)}}, {}))}));
 }
 
 TEST(CrdtModelCatalogTest, C58_ORMapDelete) {
   Stream s("ORMap-1");
-  EXPECT_TRUE(Same(s.Cmd(1, {Up(UMAdd("Flag-1"))}),
-                   V{Reply(1, OM({{"Flag-1", FL(false)}}),
-                           DOM(false, {}, {}, {{"Flag-1", DFL(false)}}))}));
+  EXPECT_TRUE(
+      Same(s.Cmd(1, {Up(UMAdd("Flag-1"))}),
+           V{Reply(1, OM({{"Flag-1", FL(false)}}), DOM(false, {}, {}, {{"Flag-1", DFL(false)}}))}));
   EXPECT_TRUE(Same(s.Cmd(2, {Up(UMUpdate("Flag-1", UEnable())), Del()}),
                    V{DeleteReply(2, OM({{"Flag-1", FL(true)}}))}));
 }
@@ -886,7 +881,8 @@ TEST(CrdtModelCatalogTest, C70_C71_C72_C73_SideEffects) {
 
   Stream f("Flag-1");
   CrdtStreamOut many = Reply(1, FL(false));
-  for (const char* id : {"1", "2", "3"}) *many.mutable_reply()->add_side_effects() = TwoEffect(id, false);
+  for (const char* id : {"1", "2", "3"})
+    *many.mutable_reply()->add_side_effects() = TwoEffect(id, false);
   EXPECT_TRUE(Same(f.Cmd(1, {Fx("1"), Fx("2"), Fx("3")}), V{many}));
 }
 
@@ -895,7 +891,8 @@ TEST(CrdtModelCatalogTest, C74_SideEffectsAndStateChanges) {
   CrdtStreamOut want =
       Reply(1, OM({{"GSet-1", GS({"a", "b", "c"})}, {"PNCounter-1", PN(0)}}),
             DOM(false, {}, {}, {{"GSet-1", DGS({"a", "b", "c"})}, {"PNCounter-1", DPN(0)}}));
-  for (const char* id : {"1", "2", "3"}) *want.mutable_reply()->add_side_effects() = TwoEffect(id, false);
+  for (const char* id : {"1", "2", "3"})
+    *want.mutable_reply()->add_side_effects() = TwoEffect(id, false);
   EXPECT_TRUE(Same(m.Cmd(1, {Up(UMAdd("PNCounter-1")), Up(UMUpdate("GSet-1", UGAdd("a"))),
                              Up(UMUpdate("GSet-1", UGAdd("b"))), Up(UMUpdate("GSet-1", UGAdd("c"))),
                              Fx("1"), Fx("2"), Fx("3")}),
@@ -946,8 +943,7 @@ TEST(CrdtModelCatalogTest, C78_StreamEndingAction) {
   *request.mutable_end_state() = GC(3);
   EXPECT_TRUE(Same(s.Streamed(1, request), V{StreamedReply(1, GC(0))}));
   EXPECT_TRUE(Same(s.Cmd(2, {Up(UInc(1))}), V{Reply(2, GC(1), DGC(1)), Streamed(1, GC(1))}));
-  EXPECT_TRUE(
-      Same(s.Cmd(3, {Up(UInc(2))}), V{Reply(3, GC(3), DGC(2)), Streamed(1, GC(3), true)}));
+  EXPECT_TRUE(Same(s.Cmd(3, {Up(UInc(2))}), V{Reply(3, GC(3), DGC(2)), Streamed(1, GC(3), true)}));
   EXPECT_TRUE(Same(s.Cmd(4, {Up(UInc(3))}), V{Reply(4, GC(6), DGC(3))}));
 }
 
@@ -1075,9 +1071,9 @@ TEST(CrdtModelFaultTest, DeltaLostBreaksC4) {
 
 TEST(CrdtModelFaultTest, ORSetRemoveWinsBreaksC28) {
   Stream s("ORSet-1", DOS(false, {}, {"a", "c"}), With(crdt_fault::kORSetRemoveWins));
-  EXPECT_FALSE(Same(s.Cmd(1, {Up(UORemove("c")), Up(UORemove("d")), Up(UOAdd("b")),
-                              Up(UOAdd("c"))}),
-                    V{Reply(1, OS({"a", "b", "c"}), DOS(false, {}, {"b"}))}));
+  EXPECT_FALSE(
+      Same(s.Cmd(1, {Up(UORemove("c")), Up(UORemove("d")), Up(UOAdd("b")), Up(UOAdd("c"))}),
+           V{Reply(1, OS({"a", "b", "c"}), DOS(false, {}, {"b"}))}));
 }
 
 TEST(CrdtModelFaultTest, LwwClockIgnoredBreaksC40) {
@@ -1132,8 +1128,7 @@ TEST(CrdtModelFaultTest, StreamNotEndedBreaksC78) {
   tck::StreamedRequest request;
   *request.mutable_end_state() = GC(1);
   s.Streamed(1, request);
-  EXPECT_FALSE(
-      Same(s.Cmd(2, {Up(UInc(1))}), V{Reply(2, GC(1), DGC(1)), Streamed(1, GC(1), true)}));
+  EXPECT_FALSE(Same(s.Cmd(2, {Up(UInc(1))}), V{Reply(2, GC(1), DGC(1)), Streamed(1, GC(1), true)}));
 }
 
 }  // namespace

@@ -11,9 +11,9 @@ absl::Status CrdtStateAccess::SetState(std::unique_ptr<Crdt> value) {
     return absl::InvalidArgumentError("SetState needs a value");
   }
   if (*state_ != nullptr) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("entity ", entity_id_, " already has a ",
-                     std::string(CrdtKindName((*state_)->kind())), " value"));
+    return absl::FailedPreconditionError(absl::StrCat("entity ", entity_id_, " already has a ",
+                                                      std::string(CrdtKindName((*state_)->kind())),
+                                                      " value"));
   }
   *state_ = std::move(value);
   return absl::OkStatus();

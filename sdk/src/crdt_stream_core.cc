@@ -90,11 +90,10 @@ StreamStep<CrdtStreamOut> CrdtStreamCore::OnDelta(const CrdtDelta& delta) {
   } else {
     if (KindOfDelta(delta) != state_->kind()) {
       std::optional<CrdtKind> kind = KindOfDelta(delta);
-      return StreamFailure(
-          0, absl::StrCat("Protocol error: received a ",
-                          std::string(kind ? CrdtKindName(*kind) : "empty"), " delta for entity [",
-                          entity_id_, "] whose value is a ",
-                          std::string(CrdtKindName(state_->kind()))));
+      return StreamFailure(0, absl::StrCat("Protocol error: received a ",
+                                           std::string(kind ? CrdtKindName(*kind) : "empty"),
+                                           " delta for entity [", entity_id_, "] whose value is a ",
+                                           std::string(CrdtKindName(state_->kind()))));
     }
     absl::Status status = state_->ApplyDelta(delta);
     if (!status.ok()) {

@@ -15,8 +15,8 @@ namespace {
 absl::Status WrongType(CrdtKind expected, const CrdtDelta& delta) {
   std::optional<CrdtKind> got = KindOfDelta(delta);
   return absl::InvalidArgumentError(
-      absl::StrCat("received a ", std::string(got ? CrdtKindName(*got) : "empty"),
-                   " delta for a ", std::string(CrdtKindName(expected)), " value"));
+      absl::StrCat("received a ", std::string(got ? CrdtKindName(*got) : "empty"), " delta for a ",
+                   std::string(CrdtKindName(expected)), " value"));
 }
 
 template <typename T>
@@ -344,8 +344,8 @@ LWWRegister::LWWRegister(Any initial_value) : value_(std::move(initial_value)), 
 
 void LWWRegister::Set(const Any& value, cloudstate::crdt::CrdtClock clock,
                       int64_t custom_clock_value) {
-  const bool custom = clock == cloudstate::crdt::CUSTOM ||
-                      clock == cloudstate::crdt::CUSTOM_AUTO_INCREMENT;
+  const bool custom =
+      clock == cloudstate::crdt::CUSTOM || clock == cloudstate::crdt::CUSTOM_AUTO_INCREMENT;
   if (!custom) {
     custom_clock_value = 0;  // meaningless for the other clocks, so never sent
   }
@@ -644,8 +644,7 @@ absl::Status ORMap::ApplyDelta(const CrdtDelta& delta) {
     }
     absl::Status status = it->second.value->ApplyDelta(entry.delta());
     if (!status.ok()) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("ORMap updated entry: ", status.message()));
+      return absl::InvalidArgumentError(absl::StrCat("ORMap updated entry: ", status.message()));
     }
   }
   for (const auto& entry : ormap.added()) {

@@ -7,13 +7,15 @@
 #include <thread>
 #include <vector>
 
-#include "cloudstate/common/any.h"
-#include "cloudstate/crdt.grpc.pb.h"
-#include "cloudstate/entity.pb.h"
-#include "cloudstate/sdk/crdt.h"
-#include "cloudstate/tck/model/crdt.pb.h"
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
+
+#include "cloudstate/crdt.grpc.pb.h"
+#include "cloudstate/entity.pb.h"
+#include "cloudstate/tck/model/crdt.pb.h"
+
+#include "cloudstate/common/any.h"
+#include "cloudstate/sdk/crdt.h"
 
 namespace cloudstate::sdk {
 namespace {

@@ -4,19 +4,19 @@
 // CS_HAVE_RAPIDCHECK (see sdk/CRDT_NOTES.md).
 #if defined(CS_HAVE_RAPIDCHECK) && __has_include(<rapidcheck/gtest.h>)
 
-#include <gtest/gtest.h>
-#include <rapidcheck.h>
-#include <rapidcheck/gtest.h>
-
 #include <set>
 #include <string>
 #include <vector>
 
-#include "cloudstate/common/any.h"
-#include "cloudstate/sdk/crdt_types.h"
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 #include "gtest/gtest.h"
+#include <gtest/gtest.h>
+#include <rapidcheck.h>
+#include <rapidcheck/gtest.h>
+
+#include "cloudstate/common/any.h"
+#include "cloudstate/sdk/crdt_types.h"
 
 namespace cloudstate::sdk {
 namespace {
@@ -64,9 +64,8 @@ void ApplyOp(Crdt& value, int op, int arg, int depth = 0) {
       break;
     }
     case CrdtKind::kLWWRegister:
-      static_cast<LWWRegister&>(value).Set(Element(arg),
-                                           static_cast<cloudstate::crdt::CrdtClock>(op % 4),
-                                           arg % 3);
+      static_cast<LWWRegister&>(value).Set(
+          Element(arg), static_cast<cloudstate::crdt::CrdtClock>(op % 4), arg % 3);
       break;
     case CrdtKind::kFlag:
       if (op % 3 == 0) {
@@ -85,9 +84,9 @@ void ApplyOp(Crdt& value, int op, int arg, int depth = 0) {
         map.Remove(key);
       } else {
         // Keys decide the value type so that a key keeps one type.
-        static const CrdtKind kinds[] = {CrdtKind::kGCounter, CrdtKind::kORSet, CrdtKind::kORMap,
-                                         CrdtKind::kPNCounter, CrdtKind::kLWWRegister,
-                                         CrdtKind::kGSet};
+        static const CrdtKind kinds[] = {CrdtKind::kGCounter,    CrdtKind::kORSet,
+                                         CrdtKind::kORMap,       CrdtKind::kPNCounter,
+                                         CrdtKind::kLWWRegister, CrdtKind::kGSet};
         CrdtKind kind = kinds[arg % 6];
         if (kind == CrdtKind::kORMap && depth > 1) {
           kind = CrdtKind::kFlag;
@@ -102,9 +101,9 @@ void ApplyOp(Crdt& value, int op, int arg, int depth = 0) {
   }
 }
 
-const std::vector<CrdtKind> kAllButVote = {CrdtKind::kGCounter, CrdtKind::kPNCounter, CrdtKind::kGSet,
-                                CrdtKind::kORSet,    CrdtKind::kLWWRegister, CrdtKind::kFlag,
-                                CrdtKind::kORMap};
+const std::vector<CrdtKind> kAllButVote = {
+    CrdtKind::kGCounter,    CrdtKind::kPNCounter, CrdtKind::kGSet, CrdtKind::kORSet,
+    CrdtKind::kLWWRegister, CrdtKind::kFlag,      CrdtKind::kORMap};
 
 RC_GTEST_PROP(CrdtPropertyTest, ReplicaApplyingOwnDeltasConverges,
               (const std::vector<std::vector<std::pair<int, int>>>& batches)) {
@@ -194,8 +193,10 @@ RC_GTEST_PROP(CrdtPropertyTest, ORSetDeltaIsTheNetDifference,
     RC_ASSERT(added == after);
   } else {
     std::set<std::string> expect_removed, expect_added;
-    for (const auto& k : before) if (!after.contains(k)) expect_removed.insert(k);
-    for (const auto& k : after) if (!before.contains(k)) expect_added.insert(k);
+    for (const auto& k : before)
+      if (!after.contains(k)) expect_removed.insert(k);
+    for (const auto& k : after)
+      if (!before.contains(k)) expect_added.insert(k);
     RC_ASSERT(removed == expect_removed);
     RC_ASSERT(added == expect_added);
   }

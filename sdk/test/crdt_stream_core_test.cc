@@ -7,11 +7,13 @@
 #include <string>
 #include <vector>
 
-#include "cloudstate/common/any.h"
-#include "cloudstate/tck/model/crdt.pb.h"
 #include "gmock/gmock.h"
 #include "google/protobuf/text_format.h"
 #include "gtest/gtest.h"
+
+#include "cloudstate/tck/model/crdt.pb.h"
+
+#include "cloudstate/common/any.h"
 
 namespace cloudstate::sdk {
 namespace {
@@ -153,7 +155,9 @@ TEST_F(CrdtStreamCoreTest, EmptyInitDeltaFailsTheStream) {
 }
 
 TEST_F(CrdtStreamCoreTest, DeltaOfTheWrongTypeFailsTheStream) {
-  create_ = [](CrdtCreationContext& ctx) { ASSERT_TRUE(ctx.SetState(std::make_unique<GCounter>()).ok()); };
+  create_ = [](CrdtCreationContext& ctx) {
+    ASSERT_TRUE(ctx.SetState(std::make_unique<GCounter>()).ok());
+  };
   Init();
   CrdtDelta d;
   d.mutable_flag()->set_value(true);
@@ -163,8 +167,9 @@ TEST_F(CrdtStreamCoreTest, DeltaOfTheWrongTypeFailsTheStream) {
 
 TEST_F(CrdtStreamCoreTest, UnknownCommandAndBadPayloadFailOnlyTheCommand) {
   Init();
-  ExpectCommandFailure(core_.OnMessage(Command(1, "x", false, "Nope")), 1,
-                       "Unknown command [Nope] on service [cloudstate.tck.model.crdt.CrdtTckModel]");
+  ExpectCommandFailure(
+      core_.OnMessage(Command(1, "x", false, "Nope")), 1,
+      "Unknown command [Nope] on service [cloudstate.tck.model.crdt.CrdtTckModel]");
   CrdtStreamIn bad = Command(2, "x");
   bad.mutable_command()->mutable_payload()->set_type_url("type.googleapis.com/other.Type");
   auto step = core_.OnMessage(bad);
@@ -210,7 +215,9 @@ TEST_F(CrdtStreamCoreTest, FirstDeltaCreatesTheValue) {
 }
 
 TEST_F(CrdtStreamCoreTest, FailureRollsBackAndDropsEffects) {
-  create_ = [](CrdtCreationContext& ctx) { ASSERT_TRUE(ctx.SetState(std::make_unique<ORSet>()).ok()); };
+  create_ = [](CrdtCreationContext& ctx) {
+    ASSERT_TRUE(ctx.SetState(std::make_unique<ORSet>()).ok());
+  };
   Init();
   scripts_["add-and-fail"] = [](CrdtCommandContext& ctx) {
     ctx.StateAs<ORSet>()->Add(S("a"));
@@ -224,7 +231,9 @@ TEST_F(CrdtStreamCoreTest, FailureRollsBackAndDropsEffects) {
 }
 
 TEST_F(CrdtStreamCoreTest, DeleteSendsOnlyADeleteAndLaterCommandsFail) {
-  create_ = [](CrdtCreationContext& ctx) { ASSERT_TRUE(ctx.SetState(std::make_unique<GCounter>()).ok()); };
+  create_ = [](CrdtCreationContext& ctx) {
+    ASSERT_TRUE(ctx.SetState(std::make_unique<GCounter>()).ok());
+  };
   Init();
   scripts_["inc-delete"] = [](CrdtCommandContext& ctx) {
     ctx.StateAs<GCounter>()->Increment(3);
@@ -243,7 +252,9 @@ TEST_F(CrdtStreamCoreTest, DeleteSendsOnlyADeleteAndLaterCommandsFail) {
 }
 
 TEST_F(CrdtStreamCoreTest, DeleteFromTheProxyIsSilentAndTheStreamEndsWithTheInput) {
-  create_ = [](CrdtCreationContext& ctx) { ASSERT_TRUE(ctx.SetState(std::make_unique<GCounter>()).ok()); };
+  create_ = [](CrdtCreationContext& ctx) {
+    ASSERT_TRUE(ctx.SetState(std::make_unique<GCounter>()).ok());
+  };
   Init();
   CrdtStreamIn del;
   del.mutable_delete_();
@@ -259,9 +270,9 @@ TEST_F(CrdtStreamCoreTest, DeleteFromTheProxyIsSilentAndTheStreamEndsWithTheInpu
 // ------------------------------------------------------------------ catalog scenarios as a table
 
 struct Step {
-  std::string what;                       // for failure messages
+  std::string what;  // for failure messages
   std::function<StreamStep<CrdtStreamOut>()> send;
-  std::vector<std::string> expected;      // ShortDebugString of each expected message
+  std::vector<std::string> expected;  // ShortDebugString of each expected message
 };
 
 std::string Dump(const CrdtStreamOut& out) {
@@ -300,7 +311,9 @@ std::string EmptyReply(int64_t id) {
 
 // C28 (ORSet state changes) through the core.
 TEST_F(CrdtStreamCoreTest, TableC28ORSet) {
-  create_ = [](CrdtCreationContext& ctx) { ASSERT_TRUE(ctx.SetState(std::make_unique<ORSet>()).ok()); };
+  create_ = [](CrdtCreationContext& ctx) {
+    ASSERT_TRUE(ctx.SetState(std::make_unique<ORSet>()).ok());
+  };
   Init();
   auto ops = [this](std::string name, std::vector<std::pair<char, std::string>> ops) {
     scripts_[name] = [ops](CrdtCommandContext& ctx) {
@@ -343,7 +356,9 @@ std::string VoteReply(int64_t id, std::optional<bool> self) {
 
 // C61 (Vote state changes) and C64 (mixed with replicated tallies).
 TEST_F(CrdtStreamCoreTest, TableC61C64Vote) {
-  create_ = [](CrdtCreationContext& ctx) { ASSERT_TRUE(ctx.SetState(std::make_unique<Vote>()).ok()); };
+  create_ = [](CrdtCreationContext& ctx) {
+    ASSERT_TRUE(ctx.SetState(std::make_unique<Vote>()).ok());
+  };
   Init();
   scripts_["yes"] = [](CrdtCommandContext& ctx) {
     ctx.StateAs<Vote>()->SetSelfVote(true);
@@ -379,7 +394,12 @@ TEST_F(CrdtStreamCoreTest, TableC61C64Vote) {
 std::string CounterReply(int64_t id, uint64_t inc, bool streamed = false) {
   CrdtStreamOut out;
   out.mutable_reply()->set_command_id(id);
-  if (inc > 0) out.mutable_reply()->mutable_state_action()->mutable_update()->mutable_gcounter()->set_increment(inc);
+  if (inc > 0)
+    out.mutable_reply()
+        ->mutable_state_action()
+        ->mutable_update()
+        ->mutable_gcounter()
+        ->set_increment(inc);
   out.mutable_reply()->set_streamed(streamed);
   return Dump(out);
 }
@@ -396,7 +416,9 @@ std::string StreamedValue(int64_t id, uint64_t value, bool end = false) {
 
 // C77/C78 (streamed updates, ending) and C79/C80 (cancellation) through the core.
 TEST_F(CrdtStreamCoreTest, TableC77C78C79C80Streamed) {
-  create_ = [](CrdtCreationContext& ctx) { ASSERT_TRUE(ctx.SetState(std::make_unique<GCounter>()).ok()); };
+  create_ = [](CrdtCreationContext& ctx) {
+    ASSERT_TRUE(ctx.SetState(std::make_unique<GCounter>()).ok());
+  };
   Init();
   scripts_["watch"] = [](CrdtCommandContext& ctx) {
     EXPECT_EQ(ctx.streamed(), ctx.OnChange([](CrdtSubscriptionContext& sub) -> std::optional<Any> {
@@ -436,7 +458,8 @@ TEST_F(CrdtStreamCoreTest, TableC77C78C79C80Streamed) {
       {"open watch", [&] { return Run(1, "watch", true); }, {CounterReply(1, 0, true)}},
       {"open silent", [&] { return Run(2, "silent", true); }, {CounterReply(2, 0, true)}},
       {"not streamed: no subscription",
-       [&] { return Run(3, "watch", false); }, {CounterReply(3, 0, false)}},
+       [&] { return Run(3, "watch", false); },
+       {CounterReply(3, 0, false)}},
       {"+1", [&] { return Run(4, "+1"); }, {CounterReply(4, 1), StreamedValue(1, 1)}},
       {"remote +2", [&] { return Delta(remote); }, {StreamedValue(1, 3)}},
       {"cancel silent", [&] { return Cancel(2); }, {Dump(cancelled), StreamedValue(1, 103, true)}},

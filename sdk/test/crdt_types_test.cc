@@ -5,11 +5,12 @@
 #include <string>
 #include <vector>
 
-#include "cloudstate/common/any.h"
 #include "gmock/gmock.h"
 #include "google/protobuf/text_format.h"
 #include "google/protobuf/util/message_differencer.h"
 #include "gtest/gtest.h"
+
+#include "cloudstate/common/any.h"
 
 namespace cloudstate::sdk {
 namespace {
@@ -90,9 +91,9 @@ TEST(CrdtKindTest, NamesAndDeltaKinds) {
   EXPECT_EQ(KindOfDelta(CrdtDelta()), std::nullopt);
   EXPECT_EQ(KindOfDelta(GSetDelta({})), CrdtKind::kGSet);
   EXPECT_FALSE(CrdtFromDelta(CrdtDelta()).ok());
-  for (CrdtKind kind : {CrdtKind::kGCounter, CrdtKind::kPNCounter, CrdtKind::kGSet,
-                        CrdtKind::kORSet, CrdtKind::kLWWRegister, CrdtKind::kFlag,
-                        CrdtKind::kORMap, CrdtKind::kVote}) {
+  for (CrdtKind kind :
+       {CrdtKind::kGCounter, CrdtKind::kPNCounter, CrdtKind::kGSet, CrdtKind::kORSet,
+        CrdtKind::kLWWRegister, CrdtKind::kFlag, CrdtKind::kORMap, CrdtKind::kVote}) {
     auto value = NewCrdt(kind);
     ASSERT_NE(value, nullptr);
     EXPECT_EQ(value->kind(), kind);

@@ -7,6 +7,7 @@
 //                                  [](CrdtCreationContext& ctx) { return MakeLikes(ctx); });
 
 #include "absl/status/status.h"
+
 #include "cloudstate/sdk/crdt_entity.h"
 #include "cloudstate/sdk/crdt_service.h"
 #include "cloudstate/sdk/crdt_stream_core.h"

@@ -29,11 +29,13 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "cloudstate/crdt.pb.h"
-#include "cloudstate/sdk/crdt_types.h"
-#include "cloudstate/sdk/effects.h"
 #include "google/protobuf/any.pb.h"
 #include "google/protobuf/descriptor.h"
+
+#include "cloudstate/crdt.pb.h"
+
+#include "cloudstate/sdk/crdt_types.h"
+#include "cloudstate/sdk/effects.h"
 
 namespace cloudstate::sdk {
 

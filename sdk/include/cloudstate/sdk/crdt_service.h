@@ -11,7 +11,9 @@
 #include <string_view>
 
 #include "absl/status/status.h"
+
 #include "cloudstate/crdt.grpc.pb.h"
+
 #include "cloudstate/sdk/crdt_entity.h"
 #include "cloudstate/sdk/crdt_stream_core.h"
 

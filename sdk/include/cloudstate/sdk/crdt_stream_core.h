@@ -16,6 +16,7 @@
 #include <string>
 
 #include "cloudstate/crdt.pb.h"
+
 #include "cloudstate/sdk/crdt_entity.h"
 #include "cloudstate/sdk/crdt_types.h"
 #include "cloudstate/sdk/stream_core.h"

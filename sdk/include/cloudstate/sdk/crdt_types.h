@@ -26,8 +26,9 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "cloudstate/crdt.pb.h"
 #include "google/protobuf/any.pb.h"
+
+#include "cloudstate/crdt.pb.h"
 
 namespace cloudstate::sdk {
 
