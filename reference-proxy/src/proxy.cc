@@ -704,6 +704,10 @@ class ServerCall final : public grpc::ServerGenericBidiReactor {
   void Start();
 
   void OnReadDone(bool ok) override {
+    if (rejected_) {
+      handler_.on_half_close();
+      return;
+    }
     if (!ok) {
       if (!got_message_ && (route_ == nullptr || !route_->client_streaming)) {
         output_->Finish(grpc::Status(grpc::StatusCode::INTERNAL, "missing request message"));
@@ -739,6 +743,7 @@ class ServerCall final : public grpc::ServerGenericBidiReactor {
   const Route* route_ = nullptr;
   grpc::ByteBuffer request_;
   bool got_message_ = false;
+  bool rejected_ = false;
   Handler handler_;
 };
 
@@ -784,13 +789,13 @@ class ActionStreamBridge final
     queue_.push_back(std::move(first));
   }
   void Begin() {
-    this->AddHold();
     if constexpr (kBidi) {
       proxy_->action_stub().async()->handleStreamed(&context_, this);
       this->StartRead(&response_);
     } else {
       proxy_->action_stub().async()->handleStreamedIn(&context_, &response_, this);
     }
+    this->AddHold();  // after the call is bound to this reactor
     {
       std::lock_guard lock(mu_);
       PumpLocked();
@@ -994,13 +999,19 @@ class ProxyImpl::GenericService final : public grpc::CallbackGenericService {
 
 void ServerCall::Start() {
   route_ = proxy_->model().FindRoute(context_->method());
-  if (route_ == nullptr) {
-    output_->Finish(grpc::Status(grpc::StatusCode::UNIMPLEMENTED,
-                                 "unknown method " + context_->method()));
-    return;
-  }
-  if (proxy_->shutting_down()) {
-    output_->Finish(grpc::Status(grpc::StatusCode::UNAVAILABLE, "proxy is shutting down"));
+  // Rejections are sent once the first read completes: finishing inside CreateReactor, before
+  // gRPC has bound the reactor to the call, is not reliable.
+  if (route_ == nullptr || proxy_->shutting_down()) {
+    grpc::Status status =
+        route_ == nullptr
+            ? grpc::Status(grpc::StatusCode::UNIMPLEMENTED, "unknown method " + context_->method())
+            : grpc::Status(grpc::StatusCode::UNAVAILABLE, "proxy is shutting down");
+    route_ = nullptr;
+    std::shared_ptr<Output> output = output_;
+    handler_.on_message = [output, status](std::string) { output->Finish(status); };
+    handler_.on_half_close = [output, status] { output->Finish(status); };
+    rejected_ = true;
+    StartRead(&request_);
     return;
   }
   output_->set_single_response(!route_->server_streaming);

@@ -25,8 +25,8 @@ class UfStream final : public grpc::ClientBidiReactor<In, Out> {
     auto stream = std::shared_ptr<UfStream>(new UfStream(std::move(on_message),
                                                          std::move(on_closed)));
     stream->self_ = stream;
+    start(&stream->context_, stream.get());  // binds the reactor to the call
     stream->AddHold();  // released once we will write no more, so OnDone cannot race writes
-    start(&stream->context_, stream.get());
     stream->StartRead(&stream->incoming_);
     stream->StartCall();
     return stream;
