@@ -17,6 +17,7 @@
 #include <string>
 
 #include "benchmark/benchmark.h"
+
 #include "cloudstate/proxy/store.h"
 #include "store/postgres_store.h"
 

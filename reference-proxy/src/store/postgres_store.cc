@@ -12,8 +12,6 @@
 
 #include "store/postgres_store.h"
 
-#include <libpq-fe.h>
-
 #include <algorithm>
 #include <atomic>
 #include <condition_variable>
@@ -24,9 +22,11 @@
 #include <utility>
 #include <vector>
 
-#include "absl/strings/str_cat.h"
 #include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+
 #include "cloudstate/common/status_macros.h"
+#include <libpq-fe.h>
 
 namespace cloudstate::proxy {
 namespace {
@@ -182,7 +182,8 @@ absl::StatusOr<PGconn*> Connect(const std::string& url) {
     return absl::UnavailableError("postgres: cannot connect: " + message);
   }
   // Notices ("drop cascades to ...") are not errors; libpq would print them to stderr.
-  PQsetNoticeProcessor(conn, [](void*, const char*) {}, nullptr);
+  PQsetNoticeProcessor(
+      conn, [](void*, const char*) {}, nullptr);
   return conn;
 }
 
@@ -409,8 +410,7 @@ class PostgresStoreImpl final : public PostgresStore {
     CS_ASSIGN_OR_RETURN(Pool::Lease lease, pool_.Acquire());
     Params p;
     p.Text(persistence_key);
-    CS_ASSIGN_OR_RETURN(ResultPtr r,
-                        RunPrepared(lease.get(), "cs_snap_load", p, PGRES_TUPLES_OK));
+    CS_ASSIGN_OR_RETURN(ResultPtr r, RunPrepared(lease.get(), "cs_snap_load", p, PGRES_TUPLES_OK));
     if (PQntuples(r.get()) == 0) {
       return std::optional<StoredSnapshot>();
     }
@@ -423,8 +423,7 @@ class PostgresStoreImpl final : public PostgresStore {
     CS_ASSIGN_OR_RETURN(Pool::Lease lease, pool_.Acquire());
     Params p;
     p.Text(persistent_id).Text(entity_id);
-    CS_ASSIGN_OR_RETURN(ResultPtr r,
-                        RunPrepared(lease.get(), "cs_value_load", p, PGRES_TUPLES_OK));
+    CS_ASSIGN_OR_RETURN(ResultPtr r, RunPrepared(lease.get(), "cs_value_load", p, PGRES_TUPLES_OK));
     if (PQntuples(r.get()) == 0) {
       return std::optional<StoredAny>();
     }
@@ -492,8 +491,8 @@ class PostgresStoreImpl final : public PostgresStore {
              " (persistent_id, entity_id, type_url, state) VALUES ($1::text, $2::text, $3::text, "
              "$4::bytea) ON CONFLICT (persistent_id, entity_id) DO UPDATE SET type_url = "
              "EXCLUDED.type_url, state = EXCLUDED.state"},
-        {"cs_value_delete", "DELETE FROM " + values_ +
-                                " WHERE persistent_id = $1::text AND entity_id = $2::text"},
+        {"cs_value_delete",
+         "DELETE FROM " + values_ + " WHERE persistent_id = $1::text AND entity_id = $2::text"},
     };
     for (const auto& [name, sql] : statements) {
       ResultPtr r = Wrap(PQprepare(conn, name, sql.c_str(), 0, nullptr));
@@ -574,9 +573,9 @@ class PostgresStoreImpl final : public PostgresStore {
         result = a.expected + static_cast<int64_t>(a.events->size());
       } else if (inserted.code() == absl::StatusCode::kFailedPrecondition) {
         // A writer outside this process inserted the same sequence after our check.
-        result = absl::FailedPreconditionError(absl::StrCat("journal of '", std::string(a.key),
-                                                            "' was written concurrently: ",
-                                                            inserted.message()));
+        result = absl::FailedPreconditionError(
+            absl::StrCat("journal of '", std::string(a.key),
+                         "' was written concurrently: ", inserted.message()));
       } else {
         result = inserted;
       }
@@ -705,16 +704,15 @@ class PostgresStoreImpl final : public PostgresStore {
       if (a == nullptr) {
         continue;
       }
-      const bool holds =
-          a->events->empty()
-              ? (PQntuples(r.get()) == 1 && GetInt64(r.get(), 0, 0) == a->expected)
-              : std::strtoull(PQcmdTuples(r.get()), nullptr, 10) == what->rows;
+      const bool holds = a->events->empty()
+                             ? (PQntuples(r.get()) == 1 && GetInt64(r.get(), 0, 0) == a->expected)
+                             : std::strtoull(PQcmdTuples(r.get()), nullptr, 10) == what->rows;
       if (holds) {
         a->result = a->expected + static_cast<int64_t>(a->events->size());
       } else {
-        a->result = absl::FailedPreconditionError(absl::StrCat(
-            "journal of '", std::string(a->key), "' is not at sequence ", a->expected,
-            " (stale or concurrent writer); nothing was written"));
+        a->result = absl::FailedPreconditionError(
+            absl::StrCat("journal of '", std::string(a->key), "' is not at sequence ", a->expected,
+                         " (stale or concurrent writer); nothing was written"));
       }
     }
     return PipelineOutcome::kDone;
@@ -736,9 +734,9 @@ class PostgresStoreImpl final : public PostgresStore {
       case PipelineOutcome::kDone:
         return;
       case PipelineOutcome::kLinkLost:
-        fail_all(absl::UnavailableError(absl::StrCat(
-            "postgres connection lost while writing a batch: ",
-            std::string(absl::StripTrailingAsciiWhitespace(PQerrorMessage(conn))))));
+        fail_all(absl::UnavailableError(
+            absl::StrCat("postgres connection lost while writing a batch: ",
+                         std::string(absl::StripTrailingAsciiWhitespace(PQerrorMessage(conn))))));
         return;
       case PipelineOutcome::kRedoCarefully:
         break;
@@ -762,8 +760,7 @@ class PostgresStoreImpl final : public PostgresStore {
     if (link_lost) {
       // Nothing of this transaction can have committed.
       for (PendingAppend* p : batch) {
-        if (p->result.ok() ||
-            p->result.status().code() == absl::StatusCode::kFailedPrecondition) {
+        if (p->result.ok() || p->result.status().code() == absl::StatusCode::kFailedPrecondition) {
           p->result = absl::UnavailableError(
               "postgres connection lost during the batch; nothing was written");
         }
@@ -826,10 +823,12 @@ absl::StatusOr<std::unique_ptr<PostgresStore>> OpenPostgresStore(std::string_vie
   ddl += "CREATE TABLE IF NOT EXISTS " + journal +
          " (persistence_key text NOT NULL, sequence bigint NOT NULL, type_url text NOT NULL, "
          "payload bytea NOT NULL, PRIMARY KEY (persistence_key, sequence));\n"
-         "CREATE TABLE IF NOT EXISTS " + snapshots +
+         "CREATE TABLE IF NOT EXISTS " +
+         snapshots +
          " (persistence_key text PRIMARY KEY, sequence bigint NOT NULL, type_url text NOT NULL, "
          "payload bytea NOT NULL);\n"
-         "CREATE TABLE IF NOT EXISTS " + values +
+         "CREATE TABLE IF NOT EXISTS " +
+         values +
          " (persistent_id text NOT NULL, entity_id text NOT NULL, type_url text NOT NULL, "
          "state bytea NOT NULL, PRIMARY KEY (persistent_id, entity_id));\n";
   // Concurrent CREATE ... IF NOT EXISTS from two processes can still collide in the catalog, so

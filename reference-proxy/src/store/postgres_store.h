@@ -16,6 +16,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+
 #include "cloudstate/proxy/store.h"
 
 namespace cloudstate::proxy {
@@ -39,10 +40,10 @@ struct PostgresStoreOptions {
 
 // Counters of the group commit (monotonic, since the store was opened).
 struct PostgresStoreStats {
-  int64_t appends = 0;            // AppendEvents calls that went through a batch
-  int64_t batches = 0;            // transactions written by a leader
-  int64_t largest_batch = 0;      // most appends in one transaction
-  int64_t reconnects = 0;         // connections (re)opened after the first one
+  int64_t appends = 0;        // AppendEvents calls that went through a batch
+  int64_t batches = 0;        // transactions written by a leader
+  int64_t largest_batch = 0;  // most appends in one transaction
+  int64_t reconnects = 0;     // connections (re)opened after the first one
 };
 
 class PostgresStore : public Store {

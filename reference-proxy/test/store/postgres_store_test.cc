@@ -186,7 +186,7 @@ TEST_F(PostgresStoreTest, ReconnectsOnTheCallAfterAConnectionLoss) {
     ASSERT_TRUE(ExecutePostgresCommand(url_,
                                        "SELECT pg_terminate_backend(pid, 30000) FROM "
                                        "pg_stat_activity WHERE application_name = '" +
-                                       app + "'")
+                                           app + "'")
                     .ok());
   };
   kill_sessions();

@@ -11,8 +11,9 @@
 #include <random>
 #include <string>
 
-#include "cloudstate/proxy/store.h"
 #include "gtest/gtest.h"
+
+#include "cloudstate/proxy/store.h"
 #include "store/postgres_store.h"
 
 namespace cloudstate::proxy::testing {
@@ -36,8 +37,7 @@ inline std::string FreshSchemaName(const std::string& tag) {
 }
 
 inline void DropSchema(const std::string& url, const std::string& schema) {
-  absl::Status s =
-      ExecutePostgresCommand(url, "DROP SCHEMA IF EXISTS \"" + schema + "\" CASCADE");
+  absl::Status s = ExecutePostgresCommand(url, "DROP SCHEMA IF EXISTS \"" + schema + "\" CASCADE");
   if (!s.ok()) {
     ADD_FAILURE() << "could not drop test schema " << schema << ": " << s;
   }

@@ -10,6 +10,8 @@
 // expressed as max_count = to - from + 1, and max_count <= 0 means "no limit" (Akka: max = 0
 // returns nothing, which has no counterpart here).
 
+#include "store_contract.h"
+
 #include <unistd.h>
 
 #include <atomic>
@@ -20,7 +22,6 @@
 #include <vector>
 
 #include "postgres_test_util.h"
-#include "store_contract.h"
 
 namespace cloudstate::proxy::testing {
 namespace {
@@ -445,10 +446,10 @@ TEST_P(StoreContractTest, NonAsciiKeysAndTypeUrls) {
 
 std::unique_ptr<Store> OpenSqliteForContract() {
   static std::atomic<int> counter{0};
-  const std::string path = (std::filesystem::temp_directory_path() /
-                            ("cs-store-contract-" + std::to_string(getpid()) + "-" +
-                             std::to_string(++counter) + ".db"))
-                               .string();
+  const std::string path =
+      (std::filesystem::temp_directory_path() /
+       ("cs-store-contract-" + std::to_string(getpid()) + "-" + std::to_string(++counter) + ".db"))
+          .string();
   auto store = OpenSqliteStore(path);
   if (!store.ok()) {
     ADD_FAILURE() << "cannot open the SQLite store at " << path << ": " << store.status();

@@ -11,7 +11,6 @@
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -23,6 +22,7 @@
 
 #include "store/durability_payload.h"
 #include "store/postgres_test_util.h"
+#include <sys/wait.h>
 
 extern char** environ;
 
@@ -170,8 +170,7 @@ TEST(StoreDurabilityTest, PostgresKeepsAcknowledgedWritesAfterKill9) {
   }
   const std::string schema = FreshSchemaName("durability");
   constexpr int kThreads = 8;
-  const WriterRun run =
-      RunAndKill({url, schema, "dur", std::to_string(kThreads), "1000000"}, 1200);
+  const WriterRun run = RunAndKill({url, schema, "dur", std::to_string(kThreads), "1000000"}, 1200);
   EXPECT_EQ(run.error, "");
   if (run.error.empty()) {
     EXPECT_TRUE(run.killed);
