@@ -48,15 +48,15 @@ std::optional<acm::Response> ReadResponse(ProxyCaseContext& ctx, ClientCall& cal
   auto bytes = call.Read(ctx.window());
   if (!bytes) {
     auto status = call.Finish(std::chrono::milliseconds(0));
-    ctx.Fail(absl::StrCat(what, ": expected a response, but ",
-                          status ? absl::StrCat("the call ended with status ", status->error_code(),
+    ctx.Fail(absl::StrCat(std::string(what), ": expected a response, but ",
+                          status ? absl::StrCat("the call ended with status ", static_cast<int>(status->error_code()),
                                                 " \"", status->error_message(), "\"")
                                  : std::string("none arrived in time")));
     return std::nullopt;
   }
   acm::Response r;
   if (!r.ParseFromString(*bytes)) {
-    ctx.Fail(absl::StrCat(what, ": the response does not parse"));
+    ctx.Fail(absl::StrCat(std::string(what), ": the response does not parse"));
     return std::nullopt;
   }
   ctx.Note(absl::StrCat("client <- ", ShortText(r)));
@@ -68,14 +68,14 @@ void ExpectCompleted(ProxyCaseContext& ctx, ClientCall& call, std::string_view w
     return;
   }
   if (auto extra = call.Read(ctx.window())) {
-    ctx.Fail(absl::StrCat(what, ": unexpected further response"));
+    ctx.Fail(absl::StrCat(std::string(what), ": unexpected further response"));
     return;
   }
   auto status = call.Finish(ctx.window());
   if (!status) {
-    ctx.Fail(absl::StrCat(what, ": the call did not complete"));
+    ctx.Fail(absl::StrCat(std::string(what), ": the call did not complete"));
   } else {
-    ctx.ExpectOk(*status, what);
+    ctx.ExpectOk(*status, std::string(what));
   }
 }
 

@@ -385,7 +385,7 @@ std::optional<crm::Response> ReadCrdt(ProxyCaseContext& ctx, ClientCall& call, s
   auto bytes = call.Read(ctx.window());
   crm::Response r;
   if (!bytes || !r.ParseFromString(*bytes)) {
-    ctx.Fail(absl::StrCat(what, ": expected a streamed response, none arrived"));
+    ctx.Fail(absl::StrCat(std::string(what), ": expected a streamed response, none arrived"));
     return std::nullopt;
   }
   ctx.Note(absl::StrCat("client <- ", ShortText(r)));

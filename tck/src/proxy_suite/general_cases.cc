@@ -61,13 +61,13 @@ std::optional<ReflectionResponse> Reflect(ProxyCaseContext& ctx, ClientCall& cal
   if (ctx.failed() || ctx.skipped()) {
     return std::nullopt;
   }
-  ctx.Note(absl::StrCat("reflection -> ", what));
+  ctx.Note(absl::StrCat("reflection -> ", std::string(what)));
   if (!call.Write(EncodeReflectionRequest(request), ctx.window())) {
     auto status = call.Finish(ctx.window());
     if (status && status->error_code() == grpc::StatusCode::UNIMPLEMENTED) {
       ctx.Skip("the proxy does not offer gRPC server reflection");
     } else {
-      ctx.Fail(absl::StrCat("reflection (", what, "): the call ended: ",
+      ctx.Fail(absl::StrCat("reflection (", std::string(what), "): the call ended: ",
                             status ? status->error_message() : "no status"));
     }
     return std::nullopt;
@@ -78,8 +78,8 @@ std::optional<ReflectionResponse> Reflect(ProxyCaseContext& ctx, ClientCall& cal
     if (status && status->error_code() == grpc::StatusCode::UNIMPLEMENTED) {
       ctx.Skip("the proxy does not offer gRPC server reflection");
     } else {
-      ctx.Fail(absl::StrCat("reflection (", what, "): no response",
-                            status ? absl::StrCat(", status ", status->error_code(), " \"",
+      ctx.Fail(absl::StrCat("reflection (", std::string(what), "): no response",
+                            status ? absl::StrCat(", status ", static_cast<int>(status->error_code()), " \"",
                                                   status->error_message(), "\"")
                                    : ""));
     }
@@ -87,16 +87,16 @@ std::optional<ReflectionResponse> Reflect(ProxyCaseContext& ctx, ClientCall& cal
   }
   auto decoded = DecodeReflectionResponse(*bytes);
   if (!decoded) {
-    ctx.Fail(absl::StrCat("reflection (", what, "): the response is not a ServerReflectionResponse"));
+    ctx.Fail(absl::StrCat("reflection (", std::string(what), "): the response is not a ServerReflectionResponse"));
     return std::nullopt;
   }
   if (decoded->valid_host != request.host) {
-    ctx.Fail(absl::StrCat("reflection (", what, "): valid_host is \"", decoded->valid_host,
+    ctx.Fail(absl::StrCat("reflection (", std::string(what), "): valid_host is \"", decoded->valid_host,
                           "\", expected the request's host \"", request.host, "\""));
   } else if (!decoded->original || decoded->original->host != request.host ||
              decoded->original->list_services != request.list_services ||
              decoded->original->file_containing_symbol != request.file_containing_symbol) {
-    ctx.Fail(absl::StrCat("reflection (", what, "): original_request does not echo the request"));
+    ctx.Fail(absl::StrCat("reflection (", std::string(what), "): original_request does not echo the request"));
   }
   return decoded;
 }

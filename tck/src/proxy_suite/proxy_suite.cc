@@ -191,7 +191,7 @@ milliseconds ProxyCaseContext::passivation() const { return Scaled(*shared_->opt
 milliseconds ProxyCaseContext::quiet() const { return Scaled(*shared_->options, 100); }
 
 std::string ProxyCaseContext::NewId(std::string_view prefix) {
-  return absl::StrCat(prefix, "-", shared_->run_id, "-", ++shared_->next_id);
+  return absl::StrCat(std::string(prefix), "-", shared_->run_id, "-", ++shared_->next_id);
 }
 
 std::shared_ptr<grpc::Channel> ProxyCaseContext::channel() const { return shared_->channel; }
@@ -210,7 +210,7 @@ grpc::Status ProxyCaseContext::Unary(const std::string& method,
     }
     Note(absl::StrCat("client <- ", response != nullptr ? ShortText(*response) : "(ok)"));
   } else {
-    Note(absl::StrCat("client <- status ", r.status.error_code(), " \"", r.status.error_message(),
+    Note(absl::StrCat("client <- status ", static_cast<int>(r.status.error_code()), " \"", r.status.error_message(),
                       "\""));
   }
   return r.status;
@@ -277,7 +277,7 @@ void ProxyCaseContext::HttpExpectFailure(const std::string& target, const std::s
 
 void ProxyCaseContext::ExpectOk(const grpc::Status& status, std::string_view what) {
   if (!failed_ && !status.ok()) {
-    Fail(absl::StrCat(what, ": expected success, got status ", status.error_code(), " \"",
+    Fail(absl::StrCat(std::string(what), ": expected success, got status ", static_cast<int>(status.error_code()), " \"",
                       status.error_message(), "\""));
   }
 }
@@ -288,10 +288,10 @@ void ProxyCaseContext::ExpectFailure(const grpc::Status& status, std::string_vie
     return;
   }
   if (status.ok()) {
-    Fail(absl::StrCat(what, ": expected a gRPC error \"", description, "\", got success"));
+    Fail(absl::StrCat(std::string(what), ": expected a gRPC error \"", std::string(description), "\", got success"));
   } else if (status.error_message() != description) {
-    Fail(absl::StrCat(what, ": expected a gRPC error with description \"", description,
-                      "\", got status ", status.error_code(), " \"", status.error_message(), "\""));
+    Fail(absl::StrCat(std::string(what), ": expected a gRPC error with description \"", std::string(description),
+                      "\", got status ", static_cast<int>(status.error_code()), " \"", status.error_message(), "\""));
   }
 }
 
@@ -303,7 +303,7 @@ void ProxyCaseContext::ExpectMessage(const google::protobuf::Message& expected,
   }
   auto r = CompareMessages(expected, actual);
   if (!r.equal) {
-    Fail(absl::StrCat(what, ": unexpected response ", ShortText(actual)),
+    Fail(absl::StrCat(std::string(what), ": unexpected response ", ShortText(actual)),
          absl::StrCat("expected: ", ShortText(expected), "\nactual:   ", ShortText(actual), "\n",
                       r.diff));
   }
@@ -329,12 +329,12 @@ std::optional<int> ProxyCaseContext::AwaitCall(
       },
       window());
   if (!found) {
-    Fail(absl::StrCat("interceptor: no ", method, " call (", what,
+    Fail(absl::StrCat("interceptor: no ", method, " call (", std::string(what),
                       ") from the proxy to the function within ", window().count(), " ms"));
     return std::nullopt;
   }
   claimed_.insert(*found);
-  Note(absl::StrCat("interceptor: call #", *found, " ", method, " (", what, ")"));
+  Note(absl::StrCat("interceptor: call #", *found, " ", method, " (", std::string(what), ")"));
   return found;
 }
 
@@ -442,7 +442,7 @@ void ProxyCaseContext::ExpectCallEnded(int call, milliseconds timeout, std::stri
       timeout);
   if (!ended) {
     auto record = CallRecord(call);
-    Fail(absl::StrCat("interceptor call #", call, ": ", what, ": the stream was not closed within ",
+    Fail(absl::StrCat("interceptor call #", call, ": ", std::string(what), ": the stream was not closed within ",
                       timeout.count(), " ms (proxy side ",
                       record && record->in_closed ? "closed" : "open", ", function side ",
                       record && record->done ? "closed" : "open", ")"));

@@ -29,6 +29,7 @@
 #include "cloudstate/tck/proxy_suite/http_client.h"
 #include "cloudstate/tck/proxy_suite/interceptor.h"
 #include "cloudstate/tck/proxy_suite/wire.h"
+#include "cloudstate/tck/compare.h"
 #include "cloudstate/tck/runner.h"
 #include "google/protobuf/message.h"
 
