@@ -420,14 +420,21 @@ void CrdtStreamed(ProxyCaseContext& ctx) {
   if (auto r = ReadCrdt(ctx, *monitor, "monitor after cancel")) {
     ctx.ExpectMessage(VoteState(false, 0, 1), *r, "monitor sees the vote withdrawn on cancel");
   }
-  monitor->Cancel();
-  crm::Response ignored;
-  ctx.ExpectOk(ctx.Unary(kCrdtProcess, CrdtReq(id, {CrdtDel()}), &ignored), "Process (delete)");
-  if (auto c = ctx.AwaitCall(kCrdtHandle, InitFor<crdt::In>(kCrdtTckModel, id), "entity stream")) {
+  // The interceptor must see each cancellation before the next step (as the original waited).
+  auto c = ctx.AwaitCall(kCrdtHandle, InitFor<crdt::In>(kCrdtTckModel, id), "entity stream");
+  if (c) {
     ctx.ExpectIn(*c, 1, crdt::Command(1, id, "ProcessStreamed", monitor_request, true));
     ctx.ExpectIn(*c, 2, crdt::Command(2, id, "ProcessStreamed", connect_request, true));
     ctx.ExpectIn(*c, 3, crdt::StreamCancelled(id, 2));
+  }
+  monitor->Cancel();
+  if (c) {
     ctx.ExpectIn(*c, 4, crdt::StreamCancelled(id, 1));
+  }
+  crm::Response ignored;
+  ctx.ExpectOk(ctx.Unary(kCrdtProcess, CrdtReq(id, {CrdtDel()}), &ignored), "Process (delete)");
+  if (c) {
+    ctx.ExpectIn(*c, 5, crdt::Command(3, id, "Process", CrdtReq(id, {CrdtDel()})));
     ctx.ExpectCallEnded(*c, ctx.window(), "deleted entity");
   }
 }

@@ -47,7 +47,9 @@ class ClientCall::Reactor final : public grpc::ClientBidiReactor<grpc::ByteBuffe
     }
     stub_.PrepareBidiStreamingCall(&ctx_, method, grpc::StubOptions(), this);
     StartRead(&incoming_);
-    AddHold();  // released by WritesDone() or Cancel(), so that writes may follow StartCall
+    // Held until the server ended the call and no write of ours is in flight, so that writes
+    // started from the case's thread never race with OnDone.
+    AddHold();
     StartCall();
   }
 
@@ -64,13 +66,25 @@ class ClientCall::Reactor final : public grpc::ClientBidiReactor<grpc::ByteBuffe
     }
     if (ok) {
       StartRead(&incoming_);
+    } else {
+      MaybeReleaseHold();
     }
   }
   void OnWriteDone(bool ok) override {
-    std::lock_guard<std::mutex> lock(mu_);
-    write_busy_ = false;
-    write_ok_ = ok;
-    cv_.notify_all();
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      write_busy_ = false;
+      write_ok_ = ok;
+      cv_.notify_all();
+    }
+    MaybeReleaseHold();
+  }
+  void OnWritesDoneDone(bool /*ok*/) override {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      writes_done_busy_ = false;
+    }
+    MaybeReleaseHold();
   }
   void OnDone(const grpc::Status& s) override {
     std::lock_guard<std::mutex> lock(mu_);
@@ -81,11 +95,8 @@ class ClientCall::Reactor final : public grpc::ClientBidiReactor<grpc::ByteBuffe
 
   bool Write(const std::string& bytes, std::chrono::milliseconds timeout) {
     std::unique_lock<std::mutex> lock(mu_);
-    if (closed_ || status_) {
-      return false;
-    }
-    if (!cv_.wait_for(lock, timeout, [&] { return !write_busy_ || status_.has_value(); }) ||
-        status_) {
+    if (!cv_.wait_for(lock, timeout, [&] { return !write_busy_ || reads_ended_; }) || closed_ ||
+        reads_ended_ || writes_done_busy_) {
       return false;
     }
     outgoing_ = StringToBuffer(bytes);
@@ -93,22 +104,23 @@ class ClientCall::Reactor final : public grpc::ClientBidiReactor<grpc::ByteBuffe
     lock.unlock();
     StartWrite(&outgoing_);
     lock.lock();
-    if (!cv_.wait_for(lock, timeout, [&] { return !write_busy_ || status_.has_value(); })) {
+    if (!cv_.wait_for(lock, timeout, [&] { return !write_busy_; })) {
       return false;
     }
-    return write_ok_ && !write_busy_;
+    return write_ok_;
   }
 
   void WritesDone() {
     std::unique_lock<std::mutex> lock(mu_);
-    if (closed_) {
+    cv_.wait_for(lock, std::chrono::seconds(10), [&] { return !write_busy_ || reads_ended_; });
+    if (closed_ || reads_ended_ || write_busy_) {
+      closed_ = true;
       return;
     }
-    cv_.wait_for(lock, std::chrono::seconds(10), [&] { return !write_busy_ || status_.has_value(); });
     closed_ = true;
+    writes_done_busy_ = true;
     lock.unlock();
     StartWritesDone();
-    ReleaseHoldOnce();
   }
 
   std::optional<std::string> Read(std::chrono::milliseconds timeout) {
@@ -134,12 +146,11 @@ class ClientCall::Reactor final : public grpc::ClientBidiReactor<grpc::ByteBuffe
   }
 
   void Cancel() {
-    ctx_.TryCancel();
     {
       std::lock_guard<std::mutex> lock(mu_);
       closed_ = true;
     }
-    ReleaseHoldOnce();
+    ctx_.TryCancel();  // reads end, which releases the hold
   }
 
   void WaitDone() {
@@ -148,11 +159,11 @@ class ClientCall::Reactor final : public grpc::ClientBidiReactor<grpc::ByteBuffe
   }
 
  private:
-  void ReleaseHoldOnce() {
+  void MaybeReleaseHold() {
     bool release = false;
     {
       std::lock_guard<std::mutex> lock(mu_);
-      if (!hold_released_) {
+      if (!hold_released_ && reads_ended_ && !write_busy_ && !writes_done_busy_) {
         hold_released_ = true;
         release = true;
       }
@@ -172,6 +183,7 @@ class ClientCall::Reactor final : public grpc::ClientBidiReactor<grpc::ByteBuffe
   bool reads_ended_ = false;
   bool write_busy_ = false;
   bool write_ok_ = true;
+  bool writes_done_busy_ = false;
   bool closed_ = false;
   bool hold_released_ = false;
   std::optional<grpc::Status> status_;
