@@ -108,8 +108,18 @@ std::vector<crdt::Action> CrdtCore::OnStreamMessage(const CrdtStreamOut& m, int6
         it->second.stream_open = true;
       } else {
         calls_.erase(it);
+        it = calls_.end();
       }
       out.push_back(crdt::Complete{std::move(output)});
+      if (it != calls_.end() && it->second.cancelled_early) {
+        // The client went away before the function opened the stream: cancel it now so the
+        // function can clean up and the call does not stay open forever.
+        it->second.cancelling = true;
+        CrdtStreamIn in;
+        in.mutable_stream_cancelled()->set_entity_id(entity_id_);
+        in.mutable_stream_cancelled()->set_id(it->first);
+        out.push_back(crdt::Send{std::move(in)});
+      }
       if (slot_->deleted) {
         // The function deleted the entity: finish our side and fail whatever is still open.
         for (auto& [id, call] : calls_) {
@@ -189,8 +199,10 @@ std::vector<crdt::Action> CrdtCore::OnClientCancelled(CallHandle handle) {
       continue;
     }
     if (!call.stream_open) {
-      // Cancelled before the function answered: nothing to tell it yet; forget the client side.
+      // Cancelled before the function answered: nothing to tell it yet; forget the client side
+      // and cancel the function's stream once it opens one.
       call.handle = 0;
+      call.cancelled_early = true;
       return out;
     }
     call.cancelling = true;

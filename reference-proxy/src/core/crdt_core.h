@@ -62,6 +62,7 @@ class CrdtCore {
     bool streamed;
     bool stream_open = false;     // the function answered with streamed=true
     bool cancelling = false;      // stream_cancelled sent, waiting for the response
+    bool cancelled_early = false;  // the client cancelled before the function answered
   };
   void Start(std::vector<crdt::Action>* out);
   void Crash(const std::string& message, std::vector<crdt::Action>* out);
