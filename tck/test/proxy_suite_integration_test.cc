@@ -24,7 +24,17 @@ namespace cloudstate::tck::proxy_suite {
 namespace {
 
 // Cases our reference proxy is known to fail, with the finding in tck/PROXY_SUITE.md.
-const std::set<std::string> kKnownProxyFindings = {};
+const std::set<std::string> kKnownProxyFindings = {
+    // F1: no HTTP/JSON transcoding (every google.api.http / default route answers 404).
+    "proxy.action_unary_http",
+    "proxy.valueentity_http",
+    "proxy.eventsourced_http",
+    "proxy.crdt_http",
+    "proxy.shoppingcart_http",
+    // F2: CRDT state is keyed by persistence id + entity id, so CrdtTwo shares the deleted
+    // CrdtTckModel entity of the same id ("Entity deleted").
+    "proxy.crdt_forwards_and_side_effects",
+};
 
 int FreePort() {
   int fd = socket(AF_INET, SOCK_STREAM, 0);
