@@ -156,6 +156,9 @@ class Child {
 };
 
 enum class FrontDoor { kTestTranscoder, kProxyHttpPort };
+void PrintTo(FrontDoor door, std::ostream* os) {
+  *os << (door == FrontDoor::kTestTranscoder ? "test transcoder" : "proxy HTTP port");
+}
 
 class Stack {
  public:
