@@ -1,5 +1,6 @@
 #include "http/transcoder.h"
 
+#include <algorithm>
 #include <chrono>
 #include <set>
 
