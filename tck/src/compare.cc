@@ -9,6 +9,7 @@
 #include "cloudstate/crdt.pb.h"
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
+#include "google/protobuf/dynamic_message.h"
 #include "google/protobuf/text_format.h"
 #include "google/protobuf/util/message_differencer.h"
 
@@ -28,12 +29,69 @@ std::string Serialize(const Message& message) {
   return out;
 }
 
-std::string Print(const Message& message, bool single_line) {
-  google::protobuf::TextFormat::Printer printer;
-  printer.SetSingleLineMode(single_line);
-  printer.SetExpandAny(true);
-  printer.SetTruncateStringFieldLongerThan(160);
+// Prints Any payloads expanded when their type is known to this binary, primitive
+// (p.cloudstate.io) values as their value, and anything else as type URL plus escaped bytes; this
+// never logs "proto type not found" warnings.
+class AnyPrinter : public google::protobuf::TextFormat::MessagePrinter {
+ public:
+  void Print(const Message& message, bool single_line_mode,
+             google::protobuf::TextFormat::BaseTextGenerator* generator) const override {
+    google::protobuf::Any any;
+    any.ParseFromString(message.SerializeAsString());
+    std::string text = Describe(any);
+    generator->PrintString(single_line_mode ? text + " " : text + "\n");
+  }
+
+  static std::string Describe(const google::protobuf::Any& any) {
+    std::string url = absl::StrCat("[", any.type_url(), "] ");
+    if (auto s = PrimitiveString(any)) {
+      return absl::StrCat(url, "\"", absl::CEscape(Truncate(*s)), "\"");
+    }
+    std::string name(MessageNameOfTypeUrl(any.type_url()));
+    const google::protobuf::Descriptor* descriptor =
+        name.empty() ? nullptr
+                     : google::protobuf::DescriptorPool::generated_pool()->FindMessageTypeByName(name);
+    if (descriptor != nullptr) {
+      std::unique_ptr<Message> payload(
+          google::protobuf::MessageFactory::generated_factory()->GetPrototype(descriptor)->New());
+      if (payload->ParseFromString(any.value())) {
+        return absl::StrCat(url, "{ ", PrintInner(*payload), "}");
+      }
+    }
+    return absl::StrCat("type_url: \"", absl::CEscape(any.type_url()), "\" value: \"",
+                        absl::CEscape(Truncate(any.value())), "\"");
+  }
+
+  static std::string Truncate(const std::string& s) {
+    return s.size() > 160 ? absl::StrCat(s.substr(0, 160), "...(", s.size(), " bytes)") : s;
+  }
+
+  static std::string PrintInner(const Message& message);
+};
+
+void Configure(google::protobuf::TextFormat::Printer* printer, bool single_line) {
+  printer->SetSingleLineMode(single_line);
+  printer->SetTruncateStringFieldLongerThan(160);
+  printer->RegisterMessagePrinter(google::protobuf::Any::descriptor(), new AnyPrinter());
+}
+
+std::string AnyPrinter::PrintInner(const Message& message) {
   std::string out;
+  google::protobuf::TextFormat::Printer printer;
+  Configure(&printer, true);
+  printer.PrintToString(message, &out);
+  return out;
+}
+
+std::string Print(const Message& message, bool single_line) {
+  std::string out;
+  if (message.GetDescriptor() == google::protobuf::Any::descriptor()) {
+    google::protobuf::Any any;
+    any.CopyFrom(message);
+    return AnyPrinter::Describe(any);
+  }
+  google::protobuf::TextFormat::Printer printer;
+  Configure(&printer, single_line);
   printer.PrintToString(message, &out);
   while (!out.empty() && (out.back() == ' ' || out.back() == '\n')) {
     out.pop_back();
