@@ -79,23 +79,40 @@ class GrpcStreamCore : public StreamCore {
 
   const std::string& label() const override { return label_; }
 
-  void Send(CaseContext& ctx, const Message& message) override {
+  bool Send(CaseContext& ctx, const Message& message, bool tolerate_ended) override {
     if (ctx.failed()) {
-      return;
+      return false;
+    }
+    if (half_closed_) {
+      ctx.Record(label_, true, message);
+      ctx.Fail(absl::StrCat("kit error: sending on ", label_, " after half-closing it"));
+      return false;
+    }
+    if (tolerate_ended && ReadDone()) {
+      ctx.RecordEvent(label_, absl::StrCat("(not sent: the function already ended the call) ",
+                                           message.GetDescriptor()->name(), " ", ShortText(message)));
+      return false;
     }
     ctx.Record(label_, true, message);
-    if (half_closed_) {
-      ctx.Fail(absl::StrCat("kit error: sending on ", label_, " after half-closing it"));
-      return;
-    }
     std::string bytes;
     message.SerializeToString(&bytes);
     grpc::Slice slice(bytes);
     grpc::ByteBuffer buffer(&slice, 1);
     if (!stream_->Write(buffer)) {
+      if (tolerate_ended) {
+        ctx.RecordEvent(label_, "(the write found the call already ended)");
+        return false;
+      }
       ctx.Fail(absl::StrCat("could not send ", message.GetDescriptor()->name(), " on ", label_,
                             ": the call has already ended (", EndStatusText(), ")"));
+      return false;
     }
+    return true;
+  }
+
+  bool ReadDone() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return read_done_;
   }
 
   std::unique_ptr<Message> Expect(CaseContext& ctx, const Message& expected,

@@ -99,8 +99,10 @@ void ExpectRejectedCommand(CaseContext& ctx, const ve::In& bad, const std::strin
 
 void ExpectProtocolViolation(CaseContext& ctx, const std::vector<ve::In>& messages) {
   auto ve = ctx.ValueEntity();
-  for (const auto& m : messages) {
-    ve.Send(m);
+  // The function may end the call as soon as it sees the violation.
+  ve.Send(messages.front());
+  for (size_t i = 1; i < messages.size(); ++i) {
+    ve.SendIfOpen(messages[i]);
   }
   ve.ExpectThat("a stream-level failure", IsStreamFailure);
   ve.ExpectEnded();

@@ -74,6 +74,9 @@ class Stream {
 
   // Sends a message to the function.
   void Send(const In& message);
+  // Sends unless the function has already ended the call (then returns false without failing):
+  // for messages that follow a protocol violation the function may have rejected at once.
+  bool SendIfOpen(const In& message);
   // Waits for the next message and requires it to equal `expected`.
   void Expect(const Out& expected, const CompareOptions& options = {});
   // Waits for the next message and requires `check` to return "" for it (otherwise the returned

@@ -20,7 +20,9 @@ class StreamCore {
   enum class End { kOk, kAny, kError };
 
   virtual ~StreamCore() = default;
-  virtual void Send(CaseContext& ctx, const google::protobuf::Message& message) = 0;
+  // Returns false when the call has already ended; fails the case then unless `tolerate_ended`.
+  virtual bool Send(CaseContext& ctx, const google::protobuf::Message& message,
+                    bool tolerate_ended) = 0;
   // Returns the received message when it matched, nullptr otherwise (the case then failed).
   virtual std::unique_ptr<google::protobuf::Message> Expect(
       CaseContext& ctx, const google::protobuf::Message& expected, const CompareOptions& options) = 0;
@@ -41,7 +43,12 @@ Stream<In, Out>::~Stream() = default;
 
 template <typename In, typename Out>
 void Stream<In, Out>::Send(const In& message) {
-  core_->Send(*ctx_, message);
+  core_->Send(*ctx_, message, /*tolerate_ended=*/false);
+}
+
+template <typename In, typename Out>
+bool Stream<In, Out>::SendIfOpen(const In& message) {
+  return core_->Send(*ctx_, message, /*tolerate_ended=*/true);
 }
 
 template <typename In, typename Out>
