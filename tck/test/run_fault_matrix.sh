@@ -43,7 +43,10 @@ YAML
     --deadline 120 > "$log" 2>&1
   rc=$?
   catchers="$(sed -nE 's/^\[[ 0-9]+\/[0-9]+\] (FAIL|XPASS) +([^ ]+).*/\2/p' "$log" | tr '\n' ' ')"
-  if [ "$rc" -ne 0 ] && [ -n "$catchers" ]; then
+  if [ "$rc" -ne 0 ] && [ "$rc" -ne 1 ]; then
+    echo "ERROR     $fault  (the kit exited with $rc; see $log)"
+    status=1
+  elif [ "$rc" -eq 1 ] && [ -n "$catchers" ]; then
     caught=$((caught + 1))
     if [[ "$EXPECTED_UNCAUGHT" == *" $fault "* ]]; then
       echo "UNEXPECTEDLY CAUGHT  $fault  (remove it from EXPECTED_UNCAUGHT) by: $catchers"
