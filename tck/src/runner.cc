@@ -1,6 +1,9 @@
 #include "cloudstate/tck/runner.h"
 
+#include <arpa/inet.h>
 #include <fnmatch.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -126,6 +129,33 @@ std::shared_ptr<grpc::Channel> MakeChannel(const std::string& address) {
   return grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(), args);
 }
 
+// True when a TCP connection to "host:port" succeeds. A live gRPC server always accepts one; a
+// refused connection on loopback answers at once.
+bool PortAcceptsConnections(const std::string& address) {
+  auto colon = address.rfind(':');
+  if (colon == std::string::npos) {
+    return true;
+  }
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) {
+    return true;
+  }
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(std::atoi(address.c_str() + colon + 1)));
+  std::string host = address.substr(0, colon);
+  if (host == "localhost") {
+    host = "127.0.0.1";
+  }
+  if (::inet_pton(AF_INET, host.c_str(), &addr.sin_addr) != 1) {
+    ::close(fd);
+    return true;  // not an IPv4 literal: cannot tell, assume alive
+  }
+  bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0;
+  ::close(fd);
+  return ok;
+}
+
 // The function under test: a fixed address, or a process the kit starts and restarts.
 class Target {
  public:
@@ -187,6 +217,16 @@ class Target {
       return std::nullopt;
     }
     auto exit = process_->ExitDescription();
+    if (!exit && !PortAcceptsConnections(address_)) {
+      // A crashing process closes its sockets a moment before it can be reaped: when its port
+      // refuses connections, wait (bounded) for the exit instead of blaming the next case.
+      const auto deadline = std::chrono::steady_clock::now() +
+                            std::chrono::milliseconds(static_cast<int64_t>(3000 * options_.time_scale));
+      while (!exit && std::chrono::steady_clock::now() < deadline) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+        exit = process_->ExitDescription();
+      }
+    }
     if (exit) {
       dead_note_ = *exit;
       // Keep it marked dead for EnsureAlive.

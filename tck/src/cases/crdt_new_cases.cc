@@ -185,8 +185,8 @@ void RegisterFailureAtomicity() {
 // ---- write consistency on the other types -------------------------------------------------------
 
 void RegisterWriteConsistency() {
-  Add("crdt.write_consistency_on_counters_and_sets", {"CRDT-065"},
-      "MAJORITY and ALL are passed on for PNCounter, GSet and ORSet deltas",
+  Add("crdt.write_consistency_on_counters_and_sets", {"CRDT-065", "CRDT-019"},
+      "MAJORITY and ALL are passed on for PNCounter, GSet and ORSet deltas (an ORSet remove of the last element is a removal, not a clear)",
       "set state_action.write_consistency from the update for every CRDT type",
       [](CaseContext& ctx) {
         {
