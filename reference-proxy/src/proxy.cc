@@ -731,6 +731,9 @@ class ServerCall final : public grpc::ServerGenericBidiReactor {
     if (handler_.on_cancel) {
       handler_.on_cancel();
     }
+    // A reactor must still finish a cancelled call, or OnDone never runs (the call leaks and
+    // Server::Shutdown waits for it forever). Later outputs for it are dropped.
+    output_->Finish(grpc::Status(grpc::StatusCode::CANCELLED, "call cancelled"));
   }
   void OnDone() override {
     output_->Detach();

@@ -157,6 +157,16 @@ TEST(KeyExtractionTest, JoinsFieldsInDeclarationOrderWithDefaults) {
   EXPECT_EQ(*ExtractEntityId({}, "anything"), "");
 }
 
+TEST(KeyExtractionTest, RejectsMalformedBytes) {
+  using google::protobuf::FieldDescriptor;
+  std::vector<KeyField> keys = {{1, FieldDescriptor::TYPE_STRING, nullptr}};
+  EXPECT_FALSE(ExtractEntityId(keys, std::string("\xff\xff\xff\xff", 4)).ok());  // bad varint
+  EXPECT_FALSE(ExtractEntityId(keys, std::string("\x0a\x01" "a\x00", 4)).ok());  // zero tag
+  EXPECT_FALSE(ExtractEntityId(keys, std::string("\x02\x00", 2)).ok());  // field number 0
+  EXPECT_FALSE(ExtractEntityId(keys, std::string("\x0f", 1)).ok());  // wire type 7
+  EXPECT_EQ(*ExtractEntityId(keys, std::string("\x0a\x01" "a", 3)), "a");
+}
+
 TEST(ProtocolVersionTest, OnlyZeroPointTwo) {
   cloudstate::ServiceInfo info;
   EXPECT_FALSE(CheckProtocolVersion(info).ok());

@@ -246,12 +246,17 @@ absl::StatusOr<std::string> ExtractEntityId(const std::vector<KeyField>& key_fie
   while (true) {
     const uint32_t tag = in.ReadTag();
     if (tag == 0) {
-      if (!in.ConsumedEntireMessage() && in.CurrentPosition() != static_cast<int>(message_bytes.size())) {
+      // 0 is both "end of input" and a malformed tag (truncated varint, a zero byte); only the
+      // former is a valid message end.
+      if (!in.ConsumedEntireMessage()) {
         return absl::InvalidArgumentError("request is not a valid protobuf message");
       }
       break;
     }
     const int number = static_cast<int>(WireFormatLite::GetTagFieldNumber(tag));
+    if (number == 0) {
+      return absl::InvalidArgumentError("request is not a valid protobuf message (field 0)");
+    }
     bool matched = false;
     for (size_t i = 0; i < key_fields.size(); ++i) {
       if (key_fields[i].number == number) {
