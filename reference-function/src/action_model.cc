@@ -1,4 +1,12 @@
 // The action TCK models: cloudstate.tck.model.action.ActionTckModel and ActionTwo.
+#include <chrono>
+#include <map>
+#include <mutex>
+#include <string>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+
 #include "cloudstate/tck/model/action.pb.h"
 
 #include "cloudstate/common/any.h"
@@ -21,17 +29,49 @@ class ActionTckModel final : public sdk::Action {
   explicit ActionTckModel(const Faults& faults)
       : drop_side_effect_(faults.Has(fault::kActionSideEffectDropped)),
         failure_drops_effects_(faults.Has(fault::kActionFailureDropsSideEffects)),
-        forward_wrong_target_(faults.Has(fault::kActionForwardWrongTarget)) {}
+        forward_wrong_target_(faults.Has(fault::kActionForwardWrongTarget)),
+        no_reply_as_empty_(faults.Has(fault::kActionNoReplySendsEmptyReply)),
+        failure_without_description_(faults.Has(fault::kActionFailureWithoutDescription)),
+        reply_cache_(faults.Has(fault::kActionUnaryReplyCache)),
+        mangle_non_ascii_(faults.Has(fault::kActionNonAsciiMangled)),
+        truncate_large_(faults.Has(fault::kProtocolLargePayloadTruncated)) {}
 
   absl::StatusOr<ActionResponse> HandleUnary(const sdk::ActionContext& ctx,
                                              const ActionCommand& command) override {
     model::Request request;
     UnpackAny(command.payload(), &request);
+    std::string cache_key;
+    if (reply_cache_) {
+      cache_key = absl::StrCat(ctx.command_name, "/", request.groups_size());
+      if (request.groups_size() > 0 && request.groups(0).steps_size() > 0) {
+        absl::StrAppend(&cache_key, "/", request.groups(0).steps(0).step_case());
+      }
+      std::lock_guard<std::mutex> lock(cache_mu_);
+      auto it = cache_.find(cache_key);
+      if (it != cache_.end() &&
+          std::chrono::steady_clock::now() - it->second.first < std::chrono::seconds(2)) {
+        return it->second.second;
+      }
+    }
     ActionResponse combined;
     for (const auto& group : request.groups()) {
       Fold(&combined, ProcessGroup(group));
     }
+    NoReplyAsEmpty(&combined);
+    if (reply_cache_) {
+      std::lock_guard<std::mutex> lock(cache_mu_);
+      cache_[cache_key] = {std::chrono::steady_clock::now(), combined};
+    }
     return combined;
+  }
+
+  absl::StatusOr<std::vector<ActionResponse>> HandleStreamedEnd(
+      const sdk::ActionContext& ctx) override {
+    std::vector<ActionResponse> out;
+    if (no_reply_as_empty_) {
+      out.push_back(sdk::ActionReply(model::Response()));
+    }
+    return out;
   }
 
   absl::StatusOr<ActionResponse> HandleStreamedIn(
@@ -44,6 +84,7 @@ class ActionTckModel final : public sdk::Action {
         Fold(&combined, ProcessGroup(group));
       }
     }
+    NoReplyAsEmpty(&combined);
     return combined;
   }
 
@@ -65,7 +106,27 @@ class ActionTckModel final : public sdk::Action {
     for (const auto& group : request.groups()) {
       out.push_back(ProcessGroup(group));
     }
+    if (out.empty() && no_reply_as_empty_) {
+      out.push_back(sdk::ActionReply(model::Response()));
+    }
     return out;
+  }
+
+  void NoReplyAsEmpty(ActionResponse* response) const {
+    if (no_reply_as_empty_ && response->response_case() == ActionResponse::RESPONSE_NOT_SET) {
+      *response->mutable_reply() = sdk::MakeReply(model::Response());
+    }
+  }
+
+  std::string ReplyText(std::string text) const {
+    if (mangle_non_ascii_) {
+      for (char& c : text) {
+        if (static_cast<unsigned char>(c) >= 0x80) {
+          c = '?';
+        }
+      }
+    }
+    return MaybeTruncated(std::move(text), truncate_large_);
   }
 
   // A later outcome replaces an earlier one; "no reply" keeps it; side effects accumulate.
@@ -87,7 +148,7 @@ class ActionTckModel final : public sdk::Action {
       switch (step.step_case()) {
         case model::ProcessStep::kReply: {
           model::Response reply;
-          reply.set_message(step.reply().message());
+          reply.set_message(ReplyText(step.reply().message()));
           *response.mutable_reply() = sdk::MakeReply(reply);
           break;
         }
@@ -102,7 +163,8 @@ class ActionTckModel final : public sdk::Action {
           break;
         }
         case model::ProcessStep::kFail:
-          response.mutable_failure()->set_description(step.fail().message());
+          response.mutable_failure()->set_description(
+              failure_without_description_ ? "" : step.fail().message());
           break;
         case model::ProcessStep::kEffect: {
           model::OtherRequest other;
@@ -121,12 +183,20 @@ class ActionTckModel final : public sdk::Action {
     if (failure_drops_effects_ && response.has_failure()) {
       response.clear_side_effects();
     }
+    NoReplyAsEmpty(&response);
     return response;
   }
 
   bool drop_side_effect_;
   bool failure_drops_effects_;
   bool forward_wrong_target_;
+  bool no_reply_as_empty_;
+  bool failure_without_description_;
+  bool reply_cache_;
+  bool mangle_non_ascii_;
+  bool truncate_large_;
+  std::mutex cache_mu_;
+  std::map<std::string, std::pair<std::chrono::steady_clock::time_point, ActionResponse>> cache_;
 };
 
 class ActionTwo final : public sdk::Action {

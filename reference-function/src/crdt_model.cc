@@ -13,6 +13,7 @@
 #include "cloudstate/tck/model/crdt.pb.h"
 
 #include "cloudstate/common/any.h"
+#include "fault_names.h"
 #include "model_util.h"
 
 namespace cloudstate::reference_function {
@@ -39,6 +40,15 @@ const bool kRegistered = [] {
       {crdt_fault::kDeleteNotSent, "a delete action is not sent to the proxy"},
       {crdt_fault::kReplicatedDeltaIgnored, "deltas from the proxy are ignored"},
       {crdt_fault::kStreamNotEnded, "streamed calls never end when end_state is reached"},
+      {crdt_fault::kEmptyStateDelta,
+       "a command that changes nothing still sends an empty delta of the entity's type"},
+      {crdt_fault::kInitStateIgnored, "the value delivered in init is reset to a new empty value"},
+      {crdt_fault::kDeleteAnswered,
+       "a CrdtDelete from the proxy is answered with a stream-level failure"},
+      {crdt_fault::kFailureWithoutDescription,
+       "CRDT client-action failures have an empty description"},
+      {crdt_fault::kFailureKeepsSideEffects, "a failed CRDT command keeps its side effects"},
+      {crdt_fault::kSideEffectSyncLost, "CRDT side effects lose their synchronous flag"},
   };
   for (const auto& [name, description] : faults) {
     RegisterFault({name, description, "crdt"});
@@ -58,6 +68,12 @@ struct FaultFlags {
   bool delete_not_sent = false;
   bool replicated_delta_ignored = false;
   bool stream_not_ended = false;
+  bool empty_state_delta = false;
+  bool init_state_ignored = false;
+  bool delete_answered = false;
+  bool failure_without_description = false;
+  bool failure_keeps_side_effects = false;
+  bool side_effect_sync_lost = false;
 
   explicit FaultFlags(const Faults& faults)
       : delta_lost(faults.Has(crdt_fault::kDeltaLost)),
@@ -70,7 +86,13 @@ struct FaultFlags {
         stream_cancel_ignored(faults.Has(crdt_fault::kStreamCancelIgnored)),
         delete_not_sent(faults.Has(crdt_fault::kDeleteNotSent)),
         replicated_delta_ignored(faults.Has(crdt_fault::kReplicatedDeltaIgnored)),
-        stream_not_ended(faults.Has(crdt_fault::kStreamNotEnded)) {}
+        stream_not_ended(faults.Has(crdt_fault::kStreamNotEnded)),
+        empty_state_delta(faults.Has(crdt_fault::kEmptyStateDelta)),
+        init_state_ignored(faults.Has(crdt_fault::kInitStateIgnored)),
+        delete_answered(faults.Has(crdt_fault::kDeleteAnswered)),
+        failure_without_description(faults.Has(crdt_fault::kFailureWithoutDescription)),
+        failure_keeps_side_effects(faults.Has(crdt_fault::kFailureKeepsSideEffects)),
+        side_effect_sync_lost(faults.Has(crdt_fault::kSideEffectSyncLost)) {}
 };
 
 // The CRDT type named by the prefix of an entity id or map key ("GCounter-1" -> GCounter).
@@ -190,7 +212,40 @@ struct CommandTrace {
   std::set<std::string> orset_removed;
   std::set<std::string> orset_readded;
   bool flag_enable_requested = false;
+  std::vector<cloudstate::SideEffect> requested_effects;  // for crdt-failure-keeps-side-effects
 };
+
+// An empty delta of `kind` (what crdt-empty-state-delta sends for a command that changed nothing).
+cloudstate::crdt::CrdtDelta EmptyDelta(CrdtKind kind) {
+  cloudstate::crdt::CrdtDelta delta;
+  switch (kind) {
+    case CrdtKind::kGCounter:
+      delta.mutable_gcounter();
+      break;
+    case CrdtKind::kPNCounter:
+      delta.mutable_pncounter();
+      break;
+    case CrdtKind::kGSet:
+      delta.mutable_gset();
+      break;
+    case CrdtKind::kORSet:
+      delta.mutable_orset();
+      break;
+    case CrdtKind::kLWWRegister:
+      *delta.mutable_lwwregister()->mutable_value() = PackPrimitiveString("");
+      break;
+    case CrdtKind::kFlag:
+      delta.mutable_flag();
+      break;
+    case CrdtKind::kORMap:
+      delta.mutable_ormap();
+      break;
+    case CrdtKind::kVote:
+      delta.mutable_vote();
+      break;
+  }
+  return delta;
+}
 
 class CrdtTckModelEntity final : public sdk::CrdtEntity {
  public:
@@ -200,7 +255,21 @@ class CrdtTckModelEntity final : public sdk::CrdtEntity {
       if (auto value = NewValueFor(id_)) {
         (void)ctx.SetState(std::move(value));
       }
+    } else if (faults_.init_state_ignored) {
+      auto fresh = NewValueFor(id_);
+      if (fresh != nullptr && fresh->kind() == ctx.state()->kind()) {
+        ctx.state()->RestoreFrom(*fresh);
+      }
     }
+  }
+
+  std::optional<CrdtStreamOut> AnswerDelete() override {
+    if (!faults_.delete_answered) {
+      return std::nullopt;
+    }
+    CrdtStreamOut out;
+    out.mutable_failure()->set_description("entity deleted");
+    return out;
   }
 
   absl::StatusOr<std::optional<Any>> HandleCommand(const Any& command,
@@ -229,6 +298,23 @@ class CrdtTckModelEntity final : public sdk::CrdtEntity {
       return;
     }
     auto* reply = message.mutable_reply();
+    if (faults_.side_effect_sync_lost) {
+      for (auto& effect : *reply->mutable_side_effects()) {
+        effect.set_synchronous(false);
+      }
+    }
+    if (reply->client_action().has_failure()) {
+      if (faults_.failure_without_description) {
+        reply->mutable_client_action()->mutable_failure()->clear_description();
+      }
+      if (faults_.failure_keeps_side_effects && reply->side_effects_size() == 0) {
+        for (const auto& effect : trace_.requested_effects) {
+          *reply->add_side_effects() = effect;
+        }
+      }
+    } else if (faults_.empty_state_delta && !reply->has_state_action() && kind_.has_value()) {
+      *reply->mutable_state_action()->mutable_update() = EmptyDelta(*kind_);
+    }
     if (faults_.flag_delta_always && trace_.flag_enable_requested && !reply->has_state_action()) {
       reply->mutable_state_action()->mutable_update()->mutable_flag()->set_value(true);
     }
@@ -290,6 +376,9 @@ class CrdtTckModelEntity final : public sdk::CrdtEntity {
         case tck::RequestAction::kEffect:
           ctx.SideEffect(kCrdtTwoService, "Call", TwoRequest(action.effect().id()),
                          action.effect().synchronous());
+          trace_.requested_effects.push_back(
+              sdk::MakeSideEffect(kCrdtTwoService, "Call", TwoRequest(action.effect().id()),
+                                  action.effect().synchronous()));
           break;
         case tck::RequestAction::kFail:
           ctx.Fail(action.fail().message());
@@ -496,6 +585,7 @@ class CrdtTckModelEntity final : public sdk::CrdtEntity {
 
   FaultFlags faults_;
   std::string id_;
+  std::optional<CrdtKind> kind_ = KindOfName(id_);
   CommandTrace trace_;
   std::pair<int32_t, int32_t> vote_tally_{0, 1};
 };
@@ -546,7 +636,11 @@ std::vector<sdk::CrdtEntityRegistration> CrdtModelRegistrations(const Faults& fa
                  [](sdk::CrdtCreationContext& ctx) -> std::unique_ptr<sdk::CrdtEntity> {
                    return std::make_unique<CrdtTwoEntity>(ctx);
                  }});
-  out.push_back({{file->FindServiceByName("CrdtConfigured"), int64_t{100}},
+  std::optional<int64_t> passivation = int64_t{100};
+  if (faults.Has(fault::kDiscoveryPassivationDropped)) {
+    passivation.reset();
+  }
+  out.push_back({{file->FindServiceByName("CrdtConfigured"), passivation},
                  [](sdk::CrdtCreationContext&) -> std::unique_ptr<sdk::CrdtEntity> {
                    return std::make_unique<CrdtConfiguredEntity>();
                  }});

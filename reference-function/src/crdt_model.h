@@ -23,6 +23,12 @@ inline constexpr char kStreamCancelIgnored[] = "crdt-stream-cancel-ignored";
 inline constexpr char kDeleteNotSent[] = "crdt-delete-not-sent";
 inline constexpr char kReplicatedDeltaIgnored[] = "crdt-replicated-delta-ignored";
 inline constexpr char kStreamNotEnded[] = "crdt-stream-not-ended";
+inline constexpr char kEmptyStateDelta[] = "crdt-empty-state-delta";
+inline constexpr char kInitStateIgnored[] = "crdt-init-state-ignored";
+inline constexpr char kDeleteAnswered[] = "crdt-delete-answered";
+inline constexpr char kFailureWithoutDescription[] = "crdt-failure-without-description";
+inline constexpr char kFailureKeepsSideEffects[] = "crdt-failure-keeps-side-effects";
+inline constexpr char kSideEffectSyncLost[] = "crdt-side-effect-sync-lost";
 }  // namespace crdt_fault
 
 inline constexpr char kCrdtTckModelService[] = "cloudstate.tck.model.crdt.CrdtTckModel";

@@ -18,8 +18,8 @@ constexpr char kConfigured[] = "cloudstate.tck.model.EventSourcedConfigured";
 // State = the concatenation of every event's value.
 class EventSourcedTckModel final : public sdk::EventSourcedEntity {
  public:
-  explicit EventSourcedTckModel(bool forward_wrong_target)
-      : forward_wrong_target_(forward_wrong_target) {}
+  EventSourcedTckModel(bool forward_wrong_target, bool truncate_large)
+      : forward_wrong_target_(forward_wrong_target), truncate_large_(truncate_large) {}
 
   absl::Status HandleSnapshot(const google::protobuf::Any& snapshot) override {
     model::Persisted persisted;
@@ -87,12 +87,13 @@ class EventSourcedTckModel final : public sdk::EventSourcedEntity {
       }
     }
     model::Response response;
-    response.set_message(state_);
+    response.set_message(MaybeTruncated(state_, truncate_large_));
     return PackAny(response);
   }
 
  private:
   bool forward_wrong_target_;
+  bool truncate_large_;
   std::string state_;
 };
 
@@ -114,6 +115,7 @@ sdk::EventSourcedQuirks QuirksFor(const Faults& faults) {
   quirks.replay_events_reversed = faults.Has(fault::kEsReplayOutOfOrder);
   quirks.keep_events_on_failure = faults.Has(fault::kEsFailureKeepsEvents);
   quirks.keep_side_effects_on_failure = faults.Has(fault::kEsFailureKeepsSideEffects);
+  quirks.stay_open_without_commands = faults.Has(fault::kProtocolOpenAfterHalfClose);
   return quirks;
 }
 
@@ -127,8 +129,9 @@ void RegisterEventSourcedModels(sdk::Server& server, const Faults& faults) {
   main.snapshot_every = faults.Has(fault::kEsSnapshotOffByOne) ? 6 : 5;
   main.quirks = QuirksFor(faults);
   const bool wrong_target = faults.Has(fault::kEsForwardWrongTarget);
-  server.AddEventSourcedEntity(main, [wrong_target](std::string_view) {
-    return std::make_unique<EventSourcedTckModel>(wrong_target);
+  const bool truncate_large = faults.Has(fault::kProtocolLargePayloadTruncated);
+  server.AddEventSourcedEntity(main, [wrong_target, truncate_large](std::string_view) {
+    return std::make_unique<EventSourcedTckModel>(wrong_target, truncate_large);
   });
 
   sdk::EventSourcedEntityOptions two;

@@ -8,8 +8,18 @@ inline constexpr char kDiscoveryMissingImport[] = "discovery-missing-import";
 inline constexpr char kDiscoveryPassivationDropped[] = "discovery-passivation-dropped";
 inline constexpr char kDiscoveryWrongPersistenceId[] = "discovery-wrong-persistence-id";
 inline constexpr char kDiscoveryWrongEntityType[] = "discovery-wrong-entity-type";
+inline constexpr char kDiscoveryAnswersOnce[] = "discovery-answers-once";
+inline constexpr char kDiscoveryRejectsPartialProxy[] = "discovery-rejects-partial-proxy";
+inline constexpr char kDiscoveryDescriptorSetGarbled[] = "discovery-descriptor-set-garbled";
+inline constexpr char kDiscoveryShortEntityTypes[] = "discovery-short-entity-types";
+inline constexpr char kDiscoveryDuplicateEntity[] = "discovery-duplicate-entity";
+inline constexpr char kDiscoveryPassivationZero[] = "discovery-passivation-zero";
+inline constexpr char kDiscoveryServiceInfoIncomplete[] = "discovery-service-info-incomplete";
+inline constexpr char kDiscoveryReportErrorUnimplemented[] = "discovery-report-error-unimplemented";
 
 inline constexpr char kProtocolCrashOnError[] = "protocol-crash-on-error";
+inline constexpr char kProtocolOpenAfterHalfClose[] = "protocol-open-after-half-close";
+inline constexpr char kProtocolLargePayloadTruncated[] = "protocol-large-payload-truncated";
 
 inline constexpr char kEsWrongCommandId[] = "es-wrong-command-id";
 inline constexpr char kEsEventNotAppliedBeforeReply[] = "es-event-not-applied-before-reply";
@@ -26,6 +36,10 @@ inline constexpr char kVeFailureWithoutDescription[] = "ve-failure-without-descr
 inline constexpr char kVeFailureKeepsSideEffects[] = "ve-failure-keeps-side-effects";
 inline constexpr char kVeInitStateIgnored[] = "ve-init-state-ignored";
 inline constexpr char kVeReplyStaleState[] = "ve-reply-stale-state";
+inline constexpr char kVeStateActionAlways[] = "ve-state-action-always";
+inline constexpr char kVeSideEffectsReversed[] = "ve-side-effects-reversed";
+inline constexpr char kVeSideEffectSyncLost[] = "ve-side-effect-sync-lost";
+inline constexpr char kVeForwardDropsEffects[] = "ve-forward-drops-effects";
 
 inline constexpr char kActionStreamedOutEndsEarly[] = "action-streamed-out-ends-early";
 inline constexpr char kActionStreamedInAnswersEarly[] = "action-streamed-in-answers-early";
@@ -34,6 +48,12 @@ inline constexpr char kActionSideEffectDropped[] = "action-side-effect-dropped";
 inline constexpr char kActionFailureDropsSideEffects[] = "action-failure-drops-side-effects";
 inline constexpr char kActionForwardWrongTarget[] = "action-forward-wrong-target";
 inline constexpr char kActionTwoNonEmptyReply[] = "action-two-non-empty-reply";
+inline constexpr char kActionNoReplySendsEmptyReply[] = "action-no-reply-sends-empty-reply";
+inline constexpr char kActionFailureWithoutDescription[] = "action-failure-without-description";
+inline constexpr char kActionBadInputGrpcError[] = "action-bad-input-grpc-error";
+inline constexpr char kActionExitOnCancel[] = "action-exit-on-cancel";
+inline constexpr char kActionUnaryReplyCache[] = "action-unary-reply-cache";
+inline constexpr char kActionNonAsciiMangled[] = "action-non-ascii-mangled";
 
 inline constexpr char kEventingJsonWrongTypeUrl[] = "eventing-json-wrong-type-url";
 inline constexpr char kEventingIdFromSource[] = "eventing-id-from-source";

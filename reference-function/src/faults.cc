@@ -35,7 +35,58 @@ const bool kBuiltInFaultsRegistered = [] {
       {f::kDiscoveryWrongPersistenceId,
        "EventSourcedTckModel and ValueEntityTckModel report wrong persistence ids", "discovery"},
       {f::kDiscoveryWrongEntityType,
-       "ActionTwo is reported with entity type cloudstate.valueentity.ValueEntity", "discovery"},
+       "ActionTwo and CrdtTwo are reported with entity type cloudstate.valueentity.ValueEntity",
+       "discovery"},
+      {f::kDiscoveryAnswersOnce,
+       "discover answers only its first call; later calls fail with UNAVAILABLE", "discovery"},
+      {f::kDiscoveryRejectsPartialProxy,
+       "discover fails unless the proxy supports every declared entity type", "discovery"},
+      {f::kDiscoveryDescriptorSetGarbled,
+       "EntitySpec.proto carries the descriptor set in text format instead of binary", "discovery"},
+      {f::kDiscoveryShortEntityTypes,
+       "entity types are reported without their package (EventSourced, not "
+       "cloudstate.eventsourced.EventSourced)",
+       "discovery"},
+      {f::kDiscoveryDuplicateEntity, "the shopping cart entity is declared twice", "discovery"},
+      {f::kDiscoveryPassivationZero,
+       "the *Configured entities report a passivation timeout of 0 ms", "discovery"},
+      {f::kDiscoveryServiceInfoIncomplete,
+       "ServiceInfo leaves the service and support library names, versions and runtime empty",
+       "discovery"},
+      {f::kDiscoveryReportErrorUnimplemented, "reportError answers UNIMPLEMENTED", "discovery"},
+      {f::kProtocolOpenAfterHalfClose,
+       "event sourced and value entity streams half-closed before any command never complete",
+       "protocol"},
+      {f::kProtocolLargePayloadTruncated,
+       "strings longer than 64 KiB in action, value entity and event sourced replies are cut to "
+       "64 KiB",
+       "protocol"},
+      {f::kVeStateActionAlways,
+       "every value entity reply carries a state action, even when the state did not change",
+       "valueentity"},
+      {f::kVeSideEffectsReversed, "value entity side effects are sent in reverse order",
+       "valueentity"},
+      {f::kVeSideEffectSyncLost, "value entity side effects lose their synchronous flag",
+       "valueentity"},
+      {f::kVeForwardDropsEffects,
+       "a forwarding value entity command drops its state update and side effects", "valueentity"},
+      {f::kActionNoReplySendsEmptyReply,
+       "an action outcome without reply, forward or failure is sent as an empty reply (streamed "
+       "calls end with an extra empty reply)",
+       "action"},
+      {f::kActionFailureWithoutDescription, "action failures have an empty description", "action"},
+      {f::kActionBadInputGrpcError,
+       "malformed action calls (unknown service or command, bad payload) end with a gRPC error "
+       "instead of an ActionResponse failure",
+       "action"},
+      {f::kActionExitOnCancel,
+       "the function process exits when a streamed action call is cancelled before it ended",
+       "action"},
+      {f::kActionUnaryReplyCache,
+       "unary action replies are cached for 2 s by command and request shape, so calls in flight "
+       "together get one answer",
+       "action"},
+      {f::kActionNonAsciiMangled, "action replies replace non-ASCII bytes with '?'", "action"},
       {f::kProtocolCrashOnError,
        "protocol errors (command before init, unknown service) end the stream with a gRPC error "
        "instead of a Failure message",
@@ -120,7 +171,7 @@ bool IsKnownFault(std::string_view name) {
 std::string FormatFaultList() {
   std::string out;
   for (const auto& info : AllFaults()) {
-    absl::StrAppend(&out, info.name, "\t", info.description, "\n");
+    absl::StrAppend(&out, info.name, "\t", info.area, "\t", info.description, "\n");
   }
   return out;
 }

@@ -18,10 +18,49 @@ void InstallDiscoveryFaults(sdk::Server& server, const Faults& faults) {
   const bool wrong_version = faults.Has(fault::kDiscoveryWrongProtocolVersion);
   const bool missing_import = faults.Has(fault::kDiscoveryMissingImport);
   const bool wrong_type = faults.Has(fault::kDiscoveryWrongEntityType);
-  if (!wrong_version && !missing_import && !wrong_type) {
+  const bool garbled = faults.Has(fault::kDiscoveryDescriptorSetGarbled);
+  const bool short_types = faults.Has(fault::kDiscoveryShortEntityTypes);
+  const bool duplicate = faults.Has(fault::kDiscoveryDuplicateEntity);
+  const bool zero_passivation = faults.Has(fault::kDiscoveryPassivationZero);
+  const bool info_incomplete = faults.Has(fault::kDiscoveryServiceInfoIncomplete);
+  if (!wrong_version && !missing_import && !wrong_type && !garbled && !short_types && !duplicate &&
+      !zero_passivation && !info_incomplete) {
     return;
   }
   server.SetSpecHook([=](cloudstate::EntitySpec& spec) {
+    if (garbled) {
+      google::protobuf::FileDescriptorSet files;
+      if (files.ParseFromString(spec.proto())) {
+        // Text format where the binary serialization belongs.
+        spec.set_proto(files.DebugString());
+      }
+    }
+    for (auto& entity : *spec.mutable_entities()) {
+      if (short_types) {
+        const std::string& type = entity.entity_type();
+        entity.set_entity_type(type.substr(type.rfind('.') + 1));
+      }
+      if (zero_passivation && entity.has_passivation_strategy()) {
+        entity.mutable_passivation_strategy()->mutable_timeout()->set_timeout(0);
+      }
+    }
+    if (duplicate) {
+      for (int i = 0; i < spec.entities_size(); ++i) {
+        if (spec.entities(i).service_name() == "com.example.shoppingcart.ShoppingCart") {
+          cloudstate::Entity copy = spec.entities(i);
+          *spec.add_entities() = std::move(copy);
+          break;
+        }
+      }
+    }
+    if (info_incomplete) {
+      auto* info = spec.mutable_service_info();
+      info->clear_service_name();
+      info->clear_service_version();
+      info->clear_service_runtime();
+      info->clear_support_library_name();
+      info->clear_support_library_version();
+    }
     if (wrong_version) {
       spec.mutable_service_info()->set_protocol_minor_version(1);
     }
@@ -39,7 +78,8 @@ void InstallDiscoveryFaults(sdk::Server& server, const Faults& faults) {
     }
     if (wrong_type) {
       for (auto& entity : *spec.mutable_entities()) {
-        if (entity.service_name() == "cloudstate.tck.model.action.ActionTwo") {
+        if (entity.service_name() == "cloudstate.tck.model.action.ActionTwo" ||
+            entity.service_name() == "cloudstate.tck.model.crdt.CrdtTwo") {
           entity.set_entity_type(sdk::kValueEntityType);
         }
       }
@@ -52,6 +92,11 @@ sdk::ServerOptions ReferenceServerOptions(const Faults& faults) {
   options.service_name = kServiceName;
   options.service_version = sdk::SupportLibraryVersion();
   options.crash_on_protocol_error = faults.Has(fault::kProtocolCrashOnError);
+  options.discover_answers_once = faults.Has(fault::kDiscoveryAnswersOnce);
+  options.discover_rejects_partial_proxy = faults.Has(fault::kDiscoveryRejectsPartialProxy);
+  options.report_error_unimplemented = faults.Has(fault::kDiscoveryReportErrorUnimplemented);
+  options.action_errors_as_status = faults.Has(fault::kActionBadInputGrpcError);
+  options.exit_on_action_cancel = faults.Has(fault::kActionExitOnCancel);
   return options;
 }
 

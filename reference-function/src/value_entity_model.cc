@@ -1,4 +1,9 @@
 // The value entity TCK models: ValueEntityTckModel, ValueEntityTwo, ValueEntityConfigured.
+#include <algorithm>
+#include <string>
+#include <utility>
+#include <vector>
+
 #include "cloudstate/tck/model/valueentity.pb.h"
 
 #include "cloudstate/common/any.h"
@@ -27,14 +32,30 @@ class ValueEntityTckModel final : public sdk::ValueEntity {
  public:
   explicit ValueEntityTckModel(const Faults& faults)
       : empty_failure_(faults.Has(fault::kVeFailureWithoutDescription)),
-        stale_reply_(faults.Has(fault::kVeReplyStaleState)) {}
+        stale_reply_(faults.Has(fault::kVeReplyStaleState)),
+        state_action_always_(faults.Has(fault::kVeStateActionAlways)),
+        effects_reversed_(faults.Has(fault::kVeSideEffectsReversed)),
+        sync_lost_(faults.Has(fault::kVeSideEffectSyncLost)),
+        forward_drops_effects_(faults.Has(fault::kVeForwardDropsEffects)),
+        truncate_large_(faults.Has(fault::kProtocolLargePayloadTruncated)) {}
 
   absl::StatusOr<std::optional<google::protobuf::Any>> HandleCommand(
       const google::protobuf::Any& command, sdk::ValueEntityContext& ctx) override {
     model::Request request;
     UnpackAny(command, &request);
     const std::string before = CurrentValue(ctx.state());
+    bool forwards = false;
     for (const auto& action : request.actions()) {
+      forwards = forwards || action.has_forward();
+    }
+    const bool drop_effects = forward_drops_effects_ && forwards;
+    bool changed = false;
+    std::vector<std::pair<std::string, bool>> effects;  // target id, synchronous
+    for (const auto& action : request.actions()) {
+      if (drop_effects && (action.has_update() || action.has_delete_() || action.has_effect())) {
+        continue;
+      }
+      changed = changed || action.has_update() || action.has_delete_();
       switch (action.action_case()) {
         case model::RequestAction::kUpdate: {
           model::Persisted persisted;
@@ -51,12 +72,9 @@ class ValueEntityTckModel final : public sdk::ValueEntity {
           ctx.Forward(kTwo, "Call", target);
           break;
         }
-        case model::RequestAction::kEffect: {
-          model::Request target;
-          target.set_id(action.effect().id());
-          ctx.SideEffect(kTwo, "Call", target, action.effect().synchronous());
+        case model::RequestAction::kEffect:
+          effects.emplace_back(action.effect().id(), action.effect().synchronous() && !sync_lost_);
           break;
-        }
         case model::RequestAction::kFail:
           ctx.Fail(empty_failure_ ? "" : action.fail().message());
           break;
@@ -67,14 +85,36 @@ class ValueEntityTckModel final : public sdk::ValueEntity {
         break;
       }
     }
+    if (effects_reversed_) {
+      std::reverse(effects.begin(), effects.end());
+    }
+    for (const auto& [id, synchronous] : effects) {
+      model::Request target;
+      target.set_id(id);
+      ctx.SideEffect(kTwo, "Call", target, synchronous);
+    }
+    if (state_action_always_ && !changed && !ctx.failed()) {
+      // Re-send what is there (or a delete when there is nothing).
+      if (ctx.state().has_value()) {
+        ctx.UpdateStateAny(*ctx.state());
+      } else {
+        ctx.DeleteState();
+      }
+    }
     model::Response response;
-    response.set_message(stale_reply_ ? before : CurrentValue(ctx.state()));
+    response.set_message(
+        MaybeTruncated(stale_reply_ ? before : CurrentValue(ctx.state()), truncate_large_));
     return PackAny(response);
   }
 
  private:
   bool empty_failure_;
   bool stale_reply_;
+  bool state_action_always_;
+  bool effects_reversed_;
+  bool sync_lost_;
+  bool forward_drops_effects_;
+  bool truncate_large_;
 };
 
 // ValueEntityTwo and ValueEntityConfigured: reply with an empty Response.
@@ -97,6 +137,7 @@ void RegisterValueEntityModels(sdk::Server& server, const Faults& faults) {
   main.quirks.keep_first_state_action = faults.Has(fault::kVeUpdatesNotCollapsed);
   main.quirks.keep_side_effects_on_failure = faults.Has(fault::kVeFailureKeepsSideEffects);
   main.quirks.ignore_init_state = faults.Has(fault::kVeInitStateIgnored);
+  main.quirks.stay_open_without_commands = faults.Has(fault::kProtocolOpenAfterHalfClose);
   server.AddValueEntity(
       main, [faults](std::string_view) { return std::make_unique<ValueEntityTckModel>(faults); });
 

@@ -121,14 +121,21 @@ void ActionDispatcher::ApplyQuirks(const ActionRegistration& registration,
   }
 }
 
+absl::StatusOr<ActionResponse> ActionDispatcher::Malformed(std::string problem) const {
+  if (errors_as_status_) {
+    return absl::InvalidArgumentError(problem);
+  }
+  return ActionFailure(std::move(problem));
+}
+
 absl::StatusOr<ActionResponse> ActionDispatcher::Unary(const ActionCommand& command) const {
   ActionContext ctx;
   const ActionRegistration* registration = nullptr;
   if (auto problem = Resolve(command, ActionShape::kUnary, &ctx, &registration)) {
-    return ActionFailure(*problem);
+    return Malformed(*problem);
   }
   if (auto problem = CheckPayload(command.payload(), *ctx.method->input_type())) {
-    return ActionFailure(*problem);
+    return Malformed(*problem);
   }
   absl::StatusOr<ActionResponse> response = registration->action->HandleUnary(ctx, command);
   if (response.ok()) {
@@ -142,9 +149,15 @@ absl::StatusOr<std::vector<ActionResponse>> ActionDispatcher::StreamedOut(
   ActionContext ctx;
   const ActionRegistration* registration = nullptr;
   if (auto problem = Resolve(command, ActionShape::kStreamedOut, &ctx, &registration)) {
+    if (errors_as_status_) {
+      return absl::InvalidArgumentError(*problem);
+    }
     return std::vector<ActionResponse>{ActionFailure(*problem)};
   }
   if (auto problem = CheckPayload(command.payload(), *ctx.method->input_type())) {
+    if (errors_as_status_) {
+      return absl::InvalidArgumentError(*problem);
+    }
     return std::vector<ActionResponse>{ActionFailure(*problem)};
   }
   absl::StatusOr<std::vector<ActionResponse>> responses =
@@ -166,14 +179,14 @@ std::optional<absl::StatusOr<ActionResponse>> ActionStreamedInCore::Feed(
     have_header_ = true;
     problem_ = dispatcher_.Resolve(command, ActionShape::kStreamedIn, &ctx_, &registration_);
     if (problem_.has_value()) {
-      return absl::StatusOr<ActionResponse>(ActionFailure(*problem_));
+      return dispatcher_.Malformed(*problem_);
     }
     if (!command.has_payload()) {
       return std::nullopt;
     }
   }
   if (auto problem = CheckPayload(command.payload(), *ctx_.method->input_type())) {
-    return absl::StatusOr<ActionResponse>(ActionFailure(*problem));
+    return dispatcher_.Malformed(*problem);
   }
   commands_.push_back(command);
   if (registration_->options.quirks.streamed_in_answers_early) {
@@ -187,7 +200,7 @@ absl::StatusOr<ActionResponse> ActionStreamedInCore::End() {
     return ActionFailure("Streamed-in call ended without any command");
   }
   if (problem_.has_value()) {
-    return ActionFailure(*problem_);
+    return dispatcher_.Malformed(*problem_);
   }
   absl::StatusOr<ActionResponse> response =
       registration_->action->HandleStreamedIn(ctx_, commands_);
@@ -218,8 +231,12 @@ StreamStep<ActionResponse> ActionStreamedCore::OnMessage(const ActionCommand& in
     have_header_ = true;
     if (auto problem = dispatcher_.Resolve(in, ActionShape::kStreamed, &ctx_, &registration_)) {
       StreamStep<ActionResponse> step;
-      step.messages.push_back(ActionFailure(*problem));
       step.finish = true;
+      if (dispatcher_.errors_as_status()) {
+        step.status = absl::InvalidArgumentError(*problem);
+        return step;
+      }
+      step.messages.push_back(ActionFailure(*problem));
       return step;
     }
     if (!in.has_payload()) {
@@ -228,6 +245,11 @@ StreamStep<ActionResponse> ActionStreamedCore::OnMessage(const ActionCommand& in
   }
   if (auto problem = CheckPayload(in.payload(), *ctx_.method->input_type())) {
     StreamStep<ActionResponse> step;
+    if (dispatcher_.errors_as_status()) {
+      step.finish = true;
+      step.status = absl::InvalidArgumentError(*problem);
+      return step;
+    }
     step.messages.push_back(ActionFailure(*problem));
     return step;
   }

@@ -111,7 +111,13 @@ StreamStep<CrdtStreamOut> CrdtStreamCore::OnDelete() {
   state_.reset();
   subscriptions_.clear();
   deleted_ = true;
-  return {};
+  StreamStep<Out> step;
+  if (entity_ != nullptr) {
+    if (auto answer = entity_->AnswerDelete()) {
+      step.messages.push_back(std::move(*answer));
+    }
+  }
+  return step;
 }
 
 std::optional<CrdtStateAction> CrdtStreamCore::TakeUpdate(CrdtWriteConsistency consistency) {

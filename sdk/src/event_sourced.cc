@@ -236,6 +236,13 @@ StreamStep<EventSourcedStreamOut> EventSourcedStreamCore::OnCommand(
   return step;
 }
 
+StreamStep<EventSourcedStreamOut> EventSourcedStreamCore::OnInputEnd() {
+  StreamStep<Out> step;
+  step.finish = !(registration_ != nullptr && !seen_command_ &&
+                  registration_->options.quirks.stay_open_without_commands);
+  return step;
+}
+
 StreamStep<EventSourcedStreamOut> EventSourcedStreamCore::StreamFailure(int64_t command_id,
                                                                         std::string description) {
   spdlog::warn("Event sourced entity [{}]: {}", entity_id_, description);

@@ -1,6 +1,8 @@
 #include "cloudstate/sdk/server.h"
 
+#include <atomic>
 #include <chrono>
+#include <cstdlib>
 #include <map>
 #include <mutex>
 #include <set>
@@ -58,6 +60,21 @@ class DiscoveryService final : public cloudstate::EntityDiscovery::CallbackServi
       }
     }
     grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+    const ServerOptions& options = server_.options();
+    if (options.discover_answers_once && calls_.fetch_add(1) > 0) {
+      reactor->Finish(grpc::Status(grpc::StatusCode::UNAVAILABLE, "discovery already answered"));
+      return reactor;
+    }
+    if (options.discover_rejects_partial_proxy) {
+      for (const auto& declaration : server_.declarations()) {
+        if (supported.count(declaration.entity_type) == 0) {
+          reactor->Finish(grpc::Status(
+              grpc::StatusCode::FAILED_PRECONDITION,
+              absl::StrCat("the proxy does not support ", declaration.entity_type)));
+          return reactor;
+        }
+      }
+    }
     absl::StatusOr<cloudstate::EntitySpec> spec = server_.BuildSpec();
     if (!spec.ok()) {
       reactor->Finish(ToGrpcStatus(spec.status()));
@@ -73,12 +90,17 @@ class DiscoveryService final : public cloudstate::EntityDiscovery::CallbackServi
                                         google::protobuf::Empty* response) override {
     spdlog::error("The proxy reported an error in this user function: {}", request->message());
     grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+    if (server_.options().report_error_unimplemented) {
+      reactor->Finish(grpc::Status(grpc::StatusCode::UNIMPLEMENTED, "reportError"));
+      return reactor;
+    }
     reactor->Finish(grpc::Status::OK);
     return reactor;
   }
 
  private:
   const Server& server_;
+  std::atomic<int> calls_{0};
 };
 
 class EventSourcedService final : public cloudstate::eventsourced::EventSourced::CallbackService {
@@ -112,6 +134,12 @@ class ValueEntityService final : public cloudstate::valueentity::ValueEntity::Ca
   ValueEntityResolver resolver_;
   bool crash_;
 };
+
+// The deliberate fault exit_on_action_cancel: what a use-after-free on cancellation would do.
+[[noreturn]] void ExitOnCancel() {
+  spdlog::error("Deliberate fault: exiting because a streamed action call was cancelled");
+  std::_Exit(3);
+}
 
 // Client-streaming action call: reads until the core has an answer or the input ends.
 class StreamedInReactor final : public grpc::ServerReadReactor<ActionCommand> {
@@ -170,7 +198,8 @@ class StreamedInReactor final : public grpc::ServerReadReactor<ActionCommand> {
 // Server-streaming action call: writes the handler's responses one by one, then finishes.
 class StreamedOutReactor final : public grpc::ServerWriteReactor<ActionResponse> {
  public:
-  explicit StreamedOutReactor(absl::StatusOr<std::vector<ActionResponse>> result) {
+  StreamedOutReactor(absl::StatusOr<std::vector<ActionResponse>> result, bool exit_on_cancel)
+      : exit_on_cancel_(exit_on_cancel) {
     std::lock_guard<std::mutex> lock(mu_);
     if (!result.ok()) {
       done_writing_ = true;
@@ -194,7 +223,12 @@ class StreamedOutReactor final : public grpc::ServerWriteReactor<ActionResponse>
     NextLocked();
   }
 
-  void OnCancel() override {}
+  void OnCancel() override {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (exit_on_cancel_ && !done_writing_) {
+      ExitOnCancel();
+    }
+  }
   void OnDone() override { delete this; }
 
  private:
@@ -214,11 +248,13 @@ class StreamedOutReactor final : public grpc::ServerWriteReactor<ActionResponse>
   std::vector<ActionResponse> responses_;
   size_t next_ = 0;
   bool done_writing_ = false;
+  bool exit_on_cancel_ = false;
 };
 
 class ActionService final : public cloudstate::action::ActionProtocol::CallbackService {
  public:
-  explicit ActionService(ActionResolver resolver) : dispatcher_(std::move(resolver)) {}
+  ActionService(ActionResolver resolver, bool errors_as_status, bool exit_on_cancel)
+      : dispatcher_(std::move(resolver), errors_as_status), exit_on_cancel_(exit_on_cancel) {}
 
   grpc::ServerUnaryReactor* handleUnary(grpc::CallbackServerContext* context,
                                         const ActionCommand* request,
@@ -241,17 +277,22 @@ class ActionService final : public cloudstate::action::ActionProtocol::CallbackS
 
   grpc::ServerWriteReactor<ActionResponse>* handleStreamedOut(
       grpc::CallbackServerContext* context, const ActionCommand* request) override {
-    return new StreamedOutReactor(dispatcher_.StreamedOut(*request));
+    return new StreamedOutReactor(dispatcher_.StreamedOut(*request), exit_on_cancel_);
   }
 
   grpc::ServerBidiReactor<ActionCommand, ActionResponse>* handleStreamed(
       grpc::CallbackServerContext* context) override {
-    return new CoreBidiReactor<ActionCommand, ActionResponse>(
+    auto* reactor = new CoreBidiReactor<ActionCommand, ActionResponse>(
         std::make_unique<ActionStreamedCore>(dispatcher_));
+    if (exit_on_cancel_) {
+      reactor->SetCancelHook([] { ExitOnCancel(); });
+    }
+    return reactor;
   }
 
  private:
   ActionDispatcher dispatcher_;
+  bool exit_on_cancel_;
 };
 
 void AddFileWithImports(const google::protobuf::FileDescriptor* file, std::set<std::string>* seen,
@@ -400,7 +441,8 @@ Server& Server::AddAction(ActionOptions options, std::shared_ptr<Action> action)
         [impl = impl_.get()](std::string_view service) -> const ActionRegistration* {
           auto it = impl->actions.find(service);
           return it == impl->actions.end() ? nullptr : &it->second;
-        });
+        },
+        impl_->options.action_errors_as_status, impl_->options.exit_on_action_cancel);
   });
   return *this;
 }

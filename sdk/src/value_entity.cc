@@ -2,7 +2,10 @@
 
 #include <utility>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "google/protobuf/descriptor.h"
+#include "google/protobuf/message.h"
 #include "spdlog/spdlog.h"
 
 #include "cloudstate/common/any.h"
@@ -46,6 +49,32 @@ void ValueEntityContext::Record(ValueEntityAction action) {
   action_ = std::move(action);
 }
 
+namespace {
+
+// Why `state` cannot be decoded by this process, or nullopt. Protobuf states must name a message
+// linked into the function and parse as it; JSON and primitive encodings are always decodable.
+std::optional<std::string> UndecodableState(const google::protobuf::Any& state) {
+  const std::string& url = state.type_url();
+  if (absl::StartsWith(url, "json.cloudstate.io/") || absl::StartsWith(url, "p.cloudstate.io/")) {
+    return std::nullopt;
+  }
+  const std::string name(MessageNameOfTypeUrl(url));
+  const google::protobuf::Descriptor* descriptor =
+      google::protobuf::DescriptorPool::generated_pool()->FindMessageTypeByName(name);
+  if (descriptor == nullptr) {
+    return absl::StrCat("Init state has unknown type [", url, "]");
+  }
+  const google::protobuf::Message* prototype =
+      google::protobuf::MessageFactory::generated_factory()->GetPrototype(descriptor);
+  std::unique_ptr<google::protobuf::Message> probe(prototype->New());
+  if (!probe->ParseFromString(state.value())) {
+    return absl::StrCat("Init state is not a valid ", name);
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
 ValueEntityStreamCore::ValueEntityStreamCore(ValueEntityResolver resolver,
                                              bool crash_on_protocol_error)
     : resolver_(std::move(resolver)), crash_on_protocol_error_(crash_on_protocol_error) {}
@@ -80,6 +109,11 @@ StreamStep<ValueEntityStreamOut> ValueEntityStreamCore::OnInit(
   }
   if (init.has_state() && init.state().has_value() &&
       !registration_->options.quirks.ignore_init_state) {
+    // VE-020: a stored state this function cannot decode is unrecoverable; starting from an
+    // empty state would silently overwrite it on the next update.
+    if (auto problem = UndecodableState(init.state().value())) {
+      return StreamFailure(0, *problem);
+    }
     state_ = init.state().value();
   }
   return {};
@@ -90,6 +124,7 @@ StreamStep<ValueEntityStreamOut> ValueEntityStreamCore::OnCommand(
   if (entity_ == nullptr) {
     return StreamFailure(command.id(), "Protocol error: command received before init");
   }
+  seen_command_ = true;
   const ValueEntityQuirks& quirks = registration_->options.quirks;
   const int64_t reply_id = command.id() + quirks.reply_command_id_offset;
   StreamStep<Out> step;
@@ -146,6 +181,13 @@ StreamStep<ValueEntityStreamOut> ValueEntityStreamCore::OnCommand(
     *reply->mutable_state_action() = std::move(*action);
   }
   state_ = ctx.state();
+  return step;
+}
+
+StreamStep<ValueEntityStreamOut> ValueEntityStreamCore::OnInputEnd() {
+  StreamStep<Out> step;
+  step.finish = !(registration_ != nullptr && !seen_command_ &&
+                  registration_->options.quirks.stay_open_without_commands);
   return step;
 }
 

@@ -60,7 +60,7 @@ CaseBuilder CaseRegistry::Add(std::string name) {
 namespace {
 int AreaRank(const std::string& area) {
   static const std::vector<std::string> kOrder = {"discovery", "action", "valueentity",
-                                                  "eventsourced", "crdt"};
+                                                  "eventsourced", "crdt", "eventing"};
   auto it = std::find(kOrder.begin(), kOrder.end(), area);
   return it == kOrder.end() ? static_cast<int>(kOrder.size()) : static_cast<int>(it - kOrder.begin());
 }

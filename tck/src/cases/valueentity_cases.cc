@@ -534,8 +534,7 @@ TCK_CASES(ValueEntityNew) {
       });
 
   Case("valueentity.init_state_of_unknown_type")
-      .Rules({"PROT-024", "VE-002"})
-      .Optional()  // the spec has no explicit VE rule for undecodable init state (cf. ES-023)
+      .Rules({"VE-020", "PROT-024"})
       .Describe("an init state whose type cannot be decoded ends the stream with a stream-level failure")
       .Hint("a state that cannot be decoded is unrecoverable; do not start from empty state")
       .Needs(kNeeds)

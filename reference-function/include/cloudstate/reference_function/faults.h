@@ -34,7 +34,8 @@ bool RegisterFault(FaultInfo info);
 // Every registered fault, sorted by name.
 std::vector<FaultInfo> AllFaults();
 bool IsKnownFault(std::string_view name);
-// "name<TAB>description\n" for every fault, sorted by name.
+// "name<TAB>area<TAB>description\n" for every fault, sorted by name (the format of
+// reference-function/faults.list, which the per-fault ctests are generated from).
 std::string FormatFaultList();
 
 // The set of enabled faults.

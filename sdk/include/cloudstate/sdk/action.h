@@ -82,7 +82,14 @@ enum class ActionShape { kUnary, kStreamedIn, kStreamedOut, kStreamed };
 // Sans-IO logic of the action protocol, shared by the four RPCs.
 class ActionDispatcher {
  public:
-  explicit ActionDispatcher(ActionResolver resolver) : resolver_(std::move(resolver)) {}
+  // errors_as_status (a deliberate fault): a malformed call ends with an error status instead of
+  // an ActionResponse failure.
+  explicit ActionDispatcher(ActionResolver resolver, bool errors_as_status = false)
+      : resolver_(std::move(resolver)), errors_as_status_(errors_as_status) {}
+
+  // The answer to a malformed call: a failure response (or, under the fault, an error status).
+  absl::StatusOr<cloudstate::action::ActionResponse> Malformed(std::string problem) const;
+  bool errors_as_status() const { return errors_as_status_; }
 
   // Resolves the (header) command of a call of `shape`. On success fills ctx/registration.
   // A bad service, method or shape yields a failure description.
@@ -101,6 +108,7 @@ class ActionDispatcher {
 
  private:
   ActionResolver resolver_;
+  bool errors_as_status_ = false;
 };
 
 // The streamed-in call: feed messages, then End() (or stop early when Feed returns a response).

@@ -156,6 +156,8 @@ class CrdtEntity {
   // or ignore a delta from the proxy.
   virtual void RewriteOutgoing(cloudstate::crdt::CrdtStreamOut& message) {}
   virtual bool AcceptDelta(const cloudstate::crdt::CrdtDelta& delta) { return true; }
+  // ... or answer the proxy's CrdtDelete, which CRDT-048 says must get no answer.
+  virtual std::optional<cloudstate::crdt::CrdtStreamOut> AnswerDelete() { return std::nullopt; }
 };
 
 using CrdtEntityFactory = std::function<std::unique_ptr<CrdtEntity>(CrdtCreationContext&)>;

@@ -50,6 +50,7 @@ struct EventSourcedQuirks {
   bool replay_events_reversed = false;      // replayed events applied in reverse order
   bool keep_events_on_failure = false;      // a failed command still sends its events
   bool keep_side_effects_on_failure = false;
+  bool stay_open_without_commands = false;  // a half-close before any command does not end it
 };
 
 struct EventSourcedEntityOptions {
@@ -133,6 +134,7 @@ class EventSourcedStreamCore : public StreamCore<cloudstate::eventsourced::Event
   explicit EventSourcedStreamCore(EventSourcedResolver resolver,
                                   bool crash_on_protocol_error = false);
   StreamStep<Out> OnMessage(const In& in) override;
+  StreamStep<Out> OnInputEnd() override;
 
   int64_t sequence() const { return sequence_; }
 

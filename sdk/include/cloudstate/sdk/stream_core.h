@@ -11,6 +11,7 @@
 // code outside the read path (e.g. a replicated-state notification) send messages too.
 
 #include <deque>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <utility>
@@ -100,8 +101,17 @@ class CoreBidiReactor : public grpc::ServerBidiReactor<In, Out> {
     PumpLocked();
   }
 
+  // Called (under the reactor's lock) when the client cancels a call that had not ended yet.
+  void SetCancelHook(std::function<void()> hook) {
+    std::lock_guard<std::mutex> lock(mu_);
+    cancel_hook_ = std::move(hook);
+  }
+
   void OnCancel() override {
     std::lock_guard<std::mutex> lock(mu_);
+    if (cancel_hook_ && !finish_called_) {
+      cancel_hook_();
+    }
     finishing_ = true;
     status_ = grpc::Status::CANCELLED;
     // Keep the element being written alive until its OnWriteDone.
@@ -151,6 +161,7 @@ class CoreBidiReactor : public grpc::ServerBidiReactor<In, Out> {
   bool finishing_ = false;
   bool finish_called_ = false;
   grpc::Status status_;
+  std::function<void()> cancel_hook_;
 };
 
 }  // namespace cloudstate::sdk

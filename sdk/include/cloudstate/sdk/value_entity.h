@@ -38,6 +38,7 @@ struct ValueEntityQuirks {
   bool keep_first_state_action = false;  // several changes: the first one is sent
   bool keep_side_effects_on_failure = false;
   bool ignore_init_state = false;  // the stored state in init is not loaded
+  bool stay_open_without_commands = false;  // a half-close before any command does not end it
 };
 
 struct ValueEntityOptions {
@@ -108,6 +109,7 @@ class ValueEntityStreamCore : public StreamCore<cloudstate::valueentity::ValueEn
   explicit ValueEntityStreamCore(ValueEntityResolver resolver,
                                  bool crash_on_protocol_error = false);
   StreamStep<Out> OnMessage(const In& in) override;
+  StreamStep<Out> OnInputEnd() override;
 
   const std::optional<google::protobuf::Any>& state() const { return state_; }
 
@@ -122,6 +124,7 @@ class ValueEntityStreamCore : public StreamCore<cloudstate::valueentity::ValueEn
   std::unique_ptr<ValueEntity> entity_;
   std::string entity_id_;
   std::optional<google::protobuf::Any> state_;
+  bool seen_command_ = false;
 };
 
 }  // namespace cloudstate::sdk
