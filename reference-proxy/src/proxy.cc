@@ -28,8 +28,10 @@
 #include "core/value_entity_core.h"
 #include "grpcpp/generic/async_generic_service.h"
 #include "grpcpp/grpcpp.h"
+#include "http/transcoder.h"
 #include "http_server.h"
 #include "metrics.h"
+#include "reflection.h"
 #include "spdlog/spdlog.h"
 #include "uf_stream.h"
 
@@ -120,6 +122,26 @@ grpc::Status UnknownStatus(std::string_view message) {
 }
 
 class ProxyImpl;
+
+// Times one store operation into a latency histogram.
+class JournalTimer {
+ public:
+  JournalTimer(Metrics& metrics, std::string operation,
+               std::string metric = "journal_duration_seconds")
+      : metrics_(metrics), operation_(std::move(operation)), metric_(std::move(metric)),
+        start_(std::chrono::steady_clock::now()) {}
+  ~JournalTimer() {
+    metrics_.Observe(metric_, {{"operation", operation_}},
+                     std::chrono::duration<double>(std::chrono::steady_clock::now() - start_)
+                         .count());
+  }
+
+ private:
+  Metrics& metrics_;
+  std::string operation_;
+  std::string metric_;
+  std::chrono::steady_clock::time_point start_;
+};
 
 // ---------------------------------------------------------------------------------------------
 // Entity shells: own a core, a strand, the function stream and the passivation timer.
@@ -297,13 +319,16 @@ class ProxyImpl final : public Proxy {
     return config.passivation_timeout.value_or(options_.passivation_timeout);
   }
   bool shutting_down() const { return shutting_down_; }
+  const ReflectionIndex* reflection() const { return reflection_.get(); }
 
   Registry<EsTraits>& es_registry() { return es_; }
   Registry<VeTraits>& ve_registry() { return ve_; }
   Registry<CrdtTraits>& crdt_registry() { return crdt_; }
   std::shared_ptr<CrdtSlot> CrdtSlotFor(const EntityConfig& config, const std::string& id) {
     std::lock_guard lock(slots_mu_);
-    auto& slot = crdt_slots_[config.persistence_id + "-" + id];
+    // CRDTs have no persistence id in the spec: keyed by service so that two services' entities
+    // with the same id stay apart (tck/PROXY_SUITE.md F2).
+    auto& slot = crdt_slots_[config.service_name + "/" + config.persistence_id + "-" + id];
     if (slot == nullptr) {
       slot = std::make_shared<CrdtSlot>();
     }
@@ -342,6 +367,10 @@ class ProxyImpl final : public Proxy {
   std::unique_ptr<cloudstate::crdt::Crdt::Stub> crdt_stub_;
   std::unique_ptr<cloudstate::action::ActionProtocol::Stub> action_stub_;
   std::unique_ptr<ServiceModel> model_;
+  std::unique_ptr<ReflectionIndex> reflection_;
+  // HTTP/JSON transcoder (src/http/), set once gRPC serves; read by the HTTP server's thread.
+  std::mutex transcoder_mu_;
+  std::shared_ptr<const http::Transcoder> transcoder_;
   std::unique_ptr<GenericService> service_;
   std::unique_ptr<grpc::Server> server_;
   std::unique_ptr<HttpServer> http_;
@@ -458,6 +487,7 @@ void Shell<Traits>::Execute(std::vector<typename Traits::Action> actions) {
             spdlog::error("{} entity {} of {}: {}", EntityKindName(config_->kind), entity_id_,
                           config_->service_name, a.message);
             proxy_->metrics().Increment("failed_entities", EntityKindName(config_->kind));
+            proxy_->metrics().AddCounter("errors", {{"type", "entity"}});
             proxy_->ReportError(a.message);
           } else if constexpr (std::is_same_v<A, es::Stopped> || std::is_same_v<A, ve::Stopped> ||
                                std::is_same_v<A, crdt::Stopped>) {
@@ -469,6 +499,7 @@ void Shell<Traits>::Execute(std::vector<typename Traits::Action> actions) {
               absl::StatusOr<EsRecovery> result = [&]() -> absl::StatusOr<EsRecovery> {
                 EsRecovery recovery;
                 Store& store = self->proxy_->store();
+                JournalTimer timer(self->proxy_->metrics(), "replay");
                 CS_ASSIGN_OR_RETURN(auto snapshot, store.LoadSnapshot(key));
                 int64_t from = 1;
                 if (snapshot.has_value()) {
@@ -504,9 +535,12 @@ void Shell<Traits>::Execute(std::vector<typename Traits::Action> actions) {
               for (const auto& e : persist.events) {
                 events.push_back(StoredAny{e.type_url(), e.value()});
               }
-              absl::StatusOr<int64_t> result =
-                  self->proxy_->store().AppendEvents(key, persist.expected_sequence, events);
+              absl::StatusOr<int64_t> result = [&] {
+                JournalTimer timer(self->proxy_->metrics(), "append");
+                return self->proxy_->store().AppendEvents(key, persist.expected_sequence, events);
+              }();
               if (result.ok() && persist.snapshot.has_value()) {
+                JournalTimer timer(self->proxy_->metrics(), "snapshot");
                 absl::Status s = self->proxy_->store().SaveSnapshot(
                     key, StoredSnapshot{*result, StoredAny{persist.snapshot->type_url(),
                                                            persist.snapshot->value()}});
@@ -525,6 +559,7 @@ void Shell<Traits>::Execute(std::vector<typename Traits::Action> actions) {
             asio::post(proxy_->store_pool(), [self, pid] {
               absl::StatusOr<std::optional<google::protobuf::Any>> result =
                   [&]() -> absl::StatusOr<std::optional<google::protobuf::Any>> {
+                JournalTimer timer(self->proxy_->metrics(), "load", "value_store_duration_seconds");
                 CS_ASSIGN_OR_RETURN(auto value,
                                     self->proxy_->store().LoadValue(pid, self->entity_id_));
                 if (!value.has_value()) {
@@ -548,6 +583,8 @@ void Shell<Traits>::Execute(std::vector<typename Traits::Action> actions) {
               value = StoredAny{a.value.type_url(), a.value.value()};
             }
             asio::post(proxy_->store_pool(), [self, pid, value] {
+              JournalTimer timer(self->proxy_->metrics(), value.has_value() ? "upsert" : "delete",
+                                 "value_store_duration_seconds");
               absl::Status status =
                   value.has_value()
                       ? self->proxy_->store().UpsertValue(pid, self->entity_id_, *value)
@@ -640,9 +677,14 @@ class ServerCall final : public grpc::ServerGenericBidiReactor {
                               "The user function sent no reply for a unary call");
       }
       finishing_ = true;
+      if (on_finish_) {
+        on_finish_(status);
+      }
       final_status_ = std::move(status);
       PumpLocked();
     }
+    // Called once with the call's final status (metrics).
+    void set_on_finish(std::function<void(const grpc::Status&)> fn) { on_finish_ = std::move(fn); }
     void WriteDone(bool ok) {
       std::lock_guard lock(mu_);
       writing_ = false;
@@ -684,6 +726,7 @@ class ServerCall final : public grpc::ServerGenericBidiReactor {
     bool sent_ = false;
     bool single_response_ = true;
     grpc::Status final_status_;
+    std::function<void(const grpc::Status&)> on_finish_;
   };
 
   // What happens to incoming messages of this call.
@@ -709,7 +752,7 @@ class ServerCall final : public grpc::ServerGenericBidiReactor {
       return;
     }
     if (!ok) {
-      if (!got_message_ && (route_ == nullptr || !route_->client_streaming)) {
+      if (!got_message_ && !client_streaming_) {
         output_->Finish(grpc::Status(grpc::StatusCode::INTERNAL, "missing request message"));
         return;
       }
@@ -720,7 +763,7 @@ class ServerCall final : public grpc::ServerGenericBidiReactor {
     }
     got_message_ = true;
     std::string bytes = ToString(request_);
-    const bool more = route_->client_streaming;
+    const bool more = client_streaming_;
     handler_.on_message(std::move(bytes));
     if (more) {
       StartRead(&request_);
@@ -747,6 +790,7 @@ class ServerCall final : public grpc::ServerGenericBidiReactor {
   grpc::ByteBuffer request_;
   bool got_message_ = false;
   bool rejected_ = false;
+  bool client_streaming_ = false;
   Handler handler_;
 };
 
@@ -1001,7 +1045,36 @@ class ProxyImpl::GenericService final : public grpc::CallbackGenericService {
 };
 
 void ServerCall::Start() {
-  route_ = proxy_->model().FindRoute(context_->method());
+  const std::string& method = context_->method();
+  route_ = proxy_->model().FindRoute(method);
+  {
+    // Per-method request count and latency; unknown paths share one label value.
+    const std::string label =
+        route_ != nullptr || method == kReflectionMethodPath ? method : std::string("unknown");
+    ProxyImpl* proxy = proxy_;
+    const auto start = std::chrono::steady_clock::now();
+    output_->set_on_finish([proxy, label, start](const grpc::Status& status) {
+      const double seconds =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      proxy->metrics().AddCounter(
+          "requests", {{"method", label}, {"code", std::to_string(status.error_code())}});
+      proxy->metrics().Observe("request_duration_seconds", {{"method", label}}, seconds);
+    });
+  }
+  if (route_ == nullptr && method == kReflectionMethodPath && proxy_->reflection() != nullptr &&
+      !proxy_->shutting_down()) {
+    // Server reflection over the discovered services: one answer per request message.
+    const ReflectionIndex* reflection = proxy_->reflection();
+    std::shared_ptr<Output> output = output_;
+    output_->set_single_response(false);
+    client_streaming_ = true;
+    handler_.on_message = [output, reflection](std::string bytes) {
+      output->Send(reflection->Answer(bytes));
+    };
+    handler_.on_half_close = [output] { output->Finish(grpc::Status::OK); };
+    StartRead(&request_);
+    return;
+  }
   // Rejections are sent once the first read completes: finishing inside CreateReactor, before
   // gRPC has bound the reactor to the call, is not reliable.
   if (route_ == nullptr || proxy_->shutting_down()) {
@@ -1018,6 +1091,7 @@ void ServerCall::Start() {
     return;
   }
   output_->set_single_response(!route_->server_streaming);
+  client_streaming_ = route_->client_streaming;
   proxy_->metrics().Increment("received_commands", EntityKindName(route_->entity->kind));
   const Route& route = *route_;
   ProxyImpl* proxy = proxy_;
@@ -1189,6 +1263,7 @@ void ProxyImpl::DispatchAction(const Route& route, std::string payload, Metadata
 void ProxyImpl::Deliver(const Route& origin, CallOutput output, std::shared_ptr<Sink> sink) {
   if (!output.error.ok()) {
     metrics_.Increment("failed_commands", EntityKindName(origin.entity->kind));
+    metrics_.AddCounter("errors", {{"type", "command"}});
     sink->Finish(UnknownStatus(std::string(output.error.message())));
     return;
   }
@@ -1306,6 +1381,7 @@ void ProxyImpl::HandleAction(const Route& origin, std::optional<ClientAction> ac
 }
 
 void ProxyImpl::ReportError(const std::string& message) {
+  metrics_.AddCounter("errors", {{"type", "report_error"}});
   if (discovery_stub_ == nullptr) {
     return;
   }
@@ -1409,6 +1485,7 @@ absl::Status ProxyImpl::Init() {
     HttpServer::Options http_options;
     http_options.bind = options_.bind;
     http_options.port = options_.http_port;
+    http_options.threads = 4;  // transcoded calls block a thread for their duration
     http_ = std::make_unique<HttpServer>(http_options);
     http_->Handle("/alive", [](const HttpRequest&) { return HttpResponse{200, "text/plain", "OK"}; });
     http_->Handle("/ready", [this](const HttpRequest&) {
@@ -1422,7 +1499,25 @@ absl::Status ProxyImpl::Init() {
       return HttpResponse{200, "text/plain", "OK"};
     });
     http_->Handle("/metrics", [this](const HttpRequest&) {
+      metrics_.SetGauge("active_entities", {{"entity_type", "event-sourced"}},
+                        static_cast<double>(es_.size()));
+      metrics_.SetGauge("active_entities", {{"entity_type", "value-entity"}},
+                        static_cast<double>(ve_.size()));
+      metrics_.SetGauge("active_entities", {{"entity_type", "crdt"}},
+                        static_cast<double>(crdt_.size()));
+      metrics_.SetGauge("ready", {}, ready_ ? 1 : 0);
       return HttpResponse{200, "text/plain; version=0.0.4", metrics_.Render()};
+    });
+    http_->SetFallback([this](const HttpRequest& request) {
+      std::shared_ptr<const http::Transcoder> transcoder;
+      {
+        std::lock_guard lock(transcoder_mu_);
+        transcoder = transcoder_;
+      }
+      if (transcoder == nullptr) {
+        return HttpResponse{503, "text/plain", "Service Unavailable"};
+      }
+      return transcoder->Handle(request);
     });
     CS_RETURN_IF_ERROR(http_->Start());
     spdlog::info("HTTP endpoint (/ready /alive /metrics) on {}:{}", options_.bind, http_->port());
@@ -1444,6 +1539,7 @@ absl::Status ProxyImpl::Init() {
 
   CS_RETURN_IF_ERROR(Discover());
 
+  reflection_ = std::make_unique<ReflectionIndex>(*model_);
   service_ = std::make_unique<GenericService>(this);
   grpc::ServerBuilder builder;
   builder.AddListeningPort(absl::StrCat(options_.bind, ":", options_.grpc_port),
@@ -1463,6 +1559,20 @@ absl::Status ProxyImpl::Init() {
     spdlog::info("serving {} ({}{}{})", path, EntityKindName(route.entity->kind),
                  route.client_streaming ? ", client-streaming" : "",
                  route.server_streaming ? ", server-streaming" : "");
+  }
+  if (http_ != nullptr) {
+    // HTTP/JSON goes through our own gRPC server, so both share one code path.
+    grpc::ChannelArguments in_process_args;
+    in_process_args.SetMaxReceiveMessageSize(options_.max_message_bytes);
+    in_process_args.SetMaxSendMessageSize(options_.max_message_bytes);
+    auto transcoder = http::Transcoder::Create(*model_, server_->InProcessChannel(in_process_args));
+    if (!transcoder.ok()) {
+      spdlog::error("HTTP/JSON transcoding disabled: {}", std::string(transcoder.status().message()));
+      ReportError(std::string(transcoder.status().message()));
+    } else {
+      std::lock_guard lock(transcoder_mu_);
+      transcoder_ = std::move(*transcoder);
+    }
   }
   ready_ = true;
   spdlog::info("Cloudstate proxy online at {}:{}", options_.bind, grpc_port_);
@@ -1521,6 +1631,10 @@ void ProxyImpl::Shutdown() {
   }
   if (http_ != nullptr) {
     http_->Stop();
+  }
+  {
+    std::lock_guard lock(transcoder_mu_);
+    transcoder_.reset();
   }
   spdlog::info("shutdown complete");
   {

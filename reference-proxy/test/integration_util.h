@@ -124,8 +124,9 @@ inline std::unique_ptr<grpc::ClientContext> Ctx(int seconds = 30) {
   return ctx;
 }
 
-// GET http://127.0.0.1:port/path; returns "<status>\n<body>" or "" on a connection error.
-inline std::string HttpGet(int port, const std::string& path) {
+// An HTTP/1.1 request to 127.0.0.1:port; returns "<status>\n<body>" or "" on a connection error.
+inline std::string HttpCall(int port, const std::string& method, const std::string& path,
+                            const std::string& body = "") {
   int fd = socket(AF_INET, SOCK_STREAM, 0);
   if (fd < 0) {
     return "";
@@ -138,8 +139,13 @@ inline std::string HttpGet(int port, const std::string& path) {
     close(fd);
     return "";
   }
-  const std::string request =
-      "GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
+  std::string request = method + " " + path +
+                        " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n";
+  if (method != "GET") {
+    request += "Content-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) +
+               "\r\n";
+  }
+  request += "\r\n" + body;
   if (write(fd, request.data(), request.size()) != static_cast<ssize_t>(request.size())) {
     close(fd);
     return "";
@@ -153,11 +159,15 @@ inline std::string HttpGet(int port, const std::string& path) {
   close(fd);
   // "HTTP/1.1 200 OK\r\n...\r\n\r\nbody"
   const size_t sp = response.find(' ');
-  const size_t body = response.find("\r\n\r\n");
-  if (sp == std::string::npos || body == std::string::npos) {
+  const size_t body_start = response.find("\r\n\r\n");
+  if (sp == std::string::npos || body_start == std::string::npos) {
     return "";
   }
-  return response.substr(sp + 1, 3) + "\n" + response.substr(body + 4);
+  return response.substr(sp + 1, 3) + "\n" + response.substr(body_start + 4);
+}
+
+inline std::string HttpGet(int port, const std::string& path) {
+  return HttpCall(port, "GET", path);
 }
 
 // The value of a metric line that starts with `prefix` (name + labels), or -1.

@@ -12,6 +12,7 @@
 #include "grpcpp/generic/generic_stub.h"
 #include "gtest/gtest.h"
 #include "integration_util.h"
+#include "reflection_client.h"
 
 namespace cloudstate::proxy {
 namespace {
@@ -22,6 +23,7 @@ namespace cr = cloudstate::tck::model::crdt;
 namespace ac = cloudstate::tck::model::action;
 using testing::Ctx;
 using testing::Eventually;
+using testing::HttpCall;
 using testing::HttpGet;
 using testing::MetricValue;
 using testing::ReferenceFunction;
@@ -200,6 +202,12 @@ TEST_F(TckModelTest, CrdtPNCounterWithDeleteCP1) {
   s = stub->Process(Ctx().get(), CrdtReq(id, {}), &response);
   EXPECT_EQ(s.error_code(), grpc::StatusCode::UNKNOWN);
   EXPECT_EQ(s.error_message(), "Entity deleted");
+  // The same id in another CRDT service is another entity (tck/PROXY_SUITE.md F2).
+  auto two = cr::CrdtTwo::NewStub(channel_);
+  cr::Request call;
+  call.set_id(id);
+  s = two->Call(Ctx().get(), call, &response);
+  EXPECT_TRUE(s.ok()) << s.error_message();
   // Another entity of the same service is unaffected.
   ASSERT_TRUE(stub->Process(Ctx().get(), CrdtReq("PNCounter-other", {5}), &response).ok());
   EXPECT_EQ(response.state().pncounter().value(), 5);
@@ -449,6 +457,88 @@ TEST_F(TckModelTest, ReadyAndAlive) {
   StartAll();
   EXPECT_EQ(HttpGet(proxy_->http_port(), "/alive"), "200\nOK");
   EXPECT_EQ(HttpGet(proxy_->http_port(), "/ready"), "200\nOK");
+}
+
+TEST_F(TckModelTest, ServerReflectionOfDiscoveredServices) {
+  StartAll();
+  static const char kPath[] = "/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo";
+  grpc::internal::RpcMethod method(kPath, grpc::internal::RpcMethod::BIDI_STREAMING, channel_);
+  auto ctx = Ctx();
+  std::unique_ptr<grpc::ClientReaderWriter<grpc::ByteBuffer, grpc::ByteBuffer>> stream(
+      grpc::internal::ClientReaderWriterFactory<grpc::ByteBuffer, grpc::ByteBuffer>::Create(
+          channel_.get(), method, ctx.get()));
+  testing::ReflectionMessages messages;
+  auto ask = [&](const std::string& request) -> std::string {
+    grpc::Slice slice(request);
+    grpc::ByteBuffer out(&slice, 1);
+    EXPECT_TRUE(stream->Write(out));
+    grpc::ByteBuffer in;
+    if (!stream->Read(&in)) {
+      return "";
+    }
+    std::vector<grpc::Slice> slices;
+    (void)in.Dump(&slices);
+    std::string bytes;
+    for (auto& s : slices) {
+      bytes.append(reinterpret_cast<const char*>(s.begin()), s.size());
+    }
+    auto response = messages.Response(bytes);
+    return response == nullptr ? "unparsable" : testing::Text(*response);
+  };
+  const std::string services = ask(messages.Request("list_services", ""));
+  // Sorted: the reflection service among the entity services.
+  const size_t action = services.find("name: \"cloudstate.tck.model.action.ActionTckModel\"");
+  const size_t reflection = services.find("name: \"grpc.reflection.v1alpha.ServerReflection\"");
+  const size_t cart = services.find("name: \"com.example.shoppingcart.ShoppingCart\"");
+  ASSERT_NE(action, std::string::npos) << services;
+  ASSERT_NE(reflection, std::string::npos) << services;
+  ASSERT_NE(cart, std::string::npos) << services;
+  EXPECT_LT(action, cart);
+  EXPECT_LT(cart, reflection);
+  const std::string file =
+      ask(messages.Request("file_containing_symbol", "cloudstate.tck.model.crdt.CrdtTckModel"));
+  EXPECT_NE(file.find("file_descriptor_response"), std::string::npos) << file;
+  EXPECT_NE(ask(messages.Request("file_containing_symbol", "x.Y")).find("error_code: 5"),
+            std::string::npos);
+  stream->WritesDone();
+  grpc::Status s = stream->Finish();
+  EXPECT_TRUE(s.ok()) << s.error_message();
+}
+
+TEST_F(TckModelTest, PrometheusMetrics) {
+  StartAll();
+  EXPECT_EQ(VeProcess("m1", {Up("one")}), "one");
+  EXPECT_EQ(EsProcess("m1", {"a"}), "a");
+  EXPECT_EQ(VeProcess("m1", {Del()}), "");
+  const std::string m = Metrics();
+  const std::string method = "method=\"/cloudstate.tck.model.valueentity.ValueEntityTckModel/Process\"";
+  EXPECT_EQ(MetricValue(m, "cloudstate_proxy_requests_total{" + method + ",code=\"0\"}"), 2) << m;
+  EXPECT_EQ(MetricValue(m, "cloudstate_proxy_request_duration_seconds_count{" + method + "}"), 2);
+  EXPECT_EQ(MetricValue(m, "cloudstate_proxy_request_duration_seconds_bucket{" + method +
+                               ",le=\"+Inf\"}"),
+            2);
+  EXPECT_NE(m.find("# TYPE cloudstate_proxy_request_duration_seconds histogram"), std::string::npos);
+  EXPECT_EQ(MetricValue(m, "cloudstate_proxy_journal_duration_seconds_count{operation=\"append\"}"),
+            1);
+  EXPECT_EQ(MetricValue(m, "cloudstate_proxy_journal_duration_seconds_count{operation=\"replay\"}"),
+            1);
+  EXPECT_EQ(MetricValue(m, "cloudstate_proxy_active_entities{entity_type=\"value-entity\"}"), 1);
+  EXPECT_EQ(MetricValue(m, "cloudstate_proxy_active_entities{entity_type=\"event-sourced\"}"), 1);
+  EXPECT_EQ(MetricValue(m, "cloudstate_proxy_ready"), 1);
+  // Failures are counted.
+  ve::RequestAction fail;
+  fail.mutable_fail()->set_message("x");
+  VeProcess("m1", {fail});
+  EXPECT_EQ(MetricValue(Metrics(), "cloudstate_proxy_requests_total{" + method + ",code=\"2\"}"),
+            1);
+}
+
+TEST_F(TckModelTest, HttpTranscodingIsWired) {
+  StartAll();
+  EXPECT_EQ(HttpCall(proxy_->http_port(), "POST", "/tck/model/entity/http1",
+                     R"({"actions":[{"update":{"value":"json"}}]})"),
+            "200\n{\"message\":\"json\"}");
+  EXPECT_EQ(VeProcess("http1", {}), "json");
 }
 
 }  // namespace
