@@ -34,6 +34,7 @@ class ActionTckModel final : public sdk::Action {
         failure_without_description_(faults.Has(fault::kActionFailureWithoutDescription)),
         reply_cache_(faults.Has(fault::kActionUnaryReplyCache)),
         mangle_non_ascii_(faults.Has(fault::kActionNonAsciiMangled)),
+        short_type_url_(faults.Has(fault::kActionReplyTypeUrlShort)),
         truncate_large_(faults.Has(fault::kProtocolLargePayloadTruncated)) {}
 
   absl::StatusOr<ActionResponse> HandleUnary(const sdk::ActionContext& ctx,
@@ -150,6 +151,10 @@ class ActionTckModel final : public sdk::Action {
           model::Response reply;
           reply.set_message(ReplyText(step.reply().message()));
           *response.mutable_reply() = sdk::MakeReply(reply);
+          if (short_type_url_) {
+            response.mutable_reply()->mutable_payload()->set_type_url(
+                "type.googleapis.com/Response");
+          }
           break;
         }
         case model::ProcessStep::kForward: {
@@ -194,6 +199,7 @@ class ActionTckModel final : public sdk::Action {
   bool failure_without_description_;
   bool reply_cache_;
   bool mangle_non_ascii_;
+  bool short_type_url_;
   bool truncate_large_;
   std::mutex cache_mu_;
   std::map<std::string, std::pair<std::chrono::steady_clock::time_point, ActionResponse>> cache_;

@@ -54,6 +54,7 @@ inline constexpr char kActionBadInputGrpcError[] = "action-bad-input-grpc-error"
 inline constexpr char kActionExitOnCancel[] = "action-exit-on-cancel";
 inline constexpr char kActionUnaryReplyCache[] = "action-unary-reply-cache";
 inline constexpr char kActionNonAsciiMangled[] = "action-non-ascii-mangled";
+inline constexpr char kActionReplyTypeUrlShort[] = "action-reply-type-url-short";
 
 inline constexpr char kEventingJsonWrongTypeUrl[] = "eventing-json-wrong-type-url";
 inline constexpr char kEventingIdFromSource[] = "eventing-id-from-source";

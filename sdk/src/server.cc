@@ -225,7 +225,7 @@ class StreamedOutReactor final : public grpc::ServerWriteReactor<ActionResponse>
 
   void OnCancel() override {
     std::lock_guard<std::mutex> lock(mu_);
-    if (exit_on_cancel_ && !done_writing_) {
+    if (exit_on_cancel_) {
       ExitOnCancel();
     }
   }

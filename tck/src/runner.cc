@@ -248,12 +248,19 @@ class Target {
       return status;
     }
     address_ = process_->address();
-    channel_ = MakeChannel(address_);
     auto timeout = std::chrono::milliseconds(static_cast<int64_t>(
         options_.function->startup_timeout_seconds * 1000 * options_.time_scale));
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    // Wait until the port accepts connections before the channel's first connect: a refused
+    // first attempt puts the channel into reconnect backoff, which cost seconds per start-up.
+    // (Start-up polling of our own child, not a case wait.)
+    while (!PortAcceptsConnections(address_) && !process_->ExitDescription() &&
+           std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    channel_ = MakeChannel(address_);
     // Poll discover while watching the process, so that a function that exits at start-up is
     // reported at once.
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
     while (true) {
       auto spec = WaitForDiscover(channel_, std::chrono::milliseconds(500));
       if (spec.ok()) {

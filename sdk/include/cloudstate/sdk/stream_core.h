@@ -101,7 +101,8 @@ class CoreBidiReactor : public grpc::ServerBidiReactor<In, Out> {
     PumpLocked();
   }
 
-  // Called (under the reactor's lock) when the client cancels a call that had not ended yet.
+  // Called (under the reactor's lock) when the client cancels the call. gRPC reports a
+  // cancellation only for a call the client did not see complete.
   void SetCancelHook(std::function<void()> hook) {
     std::lock_guard<std::mutex> lock(mu_);
     cancel_hook_ = std::move(hook);
@@ -109,7 +110,7 @@ class CoreBidiReactor : public grpc::ServerBidiReactor<In, Out> {
 
   void OnCancel() override {
     std::lock_guard<std::mutex> lock(mu_);
-    if (cancel_hook_ && !finish_called_) {
+    if (cancel_hook_) {
       cancel_hook_();
     }
     finishing_ = true;
