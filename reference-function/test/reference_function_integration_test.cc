@@ -609,13 +609,12 @@ INSTANTIATE_TEST_SUITE_P(AllFaults, FaultTest, ::testing::ValuesIn(ScenarioFault
                            return name;
                          });
 
-TEST(FaultRegistryTest, EveryNonCrdtFaultHasAScenario) {
-  auto scenarios = FaultScenarios();
-  for (const auto& info : AllFaults()) {
-    if (info.area == "crdt") {
-      continue;
-    }
-    EXPECT_TRUE(scenarios.count(info.name)) << info.name;
+// Every fault is proven caught by the TCK in its own ctest (tck_fault.<name>, generated from
+// reference-function/faults.list); the scenarios here are a faster in-process check of the
+// original faults. A scenario must still name a registered fault.
+TEST(FaultRegistryTest, EveryScenarioNamesARegisteredFault) {
+  for (const auto& [name, scenario] : FaultScenarios()) {
+    EXPECT_TRUE(IsKnownFault(name)) << name;
   }
 }
 
