@@ -12,9 +12,10 @@
 #include <thread>
 
 #include "CLI/CLI.hpp"
-#include "cloudstate/proxy/proxy.h"
 #include "spdlog/spdlog.h"
 #include "yaml-cpp/yaml.h"
+
+#include "cloudstate/proxy/proxy.h"
 
 namespace {
 

@@ -27,7 +27,7 @@ std::string EncodeField1(std::string_view bytes) {
 // Reads field 1 (length-delimited) of an encoded message, skipping unknown fields.
 std::optional<std::string> DecodeField1(const std::string& encoded) {
   google::protobuf::io::CodedInputStream in(reinterpret_cast<const uint8_t*>(encoded.data()),
-                                             static_cast<int>(encoded.size()));
+                                            static_cast<int>(encoded.size()));
   std::string value;
   while (true) {
     uint32_t tag = in.ReadTag();

@@ -376,9 +376,9 @@ class CrdtTckModelEntity final : public sdk::CrdtEntity {
         case tck::RequestAction::kEffect:
           ctx.SideEffect(kCrdtTwoService, "Call", TwoRequest(action.effect().id()),
                          action.effect().synchronous());
-          trace_.requested_effects.push_back(
-              sdk::MakeSideEffect(kCrdtTwoService, "Call", TwoRequest(action.effect().id()),
-                                  action.effect().synchronous()));
+          trace_.requested_effects.push_back(sdk::MakeSideEffect(kCrdtTwoService, "Call",
+                                                                 TwoRequest(action.effect().id()),
+                                                                 action.effect().synchronous()));
           break;
         case tck::RequestAction::kFail:
           ctx.Fail(action.fail().message());

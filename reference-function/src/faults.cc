@@ -80,8 +80,7 @@ const bool kBuiltInFaultsRegistered = [] {
        "instead of an ActionResponse failure",
        "action"},
       {f::kActionExitOnCancel,
-       "the function process exits when a streamed action call is cancelled",
-       "action"},
+       "the function process exits when a streamed action call is cancelled", "action"},
       {f::kActionUnaryReplyCache,
        "unary action replies are cached for 2 s by command and request shape, so calls in flight "
        "together get one answer",

@@ -1,6 +1,7 @@
 // CRDT merge (function deltas applied to the proxy's value) and deltas back to the function.
 
 #include "benchmark/benchmark.h"
+
 #include "core/crdt_state.h"
 
 namespace cloudstate::proxy {

@@ -6,7 +6,6 @@
 //   proxy_latency [--iterations N] [--warmup N] [--store URL]
 
 #include <signal.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -18,11 +17,14 @@
 #include <thread>
 #include <vector>
 
-#include "cloudstate/event_sourced.grpc.pb.h"
-#include "cloudstate/proxy/proxy.h"
 #include "grpcpp/grpcpp.h"
-#include "shoppingcart/shoppingcart.grpc.pb.h"
 #include "spdlog/spdlog.h"
+
+#include "cloudstate/event_sourced.grpc.pb.h"
+#include "shoppingcart/shoppingcart.grpc.pb.h"
+
+#include "cloudstate/proxy/proxy.h"
+#include <sys/wait.h>
 
 namespace {
 

@@ -3,10 +3,12 @@
 #include <set>
 
 #include "benchmark/benchmark.h"
+#include "google/protobuf/descriptor.pb.h"
+
+#include "shoppingcart/shoppingcart.pb.h"
+
 #include "cloudstate/proxy/proxy.h"
 #include "core/service_model.h"
-#include "google/protobuf/descriptor.pb.h"
-#include "shoppingcart/shoppingcart.pb.h"
 
 namespace cloudstate::proxy {
 namespace {
@@ -77,7 +79,10 @@ void BM_ExtractCompositeKey(benchmark::State& state) {
   std::vector<KeyField> keys = {{2, FieldDescriptor::TYPE_STRING, nullptr},
                                 {1, FieldDescriptor::TYPE_INT64, nullptr},
                                 {3, FieldDescriptor::TYPE_BOOL, nullptr}};
-  const std::string bytes = std::string("\x08\x2a\x12\x06" "abcdef\x18\x01", 12);
+  const std::string bytes = std::string(
+      "\x08\x2a\x12\x06"
+      "abcdef\x18\x01",
+      12);
   for (auto _ : state) {
     benchmark::DoNotOptimize(ExtractEntityId(keys, bytes));
   }

@@ -1,12 +1,11 @@
 #include "http_server.h"
 
+#include "absl/strings/ascii.h"
+#include "spdlog/spdlog.h"
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-
-#include "absl/strings/ascii.h"
-#include "spdlog/spdlog.h"
 
 namespace cloudstate::proxy {
 

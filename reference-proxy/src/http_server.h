@@ -3,8 +3,8 @@
 // exact path; a fallback handler receives everything else, which is where the HTTP/JSON transcoder
 // (src/http/) plugs in:
 //
-//   server.Handle("/ready", [](const HttpRequest&) { return HttpResponse{200, "text/plain", "OK"}; });
-//   server.SetFallback([&](const HttpRequest& r) { return transcoder.Handle(r); });
+//   server.Handle("/ready", [](const HttpRequest&) { return HttpResponse{200, "text/plain", "OK"};
+//   }); server.SetFallback([&](const HttpRequest& r) { return transcoder.Handle(r); });
 //
 // Handlers run on the server's own thread and must not block for long.
 
@@ -20,10 +20,10 @@
 namespace cloudstate::proxy {
 
 struct HttpRequest {
-  std::string method;  // "GET", "POST", ...
-  std::string target;  // path + query as received
-  std::string path;    // without the query
-  std::string query;   // after '?', may be empty
+  std::string method;                                        // "GET", "POST", ...
+  std::string target;                                        // path + query as received
+  std::string path;                                          // without the query
+  std::string query;                                         // after '?', may be empty
   std::vector<std::pair<std::string, std::string>> headers;  // lower-case names
   std::string body;
 };

@@ -2,7 +2,8 @@
 // Process-wide metrics rendered in the Prometheus text format (0.0.4) at /metrics:
 //   cloudstate_proxy_<name>_total{entity_type="event-sourced"} 12          counters
 //   cloudstate_proxy_<name>{entity_type="crdt"} 3                           gauges
-//   cloudstate_proxy_<name>_bucket{method="/a.B/C",le="0.005"} 7            histograms (+ _sum, _count)
+//   cloudstate_proxy_<name>_bucket{method="/a.B/C",le="0.005"} 7            histograms (+ _sum,
+//   _count)
 // Names are fixed by the proxy; label values are escaped. Thread-safe (one mutex; metrics are
 // updated once per call or store operation, not in inner loops).
 
@@ -23,14 +24,11 @@ class Metrics {
   using Labels = std::vector<std::pair<std::string, std::string>>;
 
   // Upper bounds (seconds) of the latency buckets; +Inf is implied.
-  static constexpr std::array<double, 14> kBuckets = {0.0005, 0.001, 0.0025, 0.005, 0.01,
-                                                      0.025,  0.05,  0.1,    0.25,  0.5,
-                                                      1,      2.5,   5,      10};
+  static constexpr std::array<double, 14> kBuckets = {
+      0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10};
 
   // Counters labelled by entity type (the common case).
-  void Increment(std::string_view name, std::string_view entity_type) {
-    Add(name, entity_type, 1);
-  }
+  void Increment(std::string_view name, std::string_view entity_type) { Add(name, entity_type, 1); }
   void Add(std::string_view name, std::string_view entity_type, int64_t delta) {
     AddCounter(name, {{"entity_type", std::string(entity_type)}}, static_cast<double>(delta));
   }
@@ -94,8 +92,8 @@ class Metrics {
         out += metric + "_bucket{" + key.second + sep + "le=\"" + Number(kBuckets[i]) + "\"} " +
                std::to_string(h.buckets[i]) + "\n";
       }
-      out += metric + "_bucket{" + key.second + sep + "le=\"+Inf\"} " + std::to_string(h.count) +
-             "\n";
+      out +=
+          metric + "_bucket{" + key.second + sep + "le=\"+Inf\"} " + std::to_string(h.count) + "\n";
       out += metric + "_sum" + Braces(key.second) + " " + Number(h.sum) + "\n";
       out += metric + "_count" + Braces(key.second) + " " + std::to_string(h.count) + "\n";
     }

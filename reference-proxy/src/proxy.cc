@@ -15,24 +15,26 @@
 #include "boost/asio/steady_timer.hpp"
 #include "boost/asio/strand.hpp"
 #include "boost/asio/thread_pool.hpp"
+#include "grpcpp/generic/async_generic_service.h"
+#include "grpcpp/grpcpp.h"
+#include "spdlog/spdlog.h"
+
 #include "cloudstate/action.grpc.pb.h"
-#include "cloudstate/common/status_macros.h"
 #include "cloudstate/crdt.grpc.pb.h"
 #include "cloudstate/entity.grpc.pb.h"
 #include "cloudstate/event_sourced.grpc.pb.h"
-#include "cloudstate/proxy/store.h"
 #include "cloudstate/value_entity.grpc.pb.h"
+
+#include "cloudstate/common/status_macros.h"
+#include "cloudstate/proxy/store.h"
 #include "core/crdt_core.h"
 #include "core/event_sourced_core.h"
 #include "core/service_model.h"
 #include "core/value_entity_core.h"
-#include "grpcpp/generic/async_generic_service.h"
-#include "grpcpp/grpcpp.h"
 #include "http/transcoder.h"
 #include "http_server.h"
 #include "metrics.h"
 #include "reflection.h"
-#include "spdlog/spdlog.h"
 #include "uf_stream.h"
 
 #ifndef CS_KIT_VERSION
@@ -128,12 +130,14 @@ class JournalTimer {
  public:
   JournalTimer(Metrics& metrics, std::string operation,
                std::string metric = "journal_duration_seconds")
-      : metrics_(metrics), operation_(std::move(operation)), metric_(std::move(metric)),
+      : metrics_(metrics),
+        operation_(std::move(operation)),
+        metric_(std::move(metric)),
         start_(std::chrono::steady_clock::now()) {}
   ~JournalTimer() {
-    metrics_.Observe(metric_, {{"operation", operation_}},
-                     std::chrono::duration<double>(std::chrono::steady_clock::now() - start_)
-                         .count());
+    metrics_.Observe(
+        metric_, {{"operation", operation_}},
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count());
   }
 
  private:
@@ -153,10 +157,12 @@ class Shell : public std::enable_shared_from_this<Shell<Traits>> {
   using Stream = UfStream<typename Traits::In, typename Traits::Out>;
   using Completion = std::function<void(CallOutput)>;
 
-  Shell(ProxyImpl* proxy, const EntityConfig* config, std::string entity_id,
-        asio::io_context& io)
-      : proxy_(proxy), config_(config), entity_id_(std::move(entity_id)),
-        strand_(asio::make_strand(io)), timer_(strand_) {}
+  Shell(ProxyImpl* proxy, const EntityConfig* config, std::string entity_id, asio::io_context& io)
+      : proxy_(proxy),
+        config_(config),
+        entity_id_(std::move(entity_id)),
+        strand_(asio::make_strand(io)),
+        timer_(strand_) {}
 
   const std::string& entity_id() const { return entity_id_; }
   asio::strand<asio::io_context::executor_type>& strand() { return strand_; }
@@ -432,10 +438,10 @@ void Shell<Traits>::Execute(std::vector<typename Traits::Action> actions) {
               });
             };
             auto on_closed = [self, gen](const grpc::Status& status) {
-              absl::Status st = status.ok() ? absl::OkStatus()
-                                            : absl::Status(static_cast<absl::StatusCode>(
-                                                               status.error_code()),
-                                                           status.error_message());
+              absl::Status st =
+                  status.ok() ? absl::OkStatus()
+                              : absl::Status(static_cast<absl::StatusCode>(status.error_code()),
+                                             status.error_message());
               asio::post(self->strand_, [self, gen, st] {
                 if (gen != self->stream_gen_ || self->core_ == nullptr) {
                   return;
@@ -470,8 +476,7 @@ void Shell<Traits>::Execute(std::vector<typename Traits::Action> actions) {
               stream_.reset();
             }
             ++stream_gen_;  // ignore anything the old stream still says
-          } else if constexpr (std::is_same_v<A, es::Complete> ||
-                               std::is_same_v<A, ve::Complete> ||
+          } else if constexpr (std::is_same_v<A, es::Complete> || std::is_same_v<A, ve::Complete> ||
                                std::is_same_v<A, crdt::Complete>) {
             auto it = completions_.find(a.output.handle);
             if (it != completions_.end()) {
@@ -1158,7 +1163,8 @@ void ProxyImpl::Dispatch(const Route& route, std::string payload, Metadata metad
   }
   absl::StatusOr<std::string> id = route.ExtractEntityId(payload);
   if (!id.ok()) {
-    sink->Finish(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, std::string(id.status().message())));
+    sink->Finish(
+        grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, std::string(id.status().message())));
     return;
   }
   ClientCommand command;
@@ -1236,28 +1242,28 @@ void ProxyImpl::DispatchAction(const Route& route, std::string payload, Metadata
   };
   auto call = std::make_shared<UnaryCall>();
   call->request = std::move(command);
-  action_stub_->async()->handleUnary(
-      &call->context, &call->request, &call->response,
-      [this, call, &route, sink](grpc::Status status) {
-        if (!status.ok()) {
-          sink->Finish(status);
-          return;
-        }
-        CallOutput output;
-        const auto& r = call->response;
-        if (r.has_reply()) {
-          output.action.emplace();
-          *output.action->mutable_reply() = r.reply();
-        } else if (r.has_forward()) {
-          output.action.emplace();
-          *output.action->mutable_forward() = r.forward();
-        } else if (r.has_failure()) {
-          output.action.emplace();
-          *output.action->mutable_failure() = r.failure();
-        }
-        output.side_effects.assign(r.side_effects().begin(), r.side_effects().end());
-        Deliver(route, std::move(output), sink);
-      });
+  action_stub_->async()->handleUnary(&call->context, &call->request, &call->response,
+                                     [this, call, &route, sink](grpc::Status status) {
+                                       if (!status.ok()) {
+                                         sink->Finish(status);
+                                         return;
+                                       }
+                                       CallOutput output;
+                                       const auto& r = call->response;
+                                       if (r.has_reply()) {
+                                         output.action.emplace();
+                                         *output.action->mutable_reply() = r.reply();
+                                       } else if (r.has_forward()) {
+                                         output.action.emplace();
+                                         *output.action->mutable_forward() = r.forward();
+                                       } else if (r.has_failure()) {
+                                         output.action.emplace();
+                                         *output.action->mutable_failure() = r.failure();
+                                       }
+                                       output.side_effects.assign(r.side_effects().begin(),
+                                                                  r.side_effects().end());
+                                       Deliver(route, std::move(output), sink);
+                                     });
 }
 
 void ProxyImpl::Deliver(const Route& origin, CallOutput output, std::shared_ptr<Sink> sink) {
@@ -1292,10 +1298,9 @@ void ProxyImpl::RunSideEffects(const Route& origin,
     const SideEffect& effect = (*effects)[index];
     const Route* target = model_->FindRoute(effect.service_name(), effect.command_name());
     if (target == nullptr) {
-      const std::string message =
-          absl::StrCat("Service [", effect.service_name(), "] or command [",
-                       effect.command_name(), "] unknown\n  side-effect of\n",
-                       origin.entity->service_name, ".", origin.method->name());
+      const std::string message = absl::StrCat(
+          "Service [", effect.service_name(), "] or command [", effect.command_name(),
+          "] unknown\n  side-effect of\n", origin.entity->service_name, ".", origin.method->name());
       spdlog::error("{}", message);
       ReportError(message);
       if (effect.synchronous()) {
@@ -1340,10 +1345,10 @@ void ProxyImpl::HandleAction(const Route& origin, std::optional<ClientAction> ac
     case ClientAction::kReply: {
       const auto& reply = action->reply();
       if (reply.has_payload() && reply.payload().type_url() != origin.output_type_url) {
-        const std::string warning = absl::StrCat(
-            "Warning: ", origin.entity->service_name, ".", origin.method->name(),
-            ": Expected reply type_url to be [", origin.output_type_url, "] but was [",
-            reply.payload().type_url(), "].");
+        const std::string warning =
+            absl::StrCat("Warning: ", origin.entity->service_name, ".", origin.method->name(),
+                         ": Expected reply type_url to be [", origin.output_type_url, "] but was [",
+                         reply.payload().type_url(), "].");
         spdlog::warn("{}", warning);
         ReportError(warning);
       }
@@ -1363,15 +1368,13 @@ void ProxyImpl::HandleAction(const Route& origin, std::optional<ClientAction> ac
       if (target == nullptr) {
         const std::string message = absl::StrCat(
             "Service [", forward.service_name(), "] or command [", forward.command_name(),
-            "] unknown\n  forward of\n", origin.entity->service_name, ".",
-            origin.method->name());
+            "] unknown\n  forward of\n", origin.entity->service_name, ".", origin.method->name());
         spdlog::error("{}", message);
         ReportError(message);
         sink->Finish(grpc::Status(grpc::StatusCode::INTERNAL, message));
         return;
       }
-      std::shared_ptr<Sink> target_sink =
-          final ? sink : std::make_shared<StreamElementSink>(sink);
+      std::shared_ptr<Sink> target_sink = final ? sink : std::make_shared<StreamElementSink>(sink);
       Dispatch(*target, forward.payload().value(), forward.metadata(), std::move(target_sink));
       return;
     }
@@ -1393,13 +1396,12 @@ void ProxyImpl::ReportError(const std::string& message) {
   auto call = std::make_shared<Call>();
   call->request.set_message(message);
   call->context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
-  discovery_stub_->async()->reportError(&call->context, &call->request, &call->response,
-                                        [call](grpc::Status status) {
-                                          if (!status.ok()) {
-                                            spdlog::warn("reportError failed: {}",
-                                                         status.error_message());
-                                          }
-                                        });
+  discovery_stub_->async()->reportError(
+      &call->context, &call->request, &call->response, [call](grpc::Status status) {
+        if (!status.ok()) {
+          spdlog::warn("reportError failed: {}", status.error_message());
+        }
+      });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1427,14 +1429,14 @@ absl::Status ProxyImpl::Discover() {
                  options_.user_function_port);
     grpc::Status status = discovery_stub_->discover(&context, info, &spec);
     if (status.ok()) {
-      spdlog::info("Received EntitySpec from user function with info: service {} {} ({} {} {}), "
-                   "protocol {}.{}",
-                   spec.service_info().service_name(), spec.service_info().service_version(),
-                   spec.service_info().service_runtime(),
-                   spec.service_info().support_library_name(),
-                   spec.service_info().support_library_version(),
-                   spec.service_info().protocol_major_version(),
-                   spec.service_info().protocol_minor_version());
+      spdlog::info(
+          "Received EntitySpec from user function with info: service {} {} ({} {} {}), "
+          "protocol {}.{}",
+          spec.service_info().service_name(), spec.service_info().service_version(),
+          spec.service_info().service_runtime(), spec.service_info().support_library_name(),
+          spec.service_info().support_library_version(),
+          spec.service_info().protocol_major_version(),
+          spec.service_info().protocol_minor_version());
       if (options_.protocol_compatibility_check) {
         absl::Status compat = CheckProtocolVersion(spec.service_info());
         if (!compat.ok()) {
@@ -1487,7 +1489,9 @@ absl::Status ProxyImpl::Init() {
     http_options.port = options_.http_port;
     http_options.threads = 4;  // transcoded calls block a thread for their duration
     http_ = std::make_unique<HttpServer>(http_options);
-    http_->Handle("/alive", [](const HttpRequest&) { return HttpResponse{200, "text/plain", "OK"}; });
+    http_->Handle("/alive", [](const HttpRequest&) {
+      return HttpResponse{200, "text/plain", "OK"};
+    });
     http_->Handle("/ready", [this](const HttpRequest&) {
       if (!ready_) {
         return HttpResponse{503, "text/plain", "not ready: discovery pending"};
@@ -1567,7 +1571,8 @@ absl::Status ProxyImpl::Init() {
     in_process_args.SetMaxSendMessageSize(options_.max_message_bytes);
     auto transcoder = http::Transcoder::Create(*model_, server_->InProcessChannel(in_process_args));
     if (!transcoder.ok()) {
-      spdlog::error("HTTP/JSON transcoding disabled: {}", std::string(transcoder.status().message()));
+      spdlog::error("HTTP/JSON transcoding disabled: {}",
+                    std::string(transcoder.status().message()));
       ReportError(std::string(transcoder.status().message()));
     } else {
       std::lock_guard lock(transcoder_mu_);

@@ -4,20 +4,21 @@
 #include <functional>
 #include <set>
 
-#include "core/service_model.h"
 #include "google/protobuf/descriptor.pb.h"
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 #include "google/protobuf/wire_format_lite.h"
 #include "grpcpp/support/status.h"
 
+#include "core/service_model.h"
+
 namespace cloudstate::proxy {
 namespace {
 
+using google::protobuf::internal::WireFormatLite;
 using google::protobuf::io::CodedInputStream;
 using google::protobuf::io::CodedOutputStream;
 using google::protobuf::io::StringOutputStream;
-using google::protobuf::internal::WireFormatLite;
 
 // Field numbers of ServerReflectionRequest / ServerReflectionResponse (see reflection.proto).
 constexpr int kReqHost = 1;
@@ -35,7 +36,7 @@ constexpr int kRespError = 7;
 
 struct Request {
   std::string host;
-  int kind = 0;  // field number of the oneof case, 0 = none
+  int kind = 0;      // field number of the oneof case, 0 = none
   std::string text;  // string cases
   std::string containing_type;
   int32_t extension_number = 0;
@@ -222,9 +223,8 @@ std::string ReflectionIndex::Answer(std::string_view request_bytes) const {
       }
       case kReqFileContainingExtension: {
         const auto* type = pool.FindMessageTypeByName(request.containing_type);
-        const auto* ext = type == nullptr
-                              ? nullptr
-                              : pool.FindExtensionByNumber(type, request.extension_number);
+        const auto* ext =
+            type == nullptr ? nullptr : pool.FindExtensionByNumber(type, request.extension_number);
         if (ext == nullptr) {
           not_found("Extension not found.");
         } else {

@@ -22,8 +22,8 @@ class UfStream final : public grpc::ClientBidiReactor<In, Out> {
   // Opens the stream. The returned pointer stays valid; calls after the stream ended are no-ops.
   static std::shared_ptr<UfStream> Open(const StartFn& start, MessageFn on_message,
                                         ClosedFn on_closed) {
-    auto stream = std::shared_ptr<UfStream>(new UfStream(std::move(on_message),
-                                                         std::move(on_closed)));
+    auto stream =
+        std::shared_ptr<UfStream>(new UfStream(std::move(on_message), std::move(on_closed)));
     stream->self_ = stream;
     start(&stream->context_, stream.get());  // binds the reactor to the call
     stream->AddHold();  // released once we will write no more, so OnDone cannot race writes

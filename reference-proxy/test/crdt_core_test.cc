@@ -3,8 +3,9 @@
 
 #include "core/crdt_core.h"
 
-#include "core_test_util.h"
 #include "gtest/gtest.h"
+
+#include "core_test_util.h"
 
 namespace cloudstate::proxy {
 namespace {

@@ -1,10 +1,11 @@
-// crdt_state: merging the function's deltas for all eight types, and the deltas the proxy sends back
-// (full state at init, diffs on change), per protocol §4.5.
+// crdt_state: merging the function's deltas for all eight types, and the deltas the proxy sends
+// back (full state at init, diffs on change), per protocol §4.5.
 
 #include "core/crdt_state.h"
 
-#include "core_test_util.h"
 #include "gtest/gtest.h"
+
+#include "core_test_util.h"
 
 namespace cloudstate::proxy {
 namespace {
@@ -31,7 +32,8 @@ CrdtDelta PNCounter(int64_t change) {
   return d;
 }
 
-std::vector<std::string> Values(const google::protobuf::RepeatedPtrField<google::protobuf::Any>& r) {
+std::vector<std::string> Values(
+    const google::protobuf::RepeatedPtrField<google::protobuf::Any>& r) {
   std::vector<std::string> out;
   for (const auto& a : r) {
     out.push_back(a.value());

@@ -2,11 +2,7 @@
 // Helpers for the proxy's integration tests: the reference function as a child process (optionally
 // with deliberate faults, restartable on the same port), an in-process proxy, and a tiny HTTP GET.
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <signal.h>
-#include <sys/socket.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -18,8 +14,13 @@
 #include <thread>
 #include <vector>
 
-#include "cloudstate/proxy/proxy.h"
 #include "grpcpp/grpcpp.h"
+
+#include "cloudstate/proxy/proxy.h"
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
 
 namespace cloudstate::proxy::testing {
 
@@ -139,11 +140,11 @@ inline std::string HttpCall(int port, const std::string& method, const std::stri
     close(fd);
     return "";
   }
-  std::string request = method + " " + path +
-                        " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n";
+  std::string request =
+      method + " " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n";
   if (method != "GET") {
-    request += "Content-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) +
-               "\r\n";
+    request +=
+        "Content-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) + "\r\n";
   }
   request += "\r\n" + body;
   if (write(fd, request.data(), request.size()) != static_cast<ssize_t>(request.size())) {

@@ -2,17 +2,19 @@
 // calling the user's services through the proxy.
 
 #include <signal.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstdio>
 #include <regex>
 
-#include "cloudstate/proxy/proxy.h"
 #include "grpcpp/generic/generic_stub.h"
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
+
 #include "shoppingcart/shoppingcart.grpc.pb.h"
+
+#include "cloudstate/proxy/proxy.h"
+#include <sys/wait.h>
 
 namespace cloudstate::proxy {
 namespace {

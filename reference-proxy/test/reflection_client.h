@@ -17,56 +17,131 @@ class ReflectionMessages {
  public:
   ReflectionMessages() {
     google::protobuf::FileDescriptorProto file;
-    google::protobuf::TextFormat::ParseFromString(R"pb(
-      name: "test/reflection.proto" package: "grpc.reflection.v1alpha" syntax: "proto3"
-      message_type {
-        name: "ServerReflectionRequest"
-        field { name: "host" number: 1 label: LABEL_OPTIONAL type: TYPE_STRING }
-        field { name: "file_by_filename" number: 3 label: LABEL_OPTIONAL type: TYPE_STRING oneof_index: 0 }
-        field { name: "file_containing_symbol" number: 4 label: LABEL_OPTIONAL type: TYPE_STRING oneof_index: 0 }
-        field { name: "file_containing_extension" number: 5 label: LABEL_OPTIONAL type: TYPE_MESSAGE type_name: ".grpc.reflection.v1alpha.ExtensionRequest" oneof_index: 0 }
-        field { name: "all_extension_numbers_of_type" number: 6 label: LABEL_OPTIONAL type: TYPE_STRING oneof_index: 0 }
-        field { name: "list_services" number: 7 label: LABEL_OPTIONAL type: TYPE_STRING oneof_index: 0 }
-        oneof_decl { name: "message_request" }
-      }
-      message_type {
-        name: "ExtensionRequest"
-        field { name: "containing_type" number: 1 label: LABEL_OPTIONAL type: TYPE_STRING }
-        field { name: "extension_number" number: 2 label: LABEL_OPTIONAL type: TYPE_INT32 }
-      }
-      message_type {
-        name: "ServerReflectionResponse"
-        field { name: "valid_host" number: 1 label: LABEL_OPTIONAL type: TYPE_STRING }
-        field { name: "original_request" number: 2 label: LABEL_OPTIONAL type: TYPE_MESSAGE type_name: ".grpc.reflection.v1alpha.ServerReflectionRequest" }
-        field { name: "file_descriptor_response" number: 4 label: LABEL_OPTIONAL type: TYPE_MESSAGE type_name: ".grpc.reflection.v1alpha.FileDescriptorResponse" oneof_index: 0 }
-        field { name: "all_extension_numbers_response" number: 5 label: LABEL_OPTIONAL type: TYPE_MESSAGE type_name: ".grpc.reflection.v1alpha.ExtensionNumberResponse" oneof_index: 0 }
-        field { name: "list_services_response" number: 6 label: LABEL_OPTIONAL type: TYPE_MESSAGE type_name: ".grpc.reflection.v1alpha.ListServiceResponse" oneof_index: 0 }
-        field { name: "error_response" number: 7 label: LABEL_OPTIONAL type: TYPE_MESSAGE type_name: ".grpc.reflection.v1alpha.ErrorResponse" oneof_index: 0 }
-        oneof_decl { name: "message_response" }
-      }
-      message_type {
-        name: "FileDescriptorResponse"
-        field { name: "file_descriptor_proto" number: 1 label: LABEL_REPEATED type: TYPE_BYTES }
-      }
-      message_type {
-        name: "ExtensionNumberResponse"
-        field { name: "base_type_name" number: 1 label: LABEL_OPTIONAL type: TYPE_STRING }
-        field { name: "extension_number" number: 2 label: LABEL_REPEATED type: TYPE_INT32 }
-      }
-      message_type {
-        name: "ListServiceResponse"
-        field { name: "service" number: 1 label: LABEL_REPEATED type: TYPE_MESSAGE type_name: ".grpc.reflection.v1alpha.ServiceResponse" }
-      }
-      message_type {
-        name: "ServiceResponse"
-        field { name: "name" number: 1 label: LABEL_OPTIONAL type: TYPE_STRING }
-      }
-      message_type {
-        name: "ErrorResponse"
-        field { name: "error_code" number: 1 label: LABEL_OPTIONAL type: TYPE_INT32 }
-        field { name: "error_message" number: 2 label: LABEL_OPTIONAL type: TYPE_STRING }
-      }
-    )pb", &file);
+    google::protobuf::TextFormat::ParseFromString(
+        R"pb(
+          name: "test/reflection.proto"
+          package: "grpc.reflection.v1alpha"
+          syntax: "proto3"
+          message_type {
+            name: "ServerReflectionRequest"
+            field { name: "host" number: 1 label: LABEL_OPTIONAL type: TYPE_STRING }
+            field {
+              name: "file_by_filename"
+              number: 3
+              label: LABEL_OPTIONAL
+              type: TYPE_STRING
+              oneof_index: 0
+            }
+            field {
+              name: "file_containing_symbol"
+              number: 4
+              label: LABEL_OPTIONAL
+              type: TYPE_STRING
+              oneof_index: 0
+            }
+            field {
+              name: "file_containing_extension"
+              number: 5
+              label: LABEL_OPTIONAL
+              type: TYPE_MESSAGE
+              type_name: ".grpc.reflection.v1alpha.ExtensionRequest"
+              oneof_index: 0
+            }
+            field {
+              name: "all_extension_numbers_of_type"
+              number: 6
+              label: LABEL_OPTIONAL
+              type: TYPE_STRING
+              oneof_index: 0
+            }
+            field {
+              name: "list_services"
+              number: 7
+              label: LABEL_OPTIONAL
+              type: TYPE_STRING
+              oneof_index: 0
+            }
+            oneof_decl { name: "message_request" }
+          }
+          message_type {
+            name: "ExtensionRequest"
+            field { name: "containing_type" number: 1 label: LABEL_OPTIONAL type: TYPE_STRING }
+            field { name: "extension_number" number: 2 label: LABEL_OPTIONAL type: TYPE_INT32 }
+          }
+          message_type {
+            name: "ServerReflectionResponse"
+            field { name: "valid_host" number: 1 label: LABEL_OPTIONAL type: TYPE_STRING }
+            field {
+              name: "original_request"
+              number: 2
+              label: LABEL_OPTIONAL
+              type: TYPE_MESSAGE
+              type_name: ".grpc.reflection.v1alpha.ServerReflectionRequest"
+            }
+            field {
+              name: "file_descriptor_response"
+              number: 4
+              label: LABEL_OPTIONAL
+              type: TYPE_MESSAGE
+              type_name: ".grpc.reflection.v1alpha.FileDescriptorResponse"
+              oneof_index: 0
+            }
+            field {
+              name: "all_extension_numbers_response"
+              number: 5
+              label: LABEL_OPTIONAL
+              type: TYPE_MESSAGE
+              type_name: ".grpc.reflection.v1alpha.ExtensionNumberResponse"
+              oneof_index: 0
+            }
+            field {
+              name: "list_services_response"
+              number: 6
+              label: LABEL_OPTIONAL
+              type: TYPE_MESSAGE
+              type_name: ".grpc.reflection.v1alpha.ListServiceResponse"
+              oneof_index: 0
+            }
+            field {
+              name: "error_response"
+              number: 7
+              label: LABEL_OPTIONAL
+              type: TYPE_MESSAGE
+              type_name: ".grpc.reflection.v1alpha.ErrorResponse"
+              oneof_index: 0
+            }
+            oneof_decl { name: "message_response" }
+          }
+          message_type {
+            name: "FileDescriptorResponse"
+            field { name: "file_descriptor_proto" number: 1 label: LABEL_REPEATED type: TYPE_BYTES }
+          }
+          message_type {
+            name: "ExtensionNumberResponse"
+            field { name: "base_type_name" number: 1 label: LABEL_OPTIONAL type: TYPE_STRING }
+            field { name: "extension_number" number: 2 label: LABEL_REPEATED type: TYPE_INT32 }
+          }
+          message_type {
+            name: "ListServiceResponse"
+            field {
+              name: "service"
+              number: 1
+              label: LABEL_REPEATED
+              type: TYPE_MESSAGE
+              type_name: ".grpc.reflection.v1alpha.ServiceResponse"
+            }
+          }
+          message_type {
+            name: "ServiceResponse"
+            field { name: "name" number: 1 label: LABEL_OPTIONAL type: TYPE_STRING }
+          }
+          message_type {
+            name: "ErrorResponse"
+            field { name: "error_code" number: 1 label: LABEL_OPTIONAL type: TYPE_INT32 }
+            field { name: "error_message" number: 2 label: LABEL_OPTIONAL type: TYPE_STRING }
+          }
+        )pb",
+        &file);
     pool_.BuildFile(file);
   }
 
@@ -84,8 +159,8 @@ class ReflectionMessages {
   std::string ExtensionRequest(const std::string& type, int number) {
     auto msg = New("ServerReflectionRequest");
     auto* r = msg->GetReflection();
-    auto* ext = r->MutableMessage(msg.get(), msg->GetDescriptor()->FindFieldByName(
-                                                 "file_containing_extension"));
+    auto* ext = r->MutableMessage(
+        msg.get(), msg->GetDescriptor()->FindFieldByName("file_containing_extension"));
     ext->GetReflection()->SetString(ext, ext->GetDescriptor()->FindFieldByName("containing_type"),
                                     type);
     ext->GetReflection()->SetInt32(ext, ext->GetDescriptor()->FindFieldByName("extension_number"),

@@ -4,13 +4,15 @@
 
 #include <set>
 
-#include "cloudstate/proxy/proxy.h"
-#include "core/service_model.h"
 #include "gmock/gmock.h"
 #include "google/protobuf/descriptor.pb.h"
 #include "gtest/gtest.h"
-#include "reflection_client.h"
+
 #include "shoppingcart/shoppingcart.pb.h"
+
+#include "cloudstate/proxy/proxy.h"
+#include "core/service_model.h"
+#include "reflection_client.h"
 
 namespace cloudstate::proxy {
 namespace {
@@ -18,8 +20,8 @@ namespace {
 using google::protobuf::FileDescriptor;
 using google::protobuf::FileDescriptorProto;
 using google::protobuf::Message;
-using testing::ReflectionMessages;
 using ::testing::HasSubstr;
+using testing::ReflectionMessages;
 
 void AddWithImports(const FileDescriptor* file, google::protobuf::FileDescriptorSet* set,
                     std::set<std::string>* seen) {
@@ -85,8 +87,9 @@ class ReflectionTest : public ::testing::Test {
 };
 
 TEST_F(ReflectionTest, ListsReflectionAndEntityServicesSorted) {
-  EXPECT_EQ(index_.services(), (std::vector<std::string>{"com.example.shoppingcart.ShoppingCart",
-                                                         "grpc.reflection.v1alpha.ServerReflection"}));
+  EXPECT_EQ(index_.services(),
+            (std::vector<std::string>{"com.example.shoppingcart.ShoppingCart",
+                                      "grpc.reflection.v1alpha.ServerReflection"}));
   auto response = Ask(messages_.Request("list_services", "*", "localhost:9000"));
   const std::string text = testing::Text(*response);
   EXPECT_THAT(text, HasSubstr("valid_host: \"localhost:9000\""));
@@ -135,7 +138,8 @@ TEST_F(ReflectionTest, FileByFilenameAndExtensions) {
   ASSERT_TRUE(HasField(*response, "file_descriptor_response")) << testing::Text(*response);
   EXPECT_EQ(Files(*response)[0].name(), "cloudstate/entity_key.proto");
 
-  response = Ask(messages_.Request("all_extension_numbers_of_type", "google.protobuf.FieldOptions"));
+  response =
+      Ask(messages_.Request("all_extension_numbers_of_type", "google.protobuf.FieldOptions"));
   const std::string text = testing::Text(*response);
   EXPECT_THAT(text, HasSubstr("base_type_name: \"google.protobuf.FieldOptions\""));
   EXPECT_THAT(text, HasSubstr("extension_number: 1080"));

@@ -4,11 +4,12 @@
 
 #include <set>
 
-#include "cloudstate/proxy/proxy.h"
-
 #include "google/protobuf/descriptor.pb.h"
 #include "gtest/gtest.h"
+
 #include "shoppingcart/shoppingcart.pb.h"
+
+#include "cloudstate/proxy/proxy.h"
 
 namespace cloudstate::proxy {
 namespace {
@@ -79,8 +80,7 @@ TEST(ServiceModelTest, RejectsBrokenSpecs) {
   const std::string service = file->service(0)->full_name();
   auto types = SupportedEntityTypes();
   auto r = ServiceModel::Build(Spec({{"cloudstate.Unknown", service}}, {file}), types);
-  EXPECT_NE(r.status().message().find("unsupported entity type"), std::string::npos)
-      << r.status();
+  EXPECT_NE(r.status().message().find("unsupported entity type"), std::string::npos) << r.status();
   r = ServiceModel::Build(Spec({{std::string(kEventSourcedType), "no.Such"}}, {file}), types);
   EXPECT_NE(r.status().message().find("not found in descriptors"), std::string::npos);
   r = ServiceModel::Build(Spec({}, {file}), types);
@@ -148,12 +148,18 @@ TEST(KeyExtractionTest, JoinsFieldsInDeclarationOrderWithDefaults) {
                                 {1, FieldDescriptor::TYPE_INT64, nullptr},
                                 {3, FieldDescriptor::TYPE_BOOL, nullptr}};
   // field 1 = 42 (varint), field 2 = "ab"
-  std::string bytes = std::string("\x08\x2a\x12\x02" "ab", 6);
+  std::string bytes = std::string(
+      "\x08\x2a\x12\x02"
+      "ab",
+      6);
   auto id = ExtractEntityId(keys, bytes);
   ASSERT_TRUE(id.ok());
   EXPECT_EQ(*id, "ab-42-false");
   EXPECT_EQ(*ExtractEntityId(keys, ""), "-0-false");
-  EXPECT_FALSE(ExtractEntityId(keys, std::string("\x12\x05" "ab", 4)).ok());
+  EXPECT_FALSE(ExtractEntityId(keys, std::string("\x12\x05"
+                                                 "ab",
+                                                 4))
+                   .ok());
   EXPECT_EQ(*ExtractEntityId({}, "anything"), "");
 }
 
@@ -161,10 +167,16 @@ TEST(KeyExtractionTest, RejectsMalformedBytes) {
   using google::protobuf::FieldDescriptor;
   std::vector<KeyField> keys = {{1, FieldDescriptor::TYPE_STRING, nullptr}};
   EXPECT_FALSE(ExtractEntityId(keys, std::string("\xff\xff\xff\xff", 4)).ok());  // bad varint
-  EXPECT_FALSE(ExtractEntityId(keys, std::string("\x0a\x01" "a\x00", 4)).ok());  // zero tag
+  EXPECT_FALSE(ExtractEntityId(keys, std::string("\x0a\x01"
+                                                 "a\x00",
+                                                 4))
+                   .ok());                                               // zero tag
   EXPECT_FALSE(ExtractEntityId(keys, std::string("\x02\x00", 2)).ok());  // field number 0
-  EXPECT_FALSE(ExtractEntityId(keys, std::string("\x0f", 1)).ok());  // wire type 7
-  EXPECT_EQ(*ExtractEntityId(keys, std::string("\x0a\x01" "a", 3)), "a");
+  EXPECT_FALSE(ExtractEntityId(keys, std::string("\x0f", 1)).ok());      // wire type 7
+  EXPECT_EQ(*ExtractEntityId(keys, std::string("\x0a\x01"
+                                               "a",
+                                               3)),
+            "a");
 }
 
 TEST(ProtocolVersionTest, OnlyZeroPointTwo) {

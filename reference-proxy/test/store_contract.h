@@ -8,8 +8,9 @@
 #include <memory>
 #include <string>
 
-#include "cloudstate/proxy/store.h"
 #include "gtest/gtest.h"
+
+#include "cloudstate/proxy/store.h"
 
 namespace cloudstate::proxy::testing {
 

@@ -2,12 +2,13 @@
 // is instantiated for memory, SQLite and PostgreSQL in store/store_contract_test.cc: the header
 // defines TEST_Ps, so exactly one translation unit of proxy_test may include it.
 
+#include "cloudstate/proxy/store.h"
+
 #include <unistd.h>
 
 #include <filesystem>
 #include <string>
 
-#include "cloudstate/proxy/store.h"
 #include "gtest/gtest.h"
 
 namespace cloudstate::proxy::testing {
@@ -16,8 +17,8 @@ namespace {
 std::string TempDbPath() {
   static int counter = 0;
   auto dir = std::filesystem::temp_directory_path();
-  return (dir / ("cs-proxy-store-" + std::to_string(getpid()) + "-" + std::to_string(++counter) +
-                 ".db"))
+  return (dir /
+          ("cs-proxy-store-" + std::to_string(getpid()) + "-" + std::to_string(++counter) + ".db"))
       .string();
 }
 

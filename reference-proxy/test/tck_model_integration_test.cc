@@ -1,16 +1,19 @@
 // The TCK model services of the reference function driven through the proxy over real gRPC: the
-// client-visible side of the catalog's proxy cases (EP1, ESP1, ESP3, CP1, CP4, AP1-AP5), passivation,
-// reconnect after a function restart, malformed and oversized requests, protocol violations.
+// client-visible side of the catalog's proxy cases (EP1, ESP1, ESP3, CP1, CP4, AP1-AP5),
+// passivation, reconnect after a function restart, malformed and oversized requests, protocol
+// violations.
 
 #include <filesystem>
 
-#include "cloudstate/proxy/store.h"
+#include "grpcpp/generic/generic_stub.h"
+#include "gtest/gtest.h"
+
 #include "cloudstate/tck/model/action.grpc.pb.h"
 #include "cloudstate/tck/model/crdt.grpc.pb.h"
 #include "cloudstate/tck/model/eventsourced.grpc.pb.h"
 #include "cloudstate/tck/model/valueentity.grpc.pb.h"
-#include "grpcpp/generic/generic_stub.h"
-#include "gtest/gtest.h"
+
+#include "cloudstate/proxy/store.h"
 #include "integration_util.h"
 #include "reflection_client.h"
 
@@ -363,15 +366,16 @@ TEST_F(TckModelTest, ConfiguredEntityPassivatesAndStateIsReloaded) {
   req.set_id("passivate-me");
   ve::Response resp;
   ASSERT_TRUE(configured->Call(Ctx().get(), req, &resp).ok());
-  const std::string passivated = "cloudstate_proxy_passivated_entities_total{entity_type=\"value-entity\"}";
-  ASSERT_TRUE(Eventually([&] { return MetricValue(Metrics(), passivated) >= 1; }))
-      << Metrics();
+  const std::string passivated =
+      "cloudstate_proxy_passivated_entities_total{entity_type=\"value-entity\"}";
+  ASSERT_TRUE(Eventually([&] { return MetricValue(Metrics(), passivated) >= 1; })) << Metrics();
 
   // The model entity (proxy-wide 150 ms here) passivates too; its state comes back from the store.
   EXPECT_EQ(VeProcess("reload", {Up("kept")}), "kept");
   const double before = MetricValue(Metrics(), passivated);
   ASSERT_TRUE(Eventually([&] { return MetricValue(Metrics(), passivated) > before; }));
-  const std::string activated = "cloudstate_proxy_activated_entities_total{entity_type=\"value-entity\"}";
+  const std::string activated =
+      "cloudstate_proxy_activated_entities_total{entity_type=\"value-entity\"}";
   const double activations = MetricValue(Metrics(), activated);
   EXPECT_EQ(VeProcess("reload", {}), "kept");
   EXPECT_GT(MetricValue(Metrics(), activated), activations);  // a new incarnation loaded it
@@ -405,13 +409,12 @@ grpc::Status RawCall(const std::shared_ptr<grpc::Channel>& channel, const std::s
   bool done = false;
   grpc::Status status;
   auto ctx = Ctx();
-  stub.UnaryCall(ctx.get(), method, grpc::StubOptions(), &request, &response,
-                 [&](grpc::Status s) {
-                   std::lock_guard lock(mu);
-                   status = s;
-                   done = true;
-                   cv.notify_all();
-                 });
+  stub.UnaryCall(ctx.get(), method, grpc::StubOptions(), &request, &response, [&](grpc::Status s) {
+    std::lock_guard lock(mu);
+    status = s;
+    done = true;
+    cv.notify_all();
+  });
   std::unique_lock lock(mu);
   cv.wait(lock, [&] { return done; });
   return status;
@@ -449,7 +452,8 @@ TEST_F(TckModelTest, FunctionProtocolViolationIsAClearErrorAndProxyKeepsServing)
   EXPECT_EQ(VeProcess("fine", {Up("ok")}), "ok");
   got = EsProcess("bad-ids", {});
   EXPECT_NE(got.find("Unexpected entity reply"), std::string::npos) << got;
-  EXPECT_GE(MetricValue(Metrics(), "cloudstate_proxy_failed_entities_total{entity_type=\"event-sourced\"}"),
+  EXPECT_GE(MetricValue(Metrics(),
+                        "cloudstate_proxy_failed_entities_total{entity_type=\"event-sourced\"}"),
             2);
 }
 
@@ -511,13 +515,15 @@ TEST_F(TckModelTest, PrometheusMetrics) {
   EXPECT_EQ(EsProcess("m1", {"a"}), "a");
   EXPECT_EQ(VeProcess("m1", {Del()}), "");
   const std::string m = Metrics();
-  const std::string method = "method=\"/cloudstate.tck.model.valueentity.ValueEntityTckModel/Process\"";
+  const std::string method =
+      "method=\"/cloudstate.tck.model.valueentity.ValueEntityTckModel/Process\"";
   EXPECT_EQ(MetricValue(m, "cloudstate_proxy_requests_total{" + method + ",code=\"0\"}"), 2) << m;
   EXPECT_EQ(MetricValue(m, "cloudstate_proxy_request_duration_seconds_count{" + method + "}"), 2);
-  EXPECT_EQ(MetricValue(m, "cloudstate_proxy_request_duration_seconds_bucket{" + method +
-                               ",le=\"+Inf\"}"),
+  EXPECT_EQ(MetricValue(
+                m, "cloudstate_proxy_request_duration_seconds_bucket{" + method + ",le=\"+Inf\"}"),
             2);
-  EXPECT_NE(m.find("# TYPE cloudstate_proxy_request_duration_seconds histogram"), std::string::npos);
+  EXPECT_NE(m.find("# TYPE cloudstate_proxy_request_duration_seconds histogram"),
+            std::string::npos);
   EXPECT_EQ(MetricValue(m, "cloudstate_proxy_journal_duration_seconds_count{operation=\"append\"}"),
             1);
   EXPECT_EQ(MetricValue(m, "cloudstate_proxy_journal_duration_seconds_count{operation=\"replay\"}"),

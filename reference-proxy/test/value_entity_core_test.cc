@@ -3,8 +3,9 @@
 
 #include "core/value_entity_core.h"
 
-#include "core_test_util.h"
 #include "gtest/gtest.h"
+
+#include "core_test_util.h"
 
 namespace cloudstate::proxy {
 namespace {
@@ -72,7 +73,7 @@ TEST(ValueEntityCoreTest, InitStateIsAlwaysPresent) {
   ASSERT_TRUE(sent[0].has_init());
   EXPECT_EQ(sent[0].init().service_name(), "m.Service");
   EXPECT_EQ(sent[0].init().entity_id(), "e1");
-  EXPECT_TRUE(sent[0].init().has_state());          // present ...
+  EXPECT_TRUE(sent[0].init().has_state());           // present ...
   EXPECT_FALSE(sent[0].init().state().has_value());  // ... and empty
   EXPECT_EQ(sent[1].command().id(), 1);
   EXPECT_FALSE(sent[1].command().has_metadata());

@@ -68,9 +68,9 @@ class DiscoveryService final : public cloudstate::EntityDiscovery::CallbackServi
     if (options.discover_rejects_partial_proxy) {
       for (const auto& declaration : server_.declarations()) {
         if (supported.count(declaration.entity_type) == 0) {
-          reactor->Finish(grpc::Status(
-              grpc::StatusCode::FAILED_PRECONDITION,
-              absl::StrCat("the proxy does not support ", declaration.entity_type)));
+          reactor->Finish(
+              grpc::Status(grpc::StatusCode::FAILED_PRECONDITION,
+                           absl::StrCat("the proxy does not support ", declaration.entity_type)));
           return reactor;
         }
       }

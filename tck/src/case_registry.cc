@@ -59,10 +59,11 @@ CaseBuilder CaseRegistry::Add(std::string name) {
 
 namespace {
 int AreaRank(const std::string& area) {
-  static const std::vector<std::string> kOrder = {"discovery", "action", "valueentity",
-                                                  "eventsourced", "crdt", "eventing"};
+  static const std::vector<std::string> kOrder = {"discovery",    "action", "valueentity",
+                                                  "eventsourced", "crdt",   "eventing"};
   auto it = std::find(kOrder.begin(), kOrder.end(), area);
-  return it == kOrder.end() ? static_cast<int>(kOrder.size()) : static_cast<int>(it - kOrder.begin());
+  return it == kOrder.end() ? static_cast<int>(kOrder.size())
+                            : static_cast<int>(it - kOrder.begin());
 }
 }  // namespace
 

@@ -8,6 +8,7 @@
 #include "CLI/CLI.hpp"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+
 #include "cloudstate/reports/compare.h"
 #include "cloudstate/tck/proxy_suite/cli.h"
 #include "cloudstate/tck/runner.h"

@@ -5,13 +5,15 @@
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
-#include "cloudstate/common/any.h"
-#include "cloudstate/crdt.pb.h"
+#include "google/protobuf/dynamic_message.h"
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
-#include "google/protobuf/dynamic_message.h"
 #include "google/protobuf/text_format.h"
 #include "google/protobuf/util/message_differencer.h"
+
+#include "cloudstate/crdt.pb.h"
+
+#include "cloudstate/common/any.h"
 
 namespace cloudstate::tck {
 
@@ -49,8 +51,9 @@ class AnyPrinter : public google::protobuf::TextFormat::MessagePrinter {
     }
     std::string name(MessageNameOfTypeUrl(any.type_url()));
     const google::protobuf::Descriptor* descriptor =
-        name.empty() ? nullptr
-                     : google::protobuf::DescriptorPool::generated_pool()->FindMessageTypeByName(name);
+        name.empty()
+            ? nullptr
+            : google::protobuf::DescriptorPool::generated_pool()->FindMessageTypeByName(name);
     if (descriptor != nullptr) {
       std::unique_ptr<Message> payload(
           google::protobuf::MessageFactory::generated_factory()->GetPrototype(descriptor)->New());
@@ -119,11 +122,11 @@ void SortEntries(google::protobuf::RepeatedPtrField<cloudstate::crdt::ORMapEntry
       SortCrdtDelta(entry.mutable_delta());
     }
   }
-  std::stable_sort(entries->begin(), entries->end(),
-                   [](const cloudstate::crdt::ORMapEntryDelta& a,
-                      const cloudstate::crdt::ORMapEntryDelta& b) {
-                     return SortKey(a.key()) < SortKey(b.key());
-                   });
+  std::stable_sort(
+      entries->begin(), entries->end(),
+      [](const cloudstate::crdt::ORMapEntryDelta& a, const cloudstate::crdt::ORMapEntryDelta& b) {
+        return SortKey(a.key()) < SortKey(b.key());
+      });
 }
 
 }  // namespace
@@ -166,13 +169,13 @@ CompareResult CompareMessages(const Message& expected, const Message& actual,
     report =
         "the messages print alike but their bytes differ (an Any payload is not canonically "
         "encoded, or unknown fields are present)\n";
-    report += absl::StrCat("  expected bytes: ", absl::BytesToHexString(Serialize(*e)).substr(0, 400),
-                           "\n  actual bytes:   ",
-                           absl::BytesToHexString(Serialize(*a)).substr(0, 400), "\n");
+    report += absl::StrCat(
+        "  expected bytes: ", absl::BytesToHexString(Serialize(*e)).substr(0, 400),
+        "\n  actual bytes:   ", absl::BytesToHexString(Serialize(*a)).substr(0, 400), "\n");
   }
   // The differencer reports "added"/"deleted" relative to the first (expected) message.
-  result.diff = absl::StrCat("(\"added\" = only in the actual message, \"deleted\" = missing from it)\n",
-                             report);
+  result.diff = absl::StrCat(
+      "(\"added\" = only in the actual message, \"deleted\" = missing from it)\n", report);
   return result;
 }
 

@@ -3,9 +3,10 @@
 #include <thread>
 
 #include "absl/strings/str_cat.h"
-#include "cloudstate/entity.grpc.pb.h"
 #include "google/protobuf/descriptor.pb.h"
 #include "grpcpp/grpcpp.h"
+
+#include "cloudstate/entity.grpc.pb.h"
 
 #ifndef CS_KIT_VERSION
 #define CS_KIT_VERSION "0.0.0"
@@ -42,16 +43,16 @@ absl::StatusOr<cloudstate::EntitySpec> CallDiscover(const std::shared_ptr<grpc::
   return spec;
 }
 
-absl::StatusOr<cloudstate::EntitySpec> WaitForDiscover(const std::shared_ptr<grpc::Channel>& channel,
-                                                       std::chrono::milliseconds timeout) {
+absl::StatusOr<cloudstate::EntitySpec> WaitForDiscover(
+    const std::shared_ptr<grpc::Channel>& channel, std::chrono::milliseconds timeout) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   absl::Status last = absl::DeadlineExceededError("discover was never attempted");
   while (true) {
     auto remaining = std::chrono::duration_cast<std::chrono::milliseconds>(
         deadline - std::chrono::steady_clock::now());
     if (remaining.count() <= 0) {
-      return absl::DeadlineExceededError(
-          absl::StrCat("the function did not answer discover in time; last error: ", last.message()));
+      return absl::DeadlineExceededError(absl::StrCat(
+          "the function did not answer discover in time; last error: ", last.message()));
     }
     auto attempt = std::min(remaining, std::chrono::milliseconds(2000));
     auto started = std::chrono::steady_clock::now();
@@ -85,7 +86,6 @@ const google::protobuf::ServiceDescriptor* DiscoveryInfo::FindService(
   }
   return pool->FindServiceByName(std::string(full_name));
 }
-
 
 std::unique_ptr<DiscoveryInfo> AnalyzeDiscovery(cloudstate::ProxyInfo proxy_info,
                                                 cloudstate::EntitySpec spec) {

@@ -1,12 +1,8 @@
 #include "cloudstate/tck/function_process.h"
 
-#include <arpa/inet.h>
 #include <fcntl.h>
-#include <netinet/in.h>
 #include <signal.h>
 #include <spawn.h>
-#include <sys/socket.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstring>
@@ -15,6 +11,11 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
 #include "yaml-cpp/yaml.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
 
 extern char** environ;
 
@@ -75,8 +76,9 @@ absl::StatusOr<FunctionConfig> ParseFunctionConfig(std::string_view yaml_text) {
       config.log_file = fn["log_file"].as<std::string>();
     }
     for (const auto& kv : fn) {
-      static const char* kKnown[] = {"command", "args",  "env",     "working_dir", "host",
-                                     "port",    "startup_timeout", "restart", "log_file"};
+      static const char* kKnown[] = {"command",         "args",    "env",
+                                     "working_dir",     "host",    "port",
+                                     "startup_timeout", "restart", "log_file"};
       std::string key = kv.first.as<std::string>();
       bool known = false;
       for (const char* k : kKnown) {
@@ -132,7 +134,9 @@ FunctionProcess::FunctionProcess(FunctionConfig config, std::string log_path)
 
 FunctionProcess::~FunctionProcess() { Stop(std::chrono::milliseconds(3000)); }
 
-std::string FunctionProcess::address() const { return absl::StrCat(config_.host, ":", config_.port); }
+std::string FunctionProcess::address() const {
+  return absl::StrCat(config_.host, ":", config_.port);
+}
 
 absl::Status FunctionProcess::Spawn() {
   if (config_.port == 0) {
@@ -143,7 +147,8 @@ absl::Status FunctionProcess::Spawn() {
     config_.port = *port;
   }
   auto subst = [this](const std::string& s) {
-    return absl::StrReplaceAll(s, {{"${PORT}", absl::StrCat(config_.port)}, {"${HOST}", config_.host}});
+    return absl::StrReplaceAll(
+        s, {{"${PORT}", absl::StrCat(config_.port)}, {"${HOST}", config_.host}});
   };
   std::vector<std::string> argv_s = {config_.command};
   for (const auto& a : config_.args) {

@@ -24,16 +24,17 @@ absl::StatusOr<std::map<std::string, std::string>> ParseKnownFailing(std::string
       continue;
     }
     for (char c : name) {
-      bool ok = absl::ascii_isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.' || c == '-';
+      bool ok =
+          absl::ascii_isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.' || c == '-';
       if (!ok) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            "known-failing line ", line_number, ": \"", name,
-            "\" is not a case name (one name per line, reasons after '#')"));
+        return absl::InvalidArgumentError(
+            absl::StrCat("known-failing line ", line_number, ": \"", name,
+                         "\" is not a case name (one name per line, reasons after '#')"));
       }
     }
     if (name.find('.') == absl::string_view::npos) {
-      return absl::InvalidArgumentError(absl::StrCat("known-failing line ", line_number, ": \"", name,
-                                                     "\" is not of the form <area>.<case>"));
+      return absl::InvalidArgumentError(absl::StrCat("known-failing line ", line_number, ": \"",
+                                                     name, "\" is not of the form <area>.<case>"));
     }
     if (!out.emplace(std::string(name), std::string(reason)).second) {
       return absl::InvalidArgumentError(

@@ -156,7 +156,8 @@ In Init(std::string_view service, std::string_view entity_id) {
   return in;
 }
 
-In Init(std::string_view service, std::string_view entity_id, const google::protobuf::Message& state) {
+In Init(std::string_view service, std::string_view entity_id,
+        const google::protobuf::Message& state) {
   In in = Init(service, entity_id);
   *in.mutable_init()->mutable_state()->mutable_value() = Pack(state);
   return in;
@@ -213,7 +214,8 @@ In Init(std::string_view service, std::string_view entity_id) {
   return in;
 }
 
-In Init(std::string_view service, std::string_view entity_id, const cloudstate::crdt::CrdtDelta& delta) {
+In Init(std::string_view service, std::string_view entity_id,
+        const cloudstate::crdt::CrdtDelta& delta) {
   In in = Init(service, entity_id);
   *in.mutable_init()->mutable_delta() = delta;
   return in;
@@ -324,7 +326,8 @@ cloudstate::crdt::CrdtStateAction DeleteAction(cloudstate::crdt::CrdtWriteConsis
 // ---------------------------------------------------------------------------------------------
 namespace action {
 
-In Command(std::string_view service, std::string_view name, const google::protobuf::Message& payload) {
+In Command(std::string_view service, std::string_view name,
+           const google::protobuf::Message& payload) {
   In in = Header(service, name);
   *in.mutable_payload() = Pack(payload);
   return in;
@@ -358,7 +361,8 @@ Out Reply(const google::protobuf::Message& payload,
   return out;
 }
 
-Out Forward(std::string_view service, std::string_view command, const google::protobuf::Message& payload,
+Out Forward(std::string_view service, std::string_view command,
+            const google::protobuf::Message& payload,
             const std::vector<cloudstate::SideEffect>& side_effects) {
   Out out = NoReply(side_effects);
   auto* forward = out.mutable_forward();

@@ -1,9 +1,6 @@
 #include "cloudstate/tck/runner.h"
 
-#include <arpa/inet.h>
 #include <fnmatch.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -18,12 +15,16 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "grpcpp/grpcpp.h"
+
 #include "cloudstate/common/rule_registry.h"
 #include "cloudstate/reports/writers.h"
 #include "cloudstate/tck/discovery.h"
 #include "cloudstate/tck/known_failing.h"
 #include "cloudstate/tck/scenario.h"
-#include "grpcpp/grpcpp.h"
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 
 #ifndef CS_DEFAULT_SPEC_DIR
 #define CS_DEFAULT_SPEC_DIR "spec"
@@ -47,9 +48,9 @@ bool MatchesPattern(std::string_view name, std::string_view pattern) {
 
 bool Selected(const CaseSpec& spec, const std::vector<std::string>& filters,
               const std::vector<std::string>& excludes) {
-  if (!filters.empty() &&
-      std::none_of(filters.begin(), filters.end(),
-                   [&](const std::string& f) { return MatchesPattern(spec.name, f); })) {
+  if (!filters.empty() && std::none_of(filters.begin(), filters.end(), [&](const std::string& f) {
+        return MatchesPattern(spec.name, f);
+      })) {
     return false;
   }
   return std::none_of(excludes.begin(), excludes.end(),
@@ -179,8 +180,8 @@ class Target {
     }
     address_ = options_.function_address;
     channel_ = MakeChannel(address_);
-    return WaitForDiscover(channel_, std::chrono::milliseconds(static_cast<int64_t>(
-                                         10000 * options_.time_scale)));
+    return WaitForDiscover(
+        channel_, std::chrono::milliseconds(static_cast<int64_t>(10000 * options_.time_scale)));
   }
 
   std::shared_ptr<grpc::Channel> channel() {
@@ -206,8 +207,9 @@ class Target {
     }
     ++restarts_;
     auto spec = SpawnAndDiscover();
-    return absl::StrCat("the function ", what, "; restarted",
-                        spec.ok() ? "" : absl::StrCat(" but it did not answer: ", spec.status().message()));
+    return absl::StrCat(
+        "the function ", what, "; restarted",
+        spec.ok() ? "" : absl::StrCat(" but it did not answer: ", spec.status().message()));
   }
 
   // Whether the function process died (without restarting it).
@@ -220,8 +222,9 @@ class Target {
     if (!exit && !PortAcceptsConnections(address_)) {
       // A crashing process closes its sockets a moment before it can be reaped: when its port
       // refuses connections, wait (bounded) for the exit instead of blaming the next case.
-      const auto deadline = std::chrono::steady_clock::now() +
-                            std::chrono::milliseconds(static_cast<int64_t>(3000 * options_.time_scale));
+      const auto deadline =
+          std::chrono::steady_clock::now() +
+          std::chrono::milliseconds(static_cast<int64_t>(3000 * options_.time_scale));
       while (!exit && std::chrono::steady_clock::now() < deadline) {
         std::this_thread::sleep_for(std::chrono::milliseconds(5));
         exit = process_->ExitDescription();
@@ -267,13 +270,13 @@ class Target {
         return spec;
       }
       if (auto exit = process_->ExitDescription()) {
-        return absl::FailedPreconditionError(
-            absl::StrCat("the function ", *exit, " while starting (", options_.function->command, ")"));
+        return absl::FailedPreconditionError(absl::StrCat(
+            "the function ", *exit, " while starting (", options_.function->command, ")"));
       }
       if (std::chrono::steady_clock::now() > deadline) {
-        return absl::DeadlineExceededError(
-            absl::StrCat("the function did not answer discover on ", address_, " within ",
-                         timeout.count(), " ms: ", spec.status().message()));
+        return absl::DeadlineExceededError(absl::StrCat("the function did not answer discover on ",
+                                                        address_, " within ", timeout.count(),
+                                                        " ms: ", spec.status().message()));
       }
     }
   }
@@ -510,8 +513,12 @@ RunOutcome RunSuite(const RunOptions& options, std::ostream& out) {
   if (!spec.ok()) {
     out << "error: " << spec.status().message() << "\n";
     for (const auto* c : cases) {
-      results.cases.push_back({.name = c->name, .area = c->area, .rule_ids = c->rule_ids,
-                               .level = c->level, .description = c->description, .hint = c->hint,
+      results.cases.push_back({.name = c->name,
+                               .area = c->area,
+                               .rule_ids = c->rule_ids,
+                               .level = c->level,
+                               .description = c->description,
+                               .hint = c->hint,
                                .outcome = Outcome::kFailed,
                                .message = absl::StrCat("not run: ", spec.status().message())});
     }
@@ -542,8 +549,8 @@ RunOutcome RunSuite(const RunOptions& options, std::ostream& out) {
       }
     }
     out << "cloudstate-tck " << CS_KIT_VERSION << " against " << target.address() << ": "
-        << (sut.support_library_name.empty() ? "(unnamed library)" : sut.support_library_name) << " "
-        << sut.support_library_version << ", " << discovery->spec.entities_size()
+        << (sut.support_library_name.empty() ? "(unnamed library)" : sut.support_library_name)
+        << " " << sut.support_library_version << ", " << discovery->spec.entities_size()
         << " entities, protocol " << sut.protocol_version << "; " << cases.size() << " cases, "
         << options.jobs << " job(s)\n";
   }
@@ -551,8 +558,8 @@ RunOutcome RunSuite(const RunOptions& options, std::ostream& out) {
   // Run.
   const std::string run_id = RunId();
   const auto global_deadline =
-      run_start + std::chrono::milliseconds(
-                      static_cast<int64_t>(options.global_deadline_seconds * 1000 * options.time_scale));
+      run_start + std::chrono::milliseconds(static_cast<int64_t>(options.global_deadline_seconds *
+                                                                 1000 * options.time_scale));
   std::vector<reports::CaseResult> slots(cases.size());
   std::atomic<size_t> next{0};
   std::atomic<size_t> done{0};
@@ -564,8 +571,12 @@ RunOutcome RunSuite(const RunOptions& options, std::ostream& out) {
         return;
       }
       const CaseSpec& c = *cases[index];
-      reports::CaseResult r{.name = c.name, .area = c.area, .rule_ids = c.rule_ids, .level = c.level,
-                            .description = c.description, .hint = c.hint};
+      reports::CaseResult r{.name = c.name,
+                            .area = c.area,
+                            .rule_ids = c.rule_ids,
+                            .level = c.level,
+                            .description = c.description,
+                            .hint = c.hint};
       std::string restart_note;
       const auto t0 = std::chrono::steady_clock::now();
       if (std::string gate = GateReason(c, *discovery); !gate.empty()) {
@@ -596,8 +607,8 @@ RunOutcome RunSuite(const RunOptions& options, std::ostream& out) {
       if (auto it = known_failing.find(c.name); it != known_failing.end()) {
         if (r.outcome == Outcome::kFailed) {
           r.outcome = Outcome::kExpectedFailure;
-          r.message = absl::StrCat("known failing", it->second.empty() ? "" : " (" + it->second + ")",
-                                   ": ", r.message);
+          r.message = absl::StrCat(
+              "known failing", it->second.empty() ? "" : " (" + it->second + ")", ": ", r.message);
         } else if (r.outcome == Outcome::kPassed) {
           r.outcome = Outcome::kUnexpectedPass;
           r.message = "listed as known failing but passed: remove it from the known-failing list";

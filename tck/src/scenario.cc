@@ -8,12 +8,14 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
-#include "cloudstate/entity.grpc.pb.h"
-#include "cloudstate/tck/discovery.h"
 #include "grpcpp/generic/generic_stub.h"
 #include "grpcpp/grpcpp.h"
 #include "grpcpp/impl/codegen/client_unary_call.h"
 #include "grpcpp/impl/codegen/sync_stream.h"
+
+#include "cloudstate/entity.grpc.pb.h"
+
+#include "cloudstate/tck/discovery.h"
 
 namespace cloudstate::tck {
 
@@ -54,16 +56,17 @@ std::string Seconds(std::chrono::milliseconds ms) {
 
 class GrpcStreamCore : public StreamCore {
  public:
-  GrpcStreamCore(std::string label, const std::shared_ptr<grpc::Channel>& channel, std::string method,
-                 const Message& prototype, const Timing& timing)
+  GrpcStreamCore(std::string label, const std::shared_ptr<grpc::Channel>& channel,
+                 std::string method, const Message& prototype, const Timing& timing)
       : label_(std::move(label)),
         method_(std::move(method)),
         prototype_(prototype),
         timing_(timing),
         rpc_method_(method_.c_str(), grpc::internal::RpcMethod::BIDI_STREAMING, channel) {
     context_.set_deadline(std::chrono::system_clock::now() + timing_.stream_budget);
-    stream_.reset(grpc::internal::ClientReaderWriterFactory<grpc::ByteBuffer, grpc::ByteBuffer>::Create(
-        channel.get(), rpc_method_, &context_));
+    stream_.reset(
+        grpc::internal::ClientReaderWriterFactory<grpc::ByteBuffer, grpc::ByteBuffer>::Create(
+            channel.get(), rpc_method_, &context_));
     reader_ = std::thread([this] { ReadLoop(); });
   }
 
@@ -89,8 +92,9 @@ class GrpcStreamCore : public StreamCore {
       return false;
     }
     if (tolerate_ended && ReadDone()) {
-      ctx.RecordEvent(label_, absl::StrCat("(not sent: the function already ended the call) ",
-                                           message.GetDescriptor()->name(), " ", ShortText(message)));
+      ctx.RecordEvent(label_,
+                      absl::StrCat("(not sent: the function already ended the call) ",
+                                   message.GetDescriptor()->name(), " ", ShortText(message)));
       return false;
     }
     ctx.Record(label_, true, message);
@@ -218,7 +222,8 @@ class GrpcStreamCore : public StreamCore {
       ctx.Fail(absl::StrCat("expected ", label_, " to complete normally, but it ended with ",
                             StatusText(status)));
     } else if (kind == End::kError && status.ok()) {
-      ctx.Fail(absl::StrCat("expected ", label_, " to end with an error status, but it completed OK"));
+      ctx.Fail(
+          absl::StrCat("expected ", label_, " to end with an error status, but it completed OK"));
     }
   }
 
@@ -349,7 +354,8 @@ Timing Timing::Scaled(double time_scale) {
   Timing t;
   t.time_scale = time_scale;
   auto scale = [time_scale](std::chrono::milliseconds ms) {
-    return std::chrono::milliseconds(static_cast<int64_t>(static_cast<double>(ms.count()) * time_scale));
+    return std::chrono::milliseconds(
+        static_cast<int64_t>(static_cast<double>(ms.count()) * time_scale));
   };
   t.window = scale(t.window);
   t.quiet = scale(t.quiet);
@@ -377,13 +383,15 @@ std::shared_ptr<StreamCore> CaseContext::OpenCore(std::string_view label_prefix,
 }
 
 EventSourcedStream CaseContext::EventSourced() {
-  return EventSourcedStream(this, OpenCore("eventsourced", "/cloudstate.eventsourced.EventSourced/handle",
-                                           cloudstate::eventsourced::EventSourcedStreamOut::default_instance()));
+  return EventSourcedStream(
+      this, OpenCore("eventsourced", "/cloudstate.eventsourced.EventSourced/handle",
+                     cloudstate::eventsourced::EventSourcedStreamOut::default_instance()));
 }
 
 ValueEntityStream CaseContext::ValueEntity() {
-  return ValueEntityStream(this, OpenCore("valueentity", "/cloudstate.valueentity.ValueEntity/handle",
-                                          cloudstate::valueentity::ValueEntityStreamOut::default_instance()));
+  return ValueEntityStream(
+      this, OpenCore("valueentity", "/cloudstate.valueentity.ValueEntity/handle",
+                     cloudstate::valueentity::ValueEntityStreamOut::default_instance()));
 }
 
 CrdtStream CaseContext::Crdt() {
@@ -392,31 +400,33 @@ CrdtStream CaseContext::Crdt() {
 }
 
 ActionStream CaseContext::ActionUnary(const cloudstate::action::ActionCommand& command) {
-  ActionStream stream(this, OpenCore("action.unary", "/cloudstate.action.ActionProtocol/handleUnary",
-                                     cloudstate::action::ActionResponse::default_instance()));
+  ActionStream stream(this,
+                      OpenCore("action.unary", "/cloudstate.action.ActionProtocol/handleUnary",
+                               cloudstate::action::ActionResponse::default_instance()));
   stream.Send(command);
   stream.Close();
   return stream;
 }
 
 ActionStream CaseContext::ActionStreamedIn() {
-  return ActionStream(this, OpenCore("action.streamed_in",
-                                     "/cloudstate.action.ActionProtocol/handleStreamedIn",
-                                     cloudstate::action::ActionResponse::default_instance()));
+  return ActionStream(
+      this, OpenCore("action.streamed_in", "/cloudstate.action.ActionProtocol/handleStreamedIn",
+                     cloudstate::action::ActionResponse::default_instance()));
 }
 
 ActionStream CaseContext::ActionStreamedOut(const cloudstate::action::ActionCommand& command) {
-  ActionStream stream(this, OpenCore("action.streamed_out",
-                                     "/cloudstate.action.ActionProtocol/handleStreamedOut",
-                                     cloudstate::action::ActionResponse::default_instance()));
+  ActionStream stream(
+      this, OpenCore("action.streamed_out", "/cloudstate.action.ActionProtocol/handleStreamedOut",
+                     cloudstate::action::ActionResponse::default_instance()));
   stream.Send(command);
   stream.Close();
   return stream;
 }
 
 ActionStream CaseContext::ActionStreamed() {
-  return ActionStream(this, OpenCore("action.streamed", "/cloudstate.action.ActionProtocol/handleStreamed",
-                                     cloudstate::action::ActionResponse::default_instance()));
+  return ActionStream(
+      this, OpenCore("action.streamed", "/cloudstate.action.ActionProtocol/handleStreamed",
+                     cloudstate::action::ActionResponse::default_instance()));
 }
 
 std::optional<cloudstate::EntitySpec> CaseContext::Discover(const cloudstate::ProxyInfo& info) {

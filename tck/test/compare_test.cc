@@ -2,11 +2,12 @@
 
 #include <gtest/gtest.h>
 
-#include "cloudstate/common/any.h"
 #include "cloudstate/crdt.pb.h"
 #include "cloudstate/event_sourced.pb.h"
-#include "cloudstate/tck/messages.h"
 #include "cloudstate/tck/model/eventsourced.pb.h"
+
+#include "cloudstate/common/any.h"
+#include "cloudstate/tck/messages.h"
 
 namespace cloudstate::tck {
 namespace {

@@ -8,9 +8,10 @@
 #include <sstream>
 #include <string>
 
+#include "gtest/gtest.h"
+
 #include "../src/cases/crdt_helpers.h"
 #include "cloudstate/tck/case_registry.h"
-#include "gtest/gtest.h"
 
 namespace cloudstate::tck::crdt_cases {
 namespace {
@@ -79,7 +80,9 @@ TEST(CrdtHelpersTest, ElementsArePrimitiveStrings) {
   ASSERT_EQ(d.gset().added_size(), 2);
   EXPECT_EQ(d.gset().added(0).type_url(), "p.cloudstate.io/string");
   EXPECT_EQ(d.gset().added(0).value(), "");  // empty string -> empty bytes
-  EXPECT_EQ(d.gset().added(1).value(), std::string("\x0a\x01" "a", 3));
+  EXPECT_EQ(d.gset().added(1).value(), std::string("\x0a\x01"
+                                                   "a",
+                                                   3));
 }
 
 TEST(CrdtHelpersTest, EmptyDeltasArePresent) {
@@ -92,11 +95,9 @@ TEST(CrdtHelpersTest, EmptyDeltasArePresent) {
 
 TEST(CrdtHelpersTest, SortedComparisonIgnoresOrderOfMapEntriesAndNestedElements) {
   crdt::Out expected = ReplyDelta(
-      1, ORMapS({}),
-      ORMapD({.added = {{"A-1", GSetD({"x", "y"})}, {"B-1", PNCounterD(1)}}}));
+      1, ORMapS({}), ORMapD({.added = {{"A-1", GSetD({"x", "y"})}, {"B-1", PNCounterD(1)}}}));
   crdt::Out actual = ReplyDelta(
-      1, ORMapS({}),
-      ORMapD({.added = {{"B-1", PNCounterD(1)}, {"A-1", GSetD({"y", "x"})}}}));
+      1, ORMapS({}), ORMapD({.added = {{"B-1", PNCounterD(1)}, {"A-1", GSetD({"y", "x"})}}}));
   EXPECT_FALSE(CompareMessages(expected, actual).equal);
   EXPECT_TRUE(CompareMessages(expected, actual, SortedCrdtDeltas()).equal);
 }

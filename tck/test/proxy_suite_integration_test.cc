@@ -2,11 +2,7 @@
 // intercepting mode (function <- interceptor <- proxy) and client-only mode (function <- proxy).
 // Cases our proxy fails are listed in kKnownProxyFindings (see tck/PROXY_SUITE.md); every other
 // case must pass, and every finding must still fail (so the list stays honest).
-#include <netinet/in.h>
 #include <signal.h>
-#include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -17,8 +13,13 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "cloudstate/tck/proxy_suite/proxy_suite.h"
 #include "gtest/gtest.h"
+
+#include "cloudstate/tck/proxy_suite/proxy_suite.h"
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 
 namespace cloudstate::tck::proxy_suite {
 namespace {
@@ -152,7 +153,9 @@ TEST_F(ProxySuiteIntegration, InterceptingMode) {
   o.interceptor_port = 0;
   o.function_address = absl::StrCat("127.0.0.1:", function_port_);
   o.report_dir = logs_ + "/intercepting";
-  o.on_interceptor_ready = [&](int port) { proxy = StartProxy(port, grpc_port, http_port, "proxy-i"); };
+  o.on_interceptor_ready = [&](int port) {
+    proxy = StartProxy(port, grpc_port, http_port, "proxy-i");
+  };
   std::ostringstream out;
   auto outcome = RunProxySuite(o, out);
   std::cout << out.str() << "(logs in " << logs_ << ")\n";

@@ -52,7 +52,8 @@ TEST(RunnerTest, EveryRegisteredCaseIsWellFormed) {
   }
 }
 
-reports::CaseResult Result(reports::Outcome o, reports::CaseLevel level = reports::CaseLevel::kRequired) {
+reports::CaseResult Result(reports::Outcome o,
+                           reports::CaseLevel level = reports::CaseLevel::kRequired) {
   reports::CaseResult r;
   r.outcome = o;
   r.level = level;
@@ -61,9 +62,10 @@ reports::CaseResult Result(reports::Outcome o, reports::CaseLevel level = report
 
 TEST(RunnerTest, ClosingLineCountsPassedFailedSkipped) {
   reports::RunResults run;
-  run.cases = {Result(reports::Outcome::kPassed), Result(reports::Outcome::kPassed),
-               Result(reports::Outcome::kFailed), Result(reports::Outcome::kSkipped),
-               Result(reports::Outcome::kExpectedFailure), Result(reports::Outcome::kUnexpectedPass)};
+  run.cases = {
+      Result(reports::Outcome::kPassed),          Result(reports::Outcome::kPassed),
+      Result(reports::Outcome::kFailed),          Result(reports::Outcome::kSkipped),
+      Result(reports::Outcome::kExpectedFailure), Result(reports::Outcome::kUnexpectedPass)};
   EXPECT_EQ(ClosingLine(run), "2 passed, 2 failed, 1 skipped");
 }
 

@@ -3,15 +3,16 @@
 
 #include "cloudstate/tck/scenario.h"
 
-#include <gtest/gtest.h>
-#include <grpcpp/grpcpp.h>
-
 #include <chrono>
 #include <thread>
 
+#include <grpcpp/grpcpp.h>
+#include <gtest/gtest.h>
+
 #include "cloudstate/event_sourced.grpc.pb.h"
-#include "cloudstate/tck/discovery.h"
 #include "cloudstate/tck/model/eventsourced.pb.h"
+
+#include "cloudstate/tck/discovery.h"
 
 namespace cloudstate::tck {
 namespace {
@@ -28,9 +29,9 @@ cloudstate::tck::model::Response Resp(const std::string& m) {
 // Commands: "Echo" replies with the command name; "Silent" answers nothing; "End" ends the stream;
 // "Twice" answers two replies.
 class ScriptedEventSourced final : public cloudstate::eventsourced::EventSourced::Service {
-  grpc::Status handle(grpc::ServerContext*,
-                      grpc::ServerReaderWriter<EventSourcedStreamOut, EventSourcedStreamIn>* stream)
-      override {
+  grpc::Status handle(
+      grpc::ServerContext*,
+      grpc::ServerReaderWriter<EventSourcedStreamOut, EventSourcedStreamIn>* stream) override {
     EventSourcedStreamIn in;
     while (stream->Read(&in)) {
       if (!in.has_command()) {

@@ -1,7 +1,6 @@
 // The whole suite against the reference user function (label tck): every case must pass (or be
 // listed in reference-function.known-failing), and the kit must survive the function dying mid-run.
 
-#include <gtest/gtest.h>
 #include <signal.h>
 
 #include <chrono>
@@ -10,6 +9,8 @@
 #include <mutex>
 #include <sstream>
 #include <thread>
+
+#include <gtest/gtest.h>
 
 #include "cloudstate/tck/runner.h"
 
@@ -103,8 +104,9 @@ TEST(TckIntegrationTest, KitRestartsAFunctionThatDiesMidRun) {
   options.function = ReferenceFunction();
   // The wrapper records the pid of the function so that the test can kill it mid-run.
   options.function->command = "/bin/sh";
-  options.function->args = {"-c", "echo $$ > " + pid_file + "; exec " CS_REFERENCE_FUNCTION
-                                  " --host 127.0.0.1 --port ${PORT}"};
+  options.function->args = {"-c", "echo $$ > " + pid_file +
+                                      "; exec " CS_REFERENCE_FUNCTION
+                                      " --host 127.0.0.1 --port ${PORT}"};
   options.filters = {"valueentity.*", "eventsourced.*"};
   options.jobs = 1;
   options.time_scale = TimeScale();

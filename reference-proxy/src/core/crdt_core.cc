@@ -135,9 +135,9 @@ std::vector<crdt::Action> CrdtCore::OnStreamMessage(const CrdtStreamOut& m, int6
       const auto& msg = m.streamed_message();
       auto it = calls_.find(msg.command_id());
       if (it == calls_.end() || !it->second.stream_open) {
-        out.push_back(crdt::ReportError{absl::StrCat(
-            "Streamed message for unknown or closed command id ", msg.command_id(),
-            " of CRDT entity ", entity_id_, " ignored")});
+        out.push_back(crdt::ReportError{
+            absl::StrCat("Streamed message for unknown or closed command id ", msg.command_id(),
+                         " of CRDT entity ", entity_id_, " ignored")});
         return out;
       }
       CallOutput output;
@@ -157,9 +157,9 @@ std::vector<crdt::Action> CrdtCore::OnStreamMessage(const CrdtStreamOut& m, int6
       const auto& resp = m.stream_cancelled_response();
       auto it = calls_.find(resp.command_id());
       if (it == calls_.end() || !it->second.cancelling) {
-        Crash(absl::StrCat("Unexpected stream cancelled response for command id ",
-                           resp.command_id()),
-              &out);
+        Crash(
+            absl::StrCat("Unexpected stream cancelled response for command id ", resp.command_id()),
+            &out);
         return out;
       }
       calls_.erase(it);
@@ -174,9 +174,9 @@ std::vector<crdt::Action> CrdtCore::OnStreamMessage(const CrdtStreamOut& m, int6
       const auto& failure = m.failure();
       auto it = calls_.find(failure.command_id());
       if (failure.command_id() == 0 || it == calls_.end()) {
-        out.push_back(crdt::ReportError{absl::StrCat(
-            "CRDT failure without a matching command (id ", failure.command_id(),
-            "): ", failure.description())});
+        out.push_back(
+            crdt::ReportError{absl::StrCat("CRDT failure without a matching command (id ",
+                                           failure.command_id(), "): ", failure.description())});
         return out;
       }
       out.push_back(crdt::Complete{ErrorOutput(it->second.handle, failure.description())});

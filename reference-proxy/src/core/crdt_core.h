@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "cloudstate/crdt.pb.h"
+
 #include "core/crdt_state.h"
 #include "core/entity_io.h"
 
@@ -60,8 +61,8 @@ class CrdtCore {
   struct Call {
     CallHandle handle;
     bool streamed;
-    bool stream_open = false;     // the function answered with streamed=true
-    bool cancelling = false;      // stream_cancelled sent, waiting for the response
+    bool stream_open = false;      // the function answered with streamed=true
+    bool cancelling = false;       // stream_cancelled sent, waiting for the response
     bool cancelled_early = false;  // the client cancelled before the function answered
   };
   void Start(std::vector<crdt::Action>* out);

@@ -11,8 +11,7 @@ using cloudstate::crdt::CrdtClock;
 using cloudstate::crdt::CrdtDelta;
 
 absl::Status Incompatible(const char* what) {
-  return absl::FailedPreconditionError(
-      absl::StrCat("Incompatible CRDT change: ", what));
+  return absl::FailedPreconditionError(absl::StrCat("Incompatible CRDT change: ", what));
 }
 
 // The zero value of the delta's type, or nullopt for an empty delta.
@@ -40,8 +39,7 @@ std::optional<CrdtValue> ZeroFor(const CrdtDelta& delta) {
 }
 
 // Applies the delta to a value of the same type (checked by the caller).
-absl::Status ApplySameType(const CrdtDelta& delta, CrdtValue& value, int64_t now_ms,
-                           bool fresh) {
+absl::Status ApplySameType(const CrdtDelta& delta, CrdtValue& value, int64_t now_ms, bool fresh) {
   switch (delta.delta_case()) {
     case CrdtDelta::kGcounter:
       std::get<GCounterValue>(value.v).value += delta.gcounter().increment();
@@ -82,7 +80,7 @@ absl::Status ApplySameType(const CrdtDelta& delta, CrdtValue& value, int64_t now
           break;
         case CrdtClock::CUSTOM_AUTO_INCREMENT:
           clock = (fresh || d.custom_clock_value() > reg.clock) ? d.custom_clock_value()
-                                                                 : reg.clock + 1;
+                                                                : reg.clock + 1;
           break;
         default:
           clock = fresh ? now_ms : std::max(now_ms, reg.clock + 1);
@@ -211,8 +209,7 @@ CrdtDelta FullStateDelta(const CrdtValue& value) {
   return d;
 }
 
-absl::StatusOr<std::optional<CrdtDelta>> CrdtDiff(const CrdtValue& before,
-                                                  const CrdtValue& after) {
+absl::StatusOr<std::optional<CrdtDelta>> CrdtDiff(const CrdtValue& before, const CrdtValue& after) {
   if (before.v.index() != after.v.index()) {
     return Incompatible("CRDT type changed");
   }

@@ -11,6 +11,7 @@
 #include <variant>
 
 #include "absl/status/statusor.h"
+
 #include "cloudstate/crdt.pb.h"
 
 namespace cloudstate::proxy {
@@ -65,7 +66,8 @@ absl::Status ApplyCrdtDelta(const cloudstate::crdt::CrdtDelta& delta,
 cloudstate::crdt::CrdtDelta FullStateDelta(const CrdtValue& value);
 
 // The delta that turns `before` into `after` for the function, nullopt if nothing changed.
-// FailedPrecondition for a change the function cannot express (a counter going down, a type change).
+// FailedPrecondition for a change the function cannot express (a counter going down, a type
+// change).
 absl::StatusOr<std::optional<cloudstate::crdt::CrdtDelta>> CrdtDiff(const CrdtValue& before,
                                                                     const CrdtValue& after);
 

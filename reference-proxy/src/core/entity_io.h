@@ -8,8 +8,9 @@
 #include <vector>
 
 #include "absl/status/status.h"
-#include "cloudstate/entity.pb.h"
 #include "google/protobuf/any.pb.h"
+
+#include "cloudstate/entity.pb.h"
 
 namespace cloudstate::proxy {
 
@@ -18,9 +19,9 @@ using CallHandle = uint64_t;
 
 struct ClientCommand {
   CallHandle handle = 0;
-  std::string name;                   // method name
-  google::protobuf::Any payload;      // type_url of the input type, raw request bytes
-  bool streamed = false;              // server-streaming method (CRDT only)
+  std::string name;               // method name
+  google::protobuf::Any payload;  // type_url of the input type, raw request bytes
+  bool streamed = false;          // server-streaming method (CRDT only)
 };
 
 // One thing to deliver to a client call.

@@ -5,8 +5,8 @@
 //
 //   EventSourcedCore core(config);
 //   auto actions = core.OnCommand(cmd);         // -> {Load}
-//   actions = core.OnLoaded(recovery);          // -> {OpenStream, Send(init), Send(event)..., Send(command)}
-//   actions = core.OnStreamMessage(reply);      // -> {Persist} or {Complete}
+//   actions = core.OnLoaded(recovery);          // -> {OpenStream, Send(init), Send(event)...,
+//   Send(command)} actions = core.OnStreamMessage(reply);      // -> {Persist} or {Complete}
 //   actions = core.OnPersisted(new_sequence);   // -> {Complete, Send(next command)}
 
 #include <deque>
@@ -16,7 +16,9 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+
 #include "cloudstate/event_sourced.pb.h"
+
 #include "core/entity_io.h"
 
 namespace cloudstate::proxy {
@@ -45,8 +47,8 @@ struct ReportError {
   std::string message;
 };
 struct Stopped {};  // this incarnation is finished; the next command needs a new core
-using Action = std::variant<Load, OpenStream, Send, CloseStream, Persist, Complete, ReportError,
-                            Stopped>;
+using Action =
+    std::variant<Load, OpenStream, Send, CloseStream, Persist, Complete, ReportError, Stopped>;
 }  // namespace es
 
 class EventSourcedCore {
@@ -64,9 +66,7 @@ class EventSourcedCore {
   // Fails everything and stops (proxy shutdown or shell teardown).
   std::vector<es::Action> Terminate(const std::string& reason);
 
-  bool idle() const {
-    return state_ == State::kReady && !in_flight_.has_value() && queue_.empty();
-  }
+  bool idle() const { return state_ == State::kReady && !in_flight_.has_value() && queue_.empty(); }
   bool stopped() const { return state_ == State::kStopped; }
   int64_t sequence() const { return sequence_; }
   size_t queued() const { return queue_.size(); }

@@ -18,8 +18,8 @@ namespace {
 using google::protobuf::Descriptor;
 using google::protobuf::FieldDescriptor;
 using google::protobuf::FileDescriptorProto;
-using google::protobuf::io::CodedInputStream;
 using google::protobuf::internal::WireFormatLite;
+using google::protobuf::io::CodedInputStream;
 
 // Collects DescriptorPool build errors into one message.
 class ErrorCollector final : public google::protobuf::DescriptorPool::ErrorCollector {
@@ -226,9 +226,9 @@ std::vector<KeyField> EntityKeyFields(const Descriptor& message) {
     }
     const std::string options = field->options().SerializeAsString();
     if (HasTrueVarintOption(options, kEntityKeyOption, kLegacyEntityKeyOption)) {
-      out.push_back(KeyField{field->number(), field->type(),
-                             field->type() == FieldDescriptor::TYPE_ENUM ? field->enum_type()
-                                                                         : nullptr});
+      out.push_back(
+          KeyField{field->number(), field->type(),
+                   field->type() == FieldDescriptor::TYPE_ENUM ? field->enum_type() : nullptr});
     }
   }
   return out;
@@ -375,8 +375,8 @@ absl::StatusOr<std::unique_ptr<ServiceModel>> ServiceModel::Build(
     if (std::find(supported_types.begin(), supported_types.end(), entity.entity_type()) ==
         supported_types.end()) {
       return absl::InvalidArgumentError(absl::StrCat(
-          "Service [", entity.service_name(), "] has declared entity type [",
-          entity.entity_type(), "] which this proxy's store does not support. Supported types: ",
+          "Service [", entity.service_name(), "] has declared entity type [", entity.entity_type(),
+          "] which this proxy's store does not support. Supported types: ",
           absl::StrJoin(supported_types, ", ")));
     }
     if (entity.has_passivation_strategy() && entity.passivation_strategy().has_timeout() &&
@@ -395,24 +395,24 @@ absl::StatusOr<std::unique_ptr<ServiceModel>> ServiceModel::Build(
       route.path = absl::StrCat("/", config->service->full_name(), "/", method->name());
       route.entity = config.get();
       route.method = method;
-      route.input_type_url = absl::StrCat("type.googleapis.com/", method->input_type()->full_name());
+      route.input_type_url =
+          absl::StrCat("type.googleapis.com/", method->input_type()->full_name());
       route.output_type_url =
           absl::StrCat("type.googleapis.com/", method->output_type()->full_name());
       route.client_streaming = method->client_streaming();
       route.server_streaming = method->server_streaming();
       route.key_fields = EntityKeyFields(*method->input_type());
-      const bool serial = config->kind == EntityKind::kEventSourced ||
-                          config->kind == EntityKind::kValueEntity;
+      const bool serial =
+          config->kind == EntityKind::kEventSourced || config->kind == EntityKind::kValueEntity;
       if (serial && (route.client_streaming || route.server_streaming)) {
         return absl::InvalidArgumentError(absl::StrCat(
             KindLabel(config->kind), " service [", entity.service_name(), "] method [",
-            method->name(), "] is streaming; ", KindLabel(config->kind),
-            " methods must be unary"));
+            method->name(), "] is streaming; ", KindLabel(config->kind), " methods must be unary"));
       }
       if (config->kind == EntityKind::kCrdt && route.client_streaming) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            "CRDT service [", entity.service_name(), "] method [", method->name(),
-            "] is client streaming; CRDT methods may only stream responses"));
+        return absl::InvalidArgumentError(
+            absl::StrCat("CRDT service [", entity.service_name(), "] method [", method->name(),
+                         "] is client streaming; CRDT methods may only stream responses"));
       }
       if (config->kind != EntityKind::kAction && route.key_fields.empty()) {
         return absl::InvalidArgumentError(absl::StrCat(

@@ -17,8 +17,9 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
-#include "cloudstate/entity.pb.h"
 #include "google/protobuf/descriptor.h"
+
+#include "cloudstate/entity.pb.h"
 
 namespace cloudstate::proxy {
 

@@ -10,7 +10,9 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+
 #include "cloudstate/value_entity.pb.h"
+
 #include "core/entity_io.h"
 
 namespace cloudstate::proxy {
@@ -33,8 +35,8 @@ struct ReportError {
   std::string message;
 };
 struct Stopped {};
-using Action =
-    std::variant<Load, OpenStream, Send, CloseStream, Upsert, Delete, Complete, ReportError, Stopped>;
+using Action = std::variant<Load, OpenStream, Send, CloseStream, Upsert, Delete, Complete,
+                            ReportError, Stopped>;
 }  // namespace ve
 
 class ValueEntityCore {
@@ -50,9 +52,7 @@ class ValueEntityCore {
   std::vector<ve::Action> Passivate();
   std::vector<ve::Action> Terminate(const std::string& reason);
 
-  bool idle() const {
-    return state_ == State::kReady && !in_flight_.has_value() && queue_.empty();
-  }
+  bool idle() const { return state_ == State::kReady && !in_flight_.has_value() && queue_.empty(); }
   bool stopped() const { return state_ == State::kStopped; }
 
  private:

@@ -68,8 +68,8 @@ absl::Status PatternOf(const pb::MethodDescriptor& method, const google::api::Ht
 
 absl::Status CheckSelector(const pb::MethodDescriptor& method, const google::api::HttpRule& rule) {
   if (!rule.selector().empty() && rule.selector() != method.full_name()) {
-    return MethodError(method, absl::StrCat("selector \"", rule.selector(),
-                                            "\" does not name this method"));
+    return MethodError(
+        method, absl::StrCat("selector \"", rule.selector(), "\" does not name this method"));
   }
   return absl::OkStatus();
 }
@@ -109,9 +109,9 @@ absl::StatusOr<Binding> MakeBinding(const pb::MethodDescriptor& method,
   if (!binding.response_body.empty()) {
     binding.response_field = method.output_type()->FindFieldByName(binding.response_body);
     if (binding.response_field == nullptr) {
-      return MethodError(method, absl::StrCat("response_body field '", binding.response_body,
-                                              "' not found in ",
-                                              method.output_type()->full_name()));
+      return MethodError(
+          method, absl::StrCat("response_body field '", binding.response_body, "' not found in ",
+                               method.output_type()->full_name()));
     }
   }
   return binding;
@@ -154,8 +154,8 @@ absl::StatusOr<std::vector<const pb::FieldDescriptor*>> ResolveFieldPath(
             absl::StrCat("field '", parts[i], "' of ", current->full_name(), " is repeated"));
       }
       if (field->cpp_type() == pb::FieldDescriptor::CPPTYPE_MESSAGE) {
-        return absl::InvalidArgumentError(absl::StrCat("field '", parts[i], "' of ",
-                                                       current->full_name(), " is a message"));
+        return absl::InvalidArgumentError(
+            absl::StrCat("field '", parts[i], "' of ", current->full_name(), " is a message"));
       }
     }
     fields.push_back(field);

@@ -14,8 +14,10 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "google/api/http.pb.h"
 #include "google/protobuf/descriptor.h"
+
+#include "google/api/http.pb.h"
+
 #include "http/path_template.h"
 
 namespace cloudstate::proxy::http {
@@ -40,7 +42,7 @@ struct Binding {
   const google::protobuf::FieldDescriptor* body_field = nullptr;
   std::string response_body;  // "" or a top-level field name of the output
   const google::protobuf::FieldDescriptor* response_field = nullptr;
-  bool is_default = false;  // the implicit POST /<service>/<method> binding
+  bool is_default = false;       // the implicit POST /<service>/<method> binding
   std::string Describe() const;  // "POST /x/{id} -> pkg.Service.Method", for logs and errors
 };
 
@@ -51,8 +53,8 @@ absl::StatusOr<std::optional<google::api::HttpRule>> ReadHttpRule(
 
 // Validates `rule` (and its additional_bindings) for `method` and turns it into bindings, the
 // primary binding first.
-absl::StatusOr<std::vector<Binding>> BindingsForRule(const google::protobuf::MethodDescriptor& method,
-                                                     const google::api::HttpRule& rule);
+absl::StatusOr<std::vector<Binding>> BindingsForRule(
+    const google::protobuf::MethodDescriptor& method, const google::api::HttpRule& rule);
 
 // The bindings of one method: its rule's, or the default binding when it has none. Client-streaming
 // methods without a rule get none (they cannot be called with one HTTP request); with a rule they

@@ -66,8 +66,8 @@ size_t SkipValue(absl::string_view s, size_t i) {
     }
     return absl::string_view::npos;
   }
-  while (i < s.size() && s[i] != ',' && s[i] != '}' && s[i] != ']' && s[i] != ' ' &&
-         s[i] != '\n' && s[i] != '\t' && s[i] != '\r') {
+  while (i < s.size() && s[i] != ',' && s[i] != '}' && s[i] != ']' && s[i] != ' ' && s[i] != '\n' &&
+         s[i] != '\t' && s[i] != '\r') {
     ++i;
   }
   return i;
@@ -102,9 +102,9 @@ absl::StatusOr<std::string> JsonCodec::Print(const pb::Message& message) const {
   options.always_print_enums_as_ints = false;
   options.preserve_proto_field_names = false;
   std::string json;
-  pb::util::Status status = pb::util::BinaryToJsonString(
-      resolver_.get(), TypeUrl(*message.GetDescriptor()), message.SerializeAsString(), &json,
-      options);
+  pb::util::Status status =
+      pb::util::BinaryToJsonString(resolver_.get(), TypeUrl(*message.GetDescriptor()),
+                                   message.SerializeAsString(), &json, options);
   if (!status.ok()) {
     return absl::InternalError(std::string(status.message()));
   }

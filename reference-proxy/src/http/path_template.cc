@@ -100,15 +100,15 @@ class PathTemplate::Parser {
     // `**` may only come last: a later segment could never be told apart from it.
     for (size_t i = 0; i + 1 < out_->segments_.size(); ++i) {
       if (out_->segments_[i].kind == SegmentKind::kMulti) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            "path template \"", text_, "\": '**' must be the last segment"));
+        return absl::InvalidArgumentError(
+            absl::StrCat("path template \"", text_, "\": '**' must be the last segment"));
       }
     }
     std::set<std::string> seen;
     for (const Variable& v : out_->variables_) {
       if (!seen.insert(v.FieldPathString()).second) {
-        return absl::InvalidArgumentError(absl::StrCat("path template \"", text_,
-                                                       "\": variable '", v.FieldPathString(),
+        return absl::InvalidArgumentError(absl::StrCat("path template \"", text_, "\": variable '",
+                                                       v.FieldPathString(),
                                                        "' bound more than once"));
       }
     }
@@ -259,8 +259,8 @@ std::optional<PathTemplate::Bindings> PathTemplate::Match(absl::string_view path
   Bindings bindings;
   for (const Variable& v : variables_) {
     const size_t first = v.first_segment;
-    const size_t end = (has_multi && v.end_segment == segments_.size()) ? parts.size()
-                                                                        : v.end_segment;
+    const size_t end =
+        (has_multi && v.end_segment == segments_.size()) ? parts.size() : v.end_segment;
     std::string value;
     if (end - first == 1 && segments_[first].kind != SegmentKind::kMulti) {
       value = PercentDecode(parts[first]);

@@ -20,9 +20,8 @@ namespace {
 template <typename T>
 absl::Status ParseInt(absl::string_view text, const pb::FieldDescriptor& field, T* out) {
   if (!absl::SimpleAtoi(text, out)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("value \"", text, "\" for field '", field.name(), "' is not a valid ",
-                     field.type_name()));
+    return absl::InvalidArgumentError(absl::StrCat("value \"", text, "\" for field '", field.name(),
+                                                   "' is not a valid ", field.type_name()));
   }
   return absl::OkStatus();
 }
@@ -41,8 +40,8 @@ absl::Status ParseFloating(absl::string_view text, const pb::FieldDescriptor& fi
     return absl::OkStatus();
   }
   if (!absl::SimpleAtod(text, out)) {
-    return absl::InvalidArgumentError(absl::StrCat("value \"", text, "\" for field '",
-                                                   field.name(), "' is not a valid number"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("value \"", text, "\" for field '", field.name(), "' is not a valid number"));
   }
   return absl::OkStatus();
 }
@@ -165,14 +164,15 @@ absl::Status SetFieldFromText(pb::Message* message,
     case pb::FieldDescriptor::CPPTYPE_ENUM: {
       const pb::EnumDescriptor& type = *field.enum_type();
       int number = 0;
-      if (const pb::EnumValueDescriptor* v = type.FindValueByName(std::string(text)); v != nullptr) {
+      if (const pb::EnumValueDescriptor* v = type.FindValueByName(std::string(text));
+          v != nullptr) {
         number = v->number();
       } else if (!absl::SimpleAtoi(text, &number) ||
                  (type.file()->syntax() != pb::FileDescriptor::SYNTAX_PROTO3 &&
                   type.FindValueByNumber(number) == nullptr)) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            "value \"", text, "\" for field '", field.name(), "' is not a value of ",
-            type.full_name()));
+        return absl::InvalidArgumentError(absl::StrCat("value \"", text, "\" for field '",
+                                                       field.name(), "' is not a value of ",
+                                                       type.full_name()));
       }
       repeated ? r.AddEnumValue(target, &field, number) : r.SetEnumValue(target, &field, number);
       return absl::OkStatus();
@@ -201,20 +201,21 @@ absl::Status ApplyQuery(absl::string_view query, pb::Message* message) {
       const pb::FieldDescriptor* field =
           current == nullptr ? nullptr : FindFieldByAnyName(*current, parts[i]);
       if (field == nullptr) {
-        return absl::InvalidArgumentError(
-            absl::StrCat("query parameter '", name, "' does not name a field of ",
-                         message->GetDescriptor()->full_name()));
+        return absl::InvalidArgumentError(absl::StrCat("query parameter '", name,
+                                                       "' does not name a field of ",
+                                                       message->GetDescriptor()->full_name()));
       }
       const bool last = i + 1 == parts.size();
       const bool is_message = field->cpp_type() == pb::FieldDescriptor::CPPTYPE_MESSAGE;
       if (!last && (!is_message || field->is_repeated())) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            "query parameter '", name, "': '", parts[i], "' is not a singular message field"));
+        return absl::InvalidArgumentError(absl::StrCat("query parameter '", name, "': '", parts[i],
+                                                       "' is not a singular message field"));
       }
       if (last && (is_message || field->is_map())) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            "query parameter '", name, "' names a message field; only scalar fields can be set "
-            "from the query"));
+        return absl::InvalidArgumentError(
+            absl::StrCat("query parameter '", name,
+                         "' names a message field; only scalar fields can be set "
+                         "from the query"));
       }
       fields.push_back(field);
       current = is_message ? field->message_type() : nullptr;
@@ -239,10 +240,10 @@ absl::Status TranscodeRequest(const Binding& binding, const PathTemplate::Bindin
   if (!binding.body.empty() && !body.empty()) {
     const absl::string_view content_type = HeaderValue(request, "content-type");
     if (!IsJsonContentType(content_type)) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "request body must be sent with Content-Type: application/json",
-          content_type.empty() ? std::string(" (no Content-Type given)")
-                               : absl::StrCat(" (got \"", content_type, "\")")));
+      return absl::InvalidArgumentError(
+          absl::StrCat("request body must be sent with Content-Type: application/json",
+                       content_type.empty() ? std::string(" (no Content-Type given)")
+                                            : absl::StrCat(" (got \"", content_type, "\")")));
     }
     if (binding.body == "*") {
       if (absl::Status s = json.MergeJson(body, message); !s.ok()) {

@@ -6,12 +6,13 @@
 // Errors are InvalidArgument with a reason suitable as a 400 body.
 
 #include <string>
-#include "absl/strings/string_view.h"
 #include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "google/protobuf/message.h"
+
 #include "http/http_rule.h"
 #include "http/json_codec.h"
 #include "http/path_template.h"

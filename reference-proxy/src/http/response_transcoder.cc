@@ -1,6 +1,7 @@
 #include "http/response_transcoder.h"
 
 #include "absl/strings/str_cat.h"
+
 #include "http/request_transcoder.h"
 
 namespace cloudstate::proxy::http {
@@ -142,9 +143,10 @@ StreamFormat StreamFormatFor(const HttpRequest& request) {
              : StreamFormat::kNewlineDelimitedJson;
 }
 
-absl::StatusOr<HttpResponse> RenderStream(
-    const Binding& binding, const std::vector<std::unique_ptr<pb::Message>>& replies,
-    const grpc::Status& end, StreamFormat format, const JsonCodec& json) {
+absl::StatusOr<HttpResponse> RenderStream(const Binding& binding,
+                                          const std::vector<std::unique_ptr<pb::Message>>& replies,
+                                          const grpc::Status& end, StreamFormat format,
+                                          const JsonCodec& json) {
   if (!end.ok() && replies.empty()) {
     return GrpcErrorResponse(end);
   }
@@ -177,8 +179,8 @@ absl::StatusOr<HttpResponse> RenderStream(
     response.content_type =
         format == StreamFormat::kServerSentEvents ? kEventStreamContentType : kJsonContentType;
   }
-  if (replies.empty() && binding.method != nullptr &&
-      IsHttpBody(*binding.method->output_type()) && binding.response_field == nullptr) {
+  if (replies.empty() && binding.method != nullptr && IsHttpBody(*binding.method->output_type()) &&
+      binding.response_field == nullptr) {
     response.content_type = "application/octet-stream";
   }
   if (!end.ok() && !raw) {

@@ -9,13 +9,14 @@
 
 #include <memory>
 #include <string>
-#include "absl/strings/string_view.h"
 #include <utility>
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "google/protobuf/message.h"
 #include "grpcpp/support/status.h"
+
 #include "http/http_rule.h"
 #include "http/json_codec.h"
 #include "http_server.h"

@@ -8,11 +8,12 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "core/service_model.h"
 #include "grpcpp/client_context.h"
 #include "grpcpp/completion_queue.h"
 #include "grpcpp/generic/generic_stub.h"
 #include "grpcpp/support/byte_buffer.h"
+
+#include "core/service_model.h"
 #include "http/request_transcoder.h"
 #include "http/response_transcoder.h"
 
@@ -28,8 +29,7 @@ bool IsMetadataKey(absl::string_view key) {
   }
   for (char c : key) {
     if (!(absl::ascii_islower(static_cast<unsigned char>(c)) ||
-          absl::ascii_isdigit(static_cast<unsigned char>(c)) || c == '-' || c == '_' ||
-          c == '.')) {
+          absl::ascii_isdigit(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.')) {
       return false;
     }
   }
@@ -46,10 +46,20 @@ bool IsPrintable(absl::string_view value) {
 }
 
 const std::set<std::string, std::less<>>& DroppedHeaders() {
-  static const auto* const kDropped = new std::set<std::string, std::less<>>{
-      "accept-encoding", "connection", "content-encoding", "content-length", "content-type",
-      "expect",          "host",       "keep-alive",       "proxy-connection", "te",
-      "trailer",         "transfer-encoding", "upgrade",   "user-agent"};
+  static const auto* const kDropped = new std::set<std::string, std::less<>>{"accept-encoding",
+                                                                             "connection",
+                                                                             "content-encoding",
+                                                                             "content-length",
+                                                                             "content-type",
+                                                                             "expect",
+                                                                             "host",
+                                                                             "keep-alive",
+                                                                             "proxy-connection",
+                                                                             "te",
+                                                                             "trailer",
+                                                                             "transfer-encoding",
+                                                                             "upgrade",
+                                                                             "user-agent"};
   return *kDropped;
 }
 
@@ -79,8 +89,7 @@ class ChannelCaller final : public GrpcCaller {
     GrpcCallResult result;
     grpc::ClientContext context;
     if (timeout_ > absl::ZeroDuration()) {
-      context.set_deadline(std::chrono::system_clock::now() +
-                           absl::ToChronoMilliseconds(timeout_));
+      context.set_deadline(std::chrono::system_clock::now() + absl::ToChronoMilliseconds(timeout_));
     }
     for (const auto& [key, value] : call.metadata) {
       context.AddMetadata(key, value);
@@ -178,8 +187,7 @@ absl::StatusOr<std::unique_ptr<Transcoder>> Transcoder::Create(
   if (!bindings.ok()) {
     return bindings.status();
   }
-  return std::unique_ptr<Transcoder>(
-      new Transcoder(pool, std::move(*bindings), std::move(caller)));
+  return std::unique_ptr<Transcoder>(new Transcoder(pool, std::move(*bindings), std::move(caller)));
 }
 
 absl::StatusOr<std::unique_ptr<Transcoder>> Transcoder::Create(
@@ -190,9 +198,9 @@ absl::StatusOr<std::unique_ptr<Transcoder>> Transcoder::Create(
       services.push_back(entity->service_name);
     }
   }
-  return Create(model.pool(), services,
-                std::shared_ptr<GrpcCaller>(NewChannelCaller(std::move(channel),
-                                                             options.call_timeout)));
+  return Create(
+      model.pool(), services,
+      std::shared_ptr<GrpcCaller>(NewChannelCaller(std::move(channel), options.call_timeout)));
 }
 
 HttpResponse Transcoder::Handle(const HttpRequest& request) const {
@@ -241,9 +249,9 @@ HttpResponse Transcoder::Handle(const HttpRequest& request) const {
   for (const std::string& bytes : result.replies) {
     std::unique_ptr<pb::Message> reply(output_prototype->New());
     if (!reply->ParseFromString(bytes)) {
-      return TextResponse(500, absl::StrCat("reply of ", binding->method->full_name(),
-                                            " is not a valid ",
-                                            binding->method->output_type()->full_name()));
+      return TextResponse(
+          500, absl::StrCat("reply of ", binding->method->full_name(), " is not a valid ",
+                            binding->method->output_type()->full_name()));
     }
     replies.push_back(std::move(reply));
   }
@@ -260,9 +268,9 @@ HttpResponse Transcoder::Handle(const HttpRequest& request) const {
     response = RenderUnary(*binding, *replies.front(), json_);
   }
   if (!response.ok()) {
-    return TextResponse(500, absl::StrCat("cannot render the reply of ",
-                                          binding->method->full_name(), ": ",
-                                          response.status().message()));
+    return TextResponse(
+        500, absl::StrCat("cannot render the reply of ", binding->method->full_name(), ": ",
+                          response.status().message()));
   }
   if (response->status == 200) {
     for (auto& header : result.headers) {

@@ -5,7 +5,8 @@
 // reply rendered back. See src/http/README.md for the behaviour and the status table.
 //
 //   auto transcoder = http::Transcoder::Create(*model, server->InProcessChannel({}));
-//   http_server.SetFallback([t = transcoder->get()](const HttpRequest& r) { return t->Handle(r); });
+//   http_server.SetFallback([t = transcoder->get()](const HttpRequest& r) { return t->Handle(r);
+//   });
 //
 // Handle() is thread-safe and blocks for the duration of the gRPC call (bounded by call_timeout).
 
@@ -20,6 +21,7 @@
 #include "google/protobuf/dynamic_message.h"
 #include "grpcpp/channel.h"
 #include "grpcpp/support/status.h"
+
 #include "http/http_rule.h"
 #include "http/json_codec.h"
 #include "http_server.h"
@@ -31,7 +33,7 @@ class ServiceModel;
 namespace cloudstate::proxy::http {
 
 struct GrpcCall {
-  std::string method;  // "/pkg.Service/Method"
+  std::string method;   // "/pkg.Service/Method"
   std::string request;  // serialized request message
   bool server_streaming = false;
   std::vector<std::pair<std::string, std::string>> metadata;
@@ -39,7 +41,7 @@ struct GrpcCall {
 
 struct GrpcCallResult {
   grpc::Status status;
-  std::vector<std::string> replies;  // serialized reply messages
+  std::vector<std::string> replies;                          // serialized reply messages
   std::vector<std::pair<std::string, std::string>> headers;  // server initial metadata
 };
 
@@ -71,8 +73,7 @@ class Transcoder {
       std::shared_ptr<GrpcCaller> caller);
   // The services of a discovered model, called through `channel`.
   static absl::StatusOr<std::unique_ptr<Transcoder>> Create(
-      const ServiceModel& model, std::shared_ptr<grpc::ChannelInterface> channel,
-      Options options);
+      const ServiceModel& model, std::shared_ptr<grpc::ChannelInterface> channel, Options options);
   static absl::StatusOr<std::unique_ptr<Transcoder>> Create(
       const ServiceModel& model, std::shared_ptr<grpc::ChannelInterface> channel) {
     return Create(model, std::move(channel), Options());

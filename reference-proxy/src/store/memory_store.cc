@@ -19,10 +19,9 @@ class MemoryStore final : public Store {
     std::vector<StoredAny>& journal = journals_[std::string(persistence_key)];
     const auto highest = static_cast<int64_t>(journal.size());
     if (highest != expected_sequence) {
-      return absl::FailedPreconditionError("journal of '" + std::string(persistence_key) +
-                                           "' is at sequence " + std::to_string(highest) +
-                                           ", writer expected " +
-                                           std::to_string(expected_sequence));
+      return absl::FailedPreconditionError(
+          "journal of '" + std::string(persistence_key) + "' is at sequence " +
+          std::to_string(highest) + ", writer expected " + std::to_string(expected_sequence));
     }
     journal.insert(journal.end(), events.begin(), events.end());
     return static_cast<int64_t>(journal.size());

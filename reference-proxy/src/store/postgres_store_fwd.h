@@ -7,6 +7,7 @@
 #include <string_view>
 
 #include "absl/status/statusor.h"
+
 #include "cloudstate/proxy/store.h"
 
 namespace cloudstate::proxy {

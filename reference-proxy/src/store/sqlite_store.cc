@@ -1,11 +1,11 @@
 // SQLite store: one database file, WAL journal mode with synchronous=FULL so that a commit is on
-// disk when it returns. One connection guarded by a mutex: SQLite serialises writers anyway, and the
-// proxy calls the store from a small pool, so contention is not the bottleneck.
-
-#include <sqlite3.h>
+// disk when it returns. One connection guarded by a mutex: SQLite serialises writers anyway, and
+// the proxy calls the store from a small pool, so contention is not the bottleneck.
 
 #include <mutex>
 #include <string>
+
+#include <sqlite3.h>
 
 #include "cloudstate/common/status_macros.h"
 #include "cloudstate/proxy/store.h"
@@ -47,9 +47,9 @@ class Stmt {
   Stmt& operator=(const Stmt&) = delete;
 
   absl::Status Prepared() const {
-    return rc_ == SQLITE_OK ? absl::OkStatus()
-                            : absl::InternalError(std::string("sqlite prepare: ") +
-                                                  sqlite3_errmsg(db_));
+    return rc_ == SQLITE_OK
+               ? absl::OkStatus()
+               : absl::InternalError(std::string("sqlite prepare: ") + sqlite3_errmsg(db_));
   }
   void Bind(int i, std::string_view text) {
     sqlite3_bind_text(stmt_, i, text.data(), static_cast<int>(text.size()), SQLITE_TRANSIENT);
@@ -57,8 +57,8 @@ class Stmt {
   void BindBlob(int i, std::string_view blob) {
     // An empty blob must still be non-NULL (the column is NOT NULL).
     static const char kEmpty = 0;
-    sqlite3_bind_blob(stmt_, i, blob.empty() ? &kEmpty : blob.data(),
-                      static_cast<int>(blob.size()), SQLITE_TRANSIENT);
+    sqlite3_bind_blob(stmt_, i, blob.empty() ? &kEmpty : blob.data(), static_cast<int>(blob.size()),
+                      SQLITE_TRANSIENT);
   }
   void Bind(int i, int64_t v) { sqlite3_bind_int64(stmt_, i, v); }
   // SQLITE_ROW => true, SQLITE_DONE => false, else error.
@@ -244,10 +244,9 @@ class SqliteStore final : public Store {
                                        const std::vector<StoredAny>& events) {
     CS_ASSIGN_OR_RETURN(int64_t highest, HighestLocked(persistence_key));
     if (highest != expected_sequence) {
-      return absl::FailedPreconditionError("journal of '" + std::string(persistence_key) +
-                                           "' is at sequence " + std::to_string(highest) +
-                                           ", writer expected " +
-                                           std::to_string(expected_sequence));
+      return absl::FailedPreconditionError(
+          "journal of '" + std::string(persistence_key) + "' is at sequence " +
+          std::to_string(highest) + ", writer expected " + std::to_string(expected_sequence));
     }
     int64_t seq = highest;
     for (const StoredAny& event : events) {
@@ -273,9 +272,8 @@ class SqliteStore final : public Store {
 
 absl::StatusOr<std::unique_ptr<Store>> OpenSqliteStore(const std::string& path) {
   sqlite3* db = nullptr;
-  const int rc = sqlite3_open_v2(path.c_str(), &db,
-                                 SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                                 nullptr);
+  const int rc = sqlite3_open_v2(
+      path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
   if (rc != SQLITE_OK) {
     std::string message = db != nullptr ? sqlite3_errmsg(db) : "out of memory";
     sqlite3_close_v2(db);

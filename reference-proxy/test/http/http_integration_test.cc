@@ -11,7 +11,6 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -21,18 +20,20 @@
 #include <sstream>
 #include <thread>
 
+#include "grpcpp/grpcpp.h"
+#include "gtest/gtest.h"
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
 #include "cloudstate/entity.grpc.pb.h"
+
 #include "cloudstate/proxy/proxy.h"
 #include "core/service_model.h"
-#include "grpcpp/grpcpp.h"
-#include "gtest/gtest.h"
 #include "http/transcoder.h"
 #include "http_server.h"
+#include <sys/wait.h>
 
 extern char** environ;
 
@@ -67,9 +68,9 @@ Reply HttpCall(int port, const std::string& method, const std::string& target,
   beast::tcp_stream stream(io);
   stream.expires_after(Generous());
   beast::error_code ec;
-  stream.connect(asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"),
-                                         static_cast<uint16_t>(port)),
-                 ec);
+  stream.connect(
+      asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), static_cast<uint16_t>(port)),
+      ec);
   if (ec) {
     reply.body = "connect: " + ec.message();
     return reply;
@@ -102,7 +103,8 @@ Reply HttpCall(int port, const std::string& method, const std::string& target,
 class Child {
  public:
   Child(const std::string& name, std::vector<std::string> args) {
-    log_path_ = ::testing::TempDir() + "/http_it_" + name + "_" + std::to_string(::getpid()) + ".log";
+    log_path_ =
+        ::testing::TempDir() + "/http_it_" + name + "_" + std::to_string(::getpid()) + ".log";
     posix_spawn_file_actions_t actions;
     posix_spawn_file_actions_init(&actions);
     posix_spawn_file_actions_addopen(&actions, 1, log_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
@@ -164,8 +166,8 @@ class Stack {
  public:
   Stack() {
     function_ = std::make_unique<Child>(
-        "function",
-        std::vector<std::string>{CS_REFERENCE_FUNCTION_BINARY, "--host", "127.0.0.1", "--port", "0"});
+        "function", std::vector<std::string>{CS_REFERENCE_FUNCTION_BINARY, "--host", "127.0.0.1",
+                                             "--port", "0"});
     const std::string function_port =
         function_->AwaitLog(std::regex(R"(listening on 127\.0\.0\.1:(\d+))"));
     if (function_port.empty()) {
@@ -173,10 +175,11 @@ class Stack {
       return;
     }
     proxy_ = std::make_unique<Child>(
-        "proxy", std::vector<std::string>{CS_PROXY_BINARY, "--user-function",
-                                          "127.0.0.1:" + function_port, "--grpc-port", "0",
-                                          "--http-port", "0", "--bind", "127.0.0.1"});
-    const std::string http_port = proxy_->AwaitLog(std::regex(R"(HTTP endpoint.* on [0-9.]+:(\d+))"));
+        "proxy",
+        std::vector<std::string>{CS_PROXY_BINARY, "--user-function", "127.0.0.1:" + function_port,
+                                 "--grpc-port", "0", "--http-port", "0", "--bind", "127.0.0.1"});
+    const std::string http_port =
+        proxy_->AwaitLog(std::regex(R"(HTTP endpoint.* on [0-9.]+:(\d+))"));
     if (http_port.empty()) {
       error_ = "proxy HTTP endpoint did not start:\n" + proxy_->Log();
       return;
@@ -191,16 +194,15 @@ class Stack {
       }
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
-    const std::string grpc_port =
-        proxy_->AwaitLog(std::regex(R"(proxy online at [0-9.]+:(\d+))"));
+    const std::string grpc_port = proxy_->AwaitLog(std::regex(R"(proxy online at [0-9.]+:(\d+))"));
     if (grpc_port.empty()) {
       error_ = "proxy gRPC port not found in its log:\n" + proxy_->Log();
       return;
     }
 
     // The same discovery the proxy did, to build the same model on this side.
-    auto function_channel = grpc::CreateChannel("127.0.0.1:" + function_port,
-                                                grpc::InsecureChannelCredentials());
+    auto function_channel =
+        grpc::CreateChannel("127.0.0.1:" + function_port, grpc::InsecureChannelCredentials());
     auto discovery = cloudstate::EntityDiscovery::NewStub(function_channel);
     grpc::ClientContext context;
     context.set_deadline(std::chrono::system_clock::now() + Generous());
@@ -375,14 +377,12 @@ TEST_P(HttpIntegrationTest, ShoppingCart) {
   EXPECT_EQ(add.status, 200) << add.body;
   Reply cart = HttpCall(port, "GET", "/carts/" + user, "", {});
   EXPECT_EQ(cart.status, 200) << cart.body;
-  EXPECT_EQ(cart.body,
-            R"({"items":[{"productId":"foo","name":"Foo","quantity":2},)"
-            R"({"productId":"bar","name":"Bar","quantity":1}]})");
+  EXPECT_EQ(cart.body, R"({"items":[{"productId":"foo","name":"Foo","quantity":2},)"
+                       R"({"productId":"bar","name":"Bar","quantity":1}]})");
   Reply items = HttpCall(port, "GET", "/carts/" + user + "/items", "", {});
   EXPECT_EQ(items.status, 200) << items.body;
-  EXPECT_EQ(items.body,
-            R"([{"productId":"foo","name":"Foo","quantity":2},)"
-            R"({"productId":"bar","name":"Bar","quantity":1}])");
+  EXPECT_EQ(items.body, R"([{"productId":"foo","name":"Foo","quantity":2},)"
+                        R"({"productId":"bar","name":"Bar","quantity":1}])");
   Reply removed = HttpCall(port, "POST", "/cart/" + user + "/items/foo/remove", "", {});
   EXPECT_EQ(removed.status, 200) << removed.body;
   EXPECT_EQ(removed.body, "{}");
@@ -395,8 +395,8 @@ TEST_P(HttpIntegrationTest, ErrorsAtTheHttpLayer) {
   EXPECT_EQ(HttpCall(port, "POST", "/no/such/route", "{}").status, 404);
   Reply wrong = HttpCall(port, "GET", "/tck/model/action/unary", "", {});
   EXPECT_EQ(wrong.status, 405);
-  Reply type = HttpCall(port, "POST", "/tck/model/action/unary", "{}",
-                        {{"Content-Type", "text/plain"}});
+  Reply type =
+      HttpCall(port, "POST", "/tck/model/action/unary", "{}", {{"Content-Type", "text/plain"}});
   EXPECT_EQ(type.status, 400);
   Reply unknown = HttpCall(port, "POST", "/tck/model/action/unary", R"({"bogus":1})");
   EXPECT_EQ(unknown.status, 400);

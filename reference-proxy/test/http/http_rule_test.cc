@@ -1,11 +1,13 @@
 #include "http/http_rule.h"
 
-#include "cloudstate/tck/model/action.pb.h"
-#include "cloudstate/tck/model/valueentity.pb.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "http/test_pool.h"
+
+#include "cloudstate/tck/model/action.pb.h"
+#include "cloudstate/tck/model/valueentity.pb.h"
 #include "shoppingcart/shoppingcart.pb.h"
+
+#include "http/test_pool.h"
 
 namespace cloudstate::proxy::http {
 namespace {
@@ -47,9 +49,9 @@ TEST(HttpRuleTest, ReadsRuleFromUnknownOptionBytes) {
 
 TEST(HttpRuleTest, ReadsRulesOfTheGeneratedTckAndShoppingCartProtos) {
   auto pool = PoolOf(cloudstate::tck::model::valueentity::Request::descriptor()->file());
-  absl::StatusOr<std::vector<Binding>> b = BindingsForServices(
-      *pool, {"cloudstate.tck.model.valueentity.ValueEntityTckModel",
-              "cloudstate.tck.model.valueentity.ValueEntityTwo"});
+  absl::StatusOr<std::vector<Binding>> b =
+      BindingsForServices(*pool, {"cloudstate.tck.model.valueentity.ValueEntityTckModel",
+                                  "cloudstate.tck.model.valueentity.ValueEntityTwo"});
   ASSERT_TRUE(b.ok()) << b.status();
   ASSERT_EQ(b->size(), 2u);
   EXPECT_EQ((*b)[0].http_method, "POST");
@@ -69,14 +71,15 @@ TEST(HttpRuleTest, ReadsRulesOfTheGeneratedTckAndShoppingCartProtos) {
   for (const Binding& binding : *cart) {
     described.push_back(binding.Describe());
   }
-  EXPECT_THAT(described,
-              ::testing::ElementsAre(
-                  "POST /cart/{user_id}/items/add body:* -> com.example.shoppingcart.ShoppingCart.AddItem",
-                  "POST /cart/{user_id}/items/{product_id}/remove -> "
-                  "com.example.shoppingcart.ShoppingCart.RemoveItem",
-                  "GET /carts/{user_id} -> com.example.shoppingcart.ShoppingCart.GetCart",
-                  "GET /carts/{user_id}/items response_body:items -> "
-                  "com.example.shoppingcart.ShoppingCart.GetCart"));
+  EXPECT_THAT(
+      described,
+      ::testing::ElementsAre(
+          "POST /cart/{user_id}/items/add body:* -> com.example.shoppingcart.ShoppingCart.AddItem",
+          "POST /cart/{user_id}/items/{product_id}/remove -> "
+          "com.example.shoppingcart.ShoppingCart.RemoveItem",
+          "GET /carts/{user_id} -> com.example.shoppingcart.ShoppingCart.GetCart",
+          "GET /carts/{user_id}/items response_body:items -> "
+          "com.example.shoppingcart.ShoppingCart.GetCart"));
   EXPECT_EQ((*cart)[3].response_field->name(), "items");
 }
 
@@ -92,16 +95,20 @@ TEST(HttpRuleTest, ActionModelUnaryAndDefaultRoutes) {
   // Client-streaming methods have no default route; server-streaming ones do.
   EXPECT_THAT(described,
               ::testing::ElementsAre(
-                  "POST /tck/model/action/unary body:* -> cloudstate.tck.model.action.ActionTckModel.ProcessUnary",
+                  "POST /tck/model/action/unary body:* -> "
+                  "cloudstate.tck.model.action.ActionTckModel.ProcessUnary",
                   "POST /cloudstate.tck.model.action.ActionTckModel/ProcessStreamedOut body:* -> "
                   "cloudstate.tck.model.action.ActionTckModel.ProcessStreamedOut"));
 }
 
 TEST(HttpRuleTest, AllPatternKinds) {
   const std::pair<const char*, const char*> cases[] = {
-      {R"(get: "/x")", "GET"},       {R"(put: "/x")", "PUT"},
-      {R"(post: "/x")", "POST"},     {R"(delete: "/x")", "DELETE"},
-      {R"(patch: "/x")", "PATCH"},   {R"(custom { kind: "*" path: "/x" })", "*"},
+      {R"(get: "/x")", "GET"},
+      {R"(put: "/x")", "PUT"},
+      {R"(post: "/x")", "POST"},
+      {R"(delete: "/x")", "DELETE"},
+      {R"(patch: "/x")", "PATCH"},
+      {R"(custom { kind: "*" path: "/x" })", "*"},
       {R"(custom { kind: "head" path: "/x" })", "HEAD"},
   };
   for (const auto& [rule, method] : cases) {
@@ -202,9 +209,14 @@ TEST(HttpRuleTest, MalformedOptionBytesAreAnError) {
   pb::FileDescriptorProto file;
   ASSERT_TRUE(pb::TextFormat::ParseFromString(test_pool::kTestFile, &file));
   // Field 2 of HttpRule (get) claims 5 bytes but carries 2: not a valid HttpRule.
-  file.mutable_service(0)->mutable_method(0)->mutable_options()->GetReflection()
+  file.mutable_service(0)
+      ->mutable_method(0)
+      ->mutable_options()
+      ->GetReflection()
       ->MutableUnknownFields(file.mutable_service(0)->mutable_method(0)->mutable_options())
-      ->AddLengthDelimited(72295728, std::string("\x12\x05" "ab", 4));
+      ->AddLengthDelimited(72295728, std::string("\x12\x05"
+                                                 "ab",
+                                                 4));
   std::set<std::string> seen;
   std::vector<pb::FileDescriptorProto> files;
   test_pool::CollectFiles(google::api::HttpBody::descriptor()->file(), &seen, &files);

@@ -1,10 +1,11 @@
 #include "http/request_transcoder.h"
 
 #include "absl/strings/ascii.h"
+#include "gmock/gmock.h"
 #include "google/protobuf/dynamic_message.h"
 #include "google/protobuf/text_format.h"
-#include "gmock/gmock.h"
 #include "gtest/gtest.h"
+
 #include "http/test_pool.h"
 
 namespace cloudstate::proxy::http {
@@ -135,8 +136,9 @@ TEST_F(RequestTranscoderTest, NoBodyIgnoresTheBody) {
 
 TEST_F(RequestTranscoderTest, PathVariablesParsedPerFieldType) {
   Use(R"(get: "/v/{id}/{i32}/{i64}/{u32}/{u64}/{flag}/{d}/{f}/{b}/{kind}/{s32}")");
-  EXPECT_EQ(Transcode("GET", "/v/a%20b/-5/-9000000000/7/18446744073709551615/TRUE/1.5/-2.5/aGk/"
-                             "KIND_A/-3"),
+  EXPECT_EQ(Transcode("GET",
+                      "/v/a%20b/-5/-9000000000/7/18446744073709551615/TRUE/1.5/-2.5/aGk/"
+                      "KIND_A/-3"),
             R"(id: "a b" i32: -5 i64: -9000000000 u32: 7 u64: 18446744073709551615 flag: true )"
             R"(d: 1.5 f: -2.5 b: "hi" kind: KIND_A s32: -3)");
   EXPECT_EQ(Transcode("GET", "/v/x/0/0/0/0/false/Infinity/NaN/_-8/1/0"),
@@ -148,8 +150,9 @@ TEST_F(RequestTranscoderTest, PathVariablesParsedPerFieldType) {
             "int32");
   EXPECT_EQ(Transcode("GET", "/v/x/0/0/-1/0/true/0/0/aGk/0/0"),
             "error: path variable 'u32': value \"-1\" for field 'u32' is not a valid uint32");
-  EXPECT_EQ(Transcode("GET", "/v/x/0/0/0/0/yes/0/0/aGk/0/0"),
-            "error: path variable 'flag': value \"yes\" for bool field 'flag' is not true or false");
+  EXPECT_EQ(
+      Transcode("GET", "/v/x/0/0/0/0/yes/0/0/aGk/0/0"),
+      "error: path variable 'flag': value \"yes\" for bool field 'flag' is not true or false");
   EXPECT_EQ(Transcode("GET", "/v/x/0/0/0/0/true/x1/0/aGk/0/0"),
             "error: path variable 'd': value \"x1\" for field 'd' is not a valid number");
   EXPECT_EQ(Transcode("GET", "/v/x/0/0/0/0/true/0/0/%21%21/0/0"),
@@ -174,8 +177,7 @@ TEST_F(RequestTranscoderTest, QueryParameters) {
   Use(R"(get: "/q")");
   EXPECT_EQ(Transcode("GET", "/q?id=a+b%21&i64=5&inner.name=n&inner.deep.leaf=l&nums=1&nums=2"),
             R"(id: "a b!" i64: 5 inner { name: "n" deep { leaf: "l" } } nums: 1 nums: 2)");
-  EXPECT_EQ(Transcode("GET", "/q?camelCaseName=x&camel_case_name=y&id"),
-            R"(camel_case_name: "y")")
+  EXPECT_EQ(Transcode("GET", "/q?camelCaseName=x&camel_case_name=y&id"), R"(camel_case_name: "y")")
       << "later values of a singular field win; a bare name is an empty value";
   EXPECT_EQ(Transcode("GET", "/q?&&id=1&"), R"(id: "1")");
   EXPECT_EQ(Transcode("GET", "/q?flag"),

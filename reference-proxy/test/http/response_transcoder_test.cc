@@ -1,12 +1,14 @@
 #include "http/response_transcoder.h"
 
+#include "gmock/gmock.h"
+#include "google/protobuf/dynamic_message.h"
+#include "gtest/gtest.h"
+
 #include "cloudstate/tck/model/action.pb.h"
 #include "cloudstate/tck/model/crdt.pb.h"
-#include "google/protobuf/dynamic_message.h"
-#include "gmock/gmock.h"
-#include "gtest/gtest.h"
-#include "http/test_pool.h"
 #include "shoppingcart/shoppingcart.pb.h"
+
+#include "http/test_pool.h"
 
 namespace cloudstate::proxy::http {
 namespace {
@@ -17,8 +19,7 @@ using ::testing::Optional;
 
 // A dynamic message of `pool` holding the value of `generated`.
 std::unique_ptr<pb::Message> Convert(pb::DynamicMessageFactory& factory,
-                                     const pb::DescriptorPool& pool,
-                                     const pb::Message& generated) {
+                                     const pb::DescriptorPool& pool, const pb::Message& generated) {
   const pb::Descriptor* d = pool.FindMessageTypeByName(generated.GetDescriptor()->full_name());
   EXPECT_NE(d, nullptr);
   std::unique_ptr<pb::Message> m(factory.GetPrototype(d)->New());
@@ -49,7 +50,8 @@ TEST(JsonCodecTest, TckCrdtResponsesMatchTheOriginalTck) {
   EXPECT_EQ(*json.Print(*Convert(factory, *pool, response)),
             R"({"state":{"pncounter":{"value":"-81"}}})");
   response.mutable_state()->mutable_gset();
-  EXPECT_EQ(*json.Print(*Convert(factory, *pool, response)), R"({"state":{"gset":{"elements":[]}}})");
+  EXPECT_EQ(*json.Print(*Convert(factory, *pool, response)),
+            R"({"state":{"gset":{"elements":[]}}})");
   response.mutable_state()->mutable_vote()->set_self_vote(true);
   EXPECT_EQ(*json.Print(*Convert(factory, *pool, response)),
             R"({"state":{"vote":{"selfVote":true,"votesFor":0,"totalVoters":0}}})");
@@ -78,9 +80,7 @@ TEST(JsonCodecTest, ParseRejectsUnknownFields) {
   EXPECT_THAT(std::string(s.message()), HasSubstr("unknownField"));
 }
 
-TEST(JsonHelpersTest, Quote) {
-  EXPECT_EQ(JsonQuote("a\"b\\c\n\x01"), R"("a\"b\\c\n\u0001")");
-}
+TEST(JsonHelpersTest, Quote) { EXPECT_EQ(JsonQuote("a\"b\\c\n\x01"), R"("a\"b\\c\n\u0001")"); }
 
 TEST(JsonHelpersTest, Member) {
   const std::string json = R"({"a":1, "b" : {"x":[1,"}"]}, "c":"s\"}", "d":[], "e":null})";
@@ -149,7 +149,8 @@ class RenderTest : public ::testing::Test {
     }
   }
   std::unique_ptr<pb::Message> Make(const std::string& type, const std::string& json) {
-    std::unique_ptr<pb::Message> m(factory_->GetPrototype(pool_->FindMessageTypeByName(type))->New());
+    std::unique_ptr<pb::Message> m(
+        factory_->GetPrototype(pool_->FindMessageTypeByName(type))->New());
     EXPECT_TRUE(json_->MergeJson(json, m.get()).ok()) << json;
     return m;
   }
@@ -184,8 +185,7 @@ TEST_F(RenderTest, ResponseBodySelectsOneField) {
 TEST_F(RenderTest, HttpBodyIsRaw) {
   absl::StatusOr<HttpResponse> r = RenderUnary(
       bindings_["/t.Svc/Raw"],
-      *Make("google.api.HttpBody", R"({"contentType":"text/html","data":"PGI+aGk8L2I+"})"),
-      *json_);
+      *Make("google.api.HttpBody", R"({"contentType":"text/html","data":"PGI+aGk8L2I+"})"), *json_);
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r->content_type, "text/html");
   EXPECT_EQ(r->body, "<b>hi</b>");
@@ -194,8 +194,7 @@ TEST_F(RenderTest, HttpBodyIsRaw) {
             "application/octet-stream");
   // Also when response_body selects an HttpBody field.
   r = RenderUnary(bindings_["/body"],
-                  *Make("t.Resp", R"({"body":{"contentType":"image/png","data":"AAE="}})"),
-                  *json_);
+                  *Make("t.Resp", R"({"body":{"contentType":"image/png","data":"AAE="}})"), *json_);
   EXPECT_EQ(r->content_type, "image/png");
   EXPECT_EQ(r->body, std::string("\0\1", 2));
 }
@@ -205,19 +204,20 @@ TEST_F(RenderTest, StreamsAsNdjsonOrSse) {
   replies.push_back(Make("t.Resp", R"({"message":"a"})"));
   replies.push_back(Make("t.Resp", R"({"message":"b"})"));
   const Binding& stream = bindings_["/t.Svc/Stream"];
-  absl::StatusOr<HttpResponse> nd = RenderStream(stream, replies, grpc::Status::OK,
-                                                 StreamFormat::kNewlineDelimitedJson, *json_);
+  absl::StatusOr<HttpResponse> nd =
+      RenderStream(stream, replies, grpc::Status::OK, StreamFormat::kNewlineDelimitedJson, *json_);
   ASSERT_TRUE(nd.ok());
   EXPECT_EQ(nd->content_type, "application/json");
   EXPECT_EQ(nd->body,
             "{\"message\":\"a\",\"big\":\"0\",\"items\":[],\"kind\":\"KIND_UNSPECIFIED\"}\n"
             "{\"message\":\"b\",\"big\":\"0\",\"items\":[],\"kind\":\"KIND_UNSPECIFIED\"}\n");
-  absl::StatusOr<HttpResponse> sse = RenderStream(stream, replies, grpc::Status::OK,
-                                                  StreamFormat::kServerSentEvents, *json_);
+  absl::StatusOr<HttpResponse> sse =
+      RenderStream(stream, replies, grpc::Status::OK, StreamFormat::kServerSentEvents, *json_);
   EXPECT_EQ(sse->content_type, "text/event-stream");
-  EXPECT_EQ(sse->body,
-            "data: {\"message\":\"a\",\"big\":\"0\",\"items\":[],\"kind\":\"KIND_UNSPECIFIED\"}\n\n"
-            "data: {\"message\":\"b\",\"big\":\"0\",\"items\":[],\"kind\":\"KIND_UNSPECIFIED\"}\n\n");
+  EXPECT_EQ(
+      sse->body,
+      "data: {\"message\":\"a\",\"big\":\"0\",\"items\":[],\"kind\":\"KIND_UNSPECIFIED\"}\n\n"
+      "data: {\"message\":\"b\",\"big\":\"0\",\"items\":[],\"kind\":\"KIND_UNSPECIFIED\"}\n\n");
   absl::StatusOr<HttpResponse> empty =
       RenderStream(stream, {}, grpc::Status::OK, StreamFormat::kNewlineDelimitedJson, *json_);
   EXPECT_EQ(empty->status, 200);
@@ -241,8 +241,8 @@ TEST_F(RenderTest, StreamFailures) {
                              "\\\"wrong\\\"\"}}\n\n"));
   absl::StatusOr<HttpResponse> nd =
       RenderStream(stream, replies, failed, StreamFormat::kNewlineDelimitedJson, *json_);
-  EXPECT_THAT(nd->body,
-              ::testing::EndsWith("}\n{\"error\":{\"code\":2,\"message\":\"went \\\"wrong\\\"\"}}\n"));
+  EXPECT_THAT(nd->body, ::testing::EndsWith(
+                            "}\n{\"error\":{\"code\":2,\"message\":\"went \\\"wrong\\\"\"}}\n"));
 }
 
 TEST(StreamFormatTest, FromAcceptHeader) {

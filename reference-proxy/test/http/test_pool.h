@@ -9,12 +9,13 @@
 #include <string>
 #include <vector>
 
-#include "google/api/http.pb.h"
-#include "google/api/httpbody.pb.h"
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/descriptor.pb.h"
 #include "google/protobuf/text_format.h"
 #include "gtest/gtest.h"
+
+#include "google/api/http.pb.h"
+#include "google/api/httpbody.pb.h"
 
 namespace cloudstate::proxy::http::test_pool {
 
@@ -55,7 +56,9 @@ inline std::unique_ptr<pb::DescriptorPool> PoolOf(const pb::FileDescriptor* file
 }
 
 inline void SetRule(pb::MethodDescriptorProto* method, const google::api::HttpRule& rule) {
-  method->mutable_options()->GetReflection()->MutableUnknownFields(method->mutable_options())
+  method->mutable_options()
+      ->GetReflection()
+      ->MutableUnknownFields(method->mutable_options())
       ->AddLengthDelimited(72295728, rule.SerializeAsString());
 }
 
@@ -100,11 +103,29 @@ inline constexpr char kTestFile[] = R"pb(
     field { name: "f" number: 8 label: LABEL_OPTIONAL type: TYPE_FLOAT }
     field { name: "b" number: 9 label: LABEL_OPTIONAL type: TYPE_BYTES }
     field { name: "kind" number: 10 label: LABEL_OPTIONAL type: TYPE_ENUM type_name: ".t.Kind" }
-    field { name: "inner" number: 11 label: LABEL_OPTIONAL type: TYPE_MESSAGE type_name: ".t.Inner" }
+    field {
+      name: "inner"
+      number: 11
+      label: LABEL_OPTIONAL
+      type: TYPE_MESSAGE
+      type_name: ".t.Inner"
+    }
     field { name: "tags" number: 12 label: LABEL_REPEATED type: TYPE_STRING }
     field { name: "nums" number: 13 label: LABEL_REPEATED type: TYPE_INT32 }
-    field { name: "items" number: 14 label: LABEL_REPEATED type: TYPE_MESSAGE type_name: ".t.Inner" }
-    field { name: "labels" number: 15 label: LABEL_REPEATED type: TYPE_MESSAGE type_name: ".t.Req.LabelsEntry" }
+    field {
+      name: "items"
+      number: 14
+      label: LABEL_REPEATED
+      type: TYPE_MESSAGE
+      type_name: ".t.Inner"
+    }
+    field {
+      name: "labels"
+      number: 15
+      label: LABEL_REPEATED
+      type: TYPE_MESSAGE
+      type_name: ".t.Req.LabelsEntry"
+    }
     field { name: "camel_case_name" number: 16 label: LABEL_OPTIONAL type: TYPE_STRING }
     field { name: "s32" number: 17 label: LABEL_OPTIONAL type: TYPE_SINT32 }
     nested_type {
@@ -121,9 +142,22 @@ inline constexpr char kTestFile[] = R"pb(
     field { name: "inner" number: 3 label: LABEL_OPTIONAL type: TYPE_MESSAGE type_name: ".t.Inner" }
     field { name: "items" number: 4 label: LABEL_REPEATED type: TYPE_MESSAGE type_name: ".t.Inner" }
     field { name: "kind" number: 5 label: LABEL_OPTIONAL type: TYPE_ENUM type_name: ".t.Kind" }
-    field { name: "body" number: 6 label: LABEL_OPTIONAL type: TYPE_MESSAGE type_name: ".google.api.HttpBody" }
+    field {
+      name: "body"
+      number: 6
+      label: LABEL_OPTIONAL
+      type: TYPE_MESSAGE
+      type_name: ".google.api.HttpBody"
+    }
     field { name: "choice_a" number: 7 label: LABEL_OPTIONAL type: TYPE_STRING oneof_index: 0 }
-    field { name: "choice_b" number: 8 label: LABEL_OPTIONAL type: TYPE_MESSAGE type_name: ".t.Inner" oneof_index: 0 }
+    field {
+      name: "choice_b"
+      number: 8
+      label: LABEL_OPTIONAL
+      type: TYPE_MESSAGE
+      type_name: ".t.Inner"
+      oneof_index: 0
+    }
     oneof_decl { name: "choice" }
   }
   service {

@@ -2,12 +2,13 @@
 // that plays the proxy's client-facing service for the test pool's t.Svc.
 #include "http/transcoder.h"
 
+#include "gmock/gmock.h"
 #include "google/protobuf/dynamic_message.h"
 #include "google/protobuf/util/json_util.h"
-#include "gmock/gmock.h"
 #include "grpcpp/generic/async_generic_service.h"
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
+
 #include "http/test_pool.h"
 
 namespace cloudstate::proxy::http {
@@ -113,9 +114,8 @@ class TranscoderTest : public ::testing::Test {
     ASSERT_NE(server_, nullptr);
     absl::StatusOr<std::unique_ptr<Transcoder>> t = Transcoder::Create(
         *pool_, {"t.Svc"},
-        std::shared_ptr<GrpcCaller>(
-            NewChannelCaller(server_->InProcessChannel(grpc::ChannelArguments()),
-                             absl::Seconds(60))));
+        std::shared_ptr<GrpcCaller>(NewChannelCaller(
+            server_->InProcessChannel(grpc::ChannelArguments()), absl::Seconds(60))));
     ASSERT_TRUE(t.ok()) << t.status();
     transcoder_ = std::move(*t);
   }
@@ -137,8 +137,8 @@ class TranscoderTest : public ::testing::Test {
       return {{}, grpc::Status(grpc::StatusCode::INTERNAL, "bad request bytes"), {}};
     }
     last_metadata_ = metadata;
-    const std::string id = req->GetReflection()->GetString(
-        *req, req->GetDescriptor()->FindFieldByName("id"));
+    const std::string id =
+        req->GetReflection()->GetString(*req, req->GetDescriptor()->FindFieldByName("id"));
     if (id == "fail") {
       return {{}, grpc::Status(grpc::StatusCode::UNKNOWN, "expected failure"), {}};
     }
@@ -148,8 +148,8 @@ class TranscoderTest : public ::testing::Test {
     if (method == "/t.Svc/Raw") {
       std::unique_ptr<pb::Message> body(
           factory_->GetPrototype(pool_->FindMessageTypeByName("google.api.HttpBody"))->New());
-      EXPECT_TRUE(json_->MergeJson(R"({"contentType":"text/plain","data":"aGVsbG8="})",
-                                   body.get()).ok());
+      EXPECT_TRUE(
+          json_->MergeJson(R"({"contentType":"text/plain","data":"aGVsbG8="})", body.get()).ok());
       return {{body->SerializeAsString()}, grpc::Status::OK, {}};
     }
     std::unique_ptr<pb::Message> resp(
@@ -158,7 +158,7 @@ class TranscoderTest : public ::testing::Test {
     std::string echo;
     (void)pb::util::MessageToJsonString(*req, &echo);
     resp->GetReflection()->SetString(resp.get(), resp->GetDescriptor()->FindFieldByName("message"),
-                                      echo);
+                                     echo);
     if (method == "/t.Svc/Stream") {
       std::vector<std::string> replies(3, resp->SerializeAsString());
       if (id == "half") {
@@ -198,8 +198,9 @@ TEST_F(TranscoderTest, UnaryGetWithPathAndQuery) {
   HttpResponse r = Send("GET", "/v1/abc?i32=4", "", {{"x-trace", "t1"}, {"host", "h"}});
   EXPECT_EQ(r.status, 200) << r.body;
   EXPECT_EQ(r.content_type, "application/json");
-  EXPECT_EQ(r.body,
-            R"({"message":"{\"id\":\"abc\",\"i32\":4}","big":"0","items":[],"kind":"KIND_UNSPECIFIED"})");
+  EXPECT_EQ(
+      r.body,
+      R"({"message":"{\"id\":\"abc\",\"i32\":4}","big":"0","items":[],"kind":"KIND_UNSPECIFIED"})");
   EXPECT_THAT(r.headers, Contains(Pair("x-reply", "yes")));
   EXPECT_THAT(calls_, ::testing::ElementsAre("/t.Svc/Get"));
   EXPECT_EQ(last_metadata_.count("x-trace"), 1u);
@@ -314,10 +315,14 @@ TEST(TranscoderCallerTest, UnreachableChannelIsUnavailable) {
 
 TEST(ForwardedHeadersTest, Filters) {
   HttpRequest request;
-  request.headers = {{"x-ok", "v"},          {"content-type", "application/json"},
-                     {"grpc-timeout", "1S"}, {"x-data-bin", "AAA"},
-                     {"x-bad", "caf\xc3\xa9"}, {"connection", "keep-alive"},
-                     {"X-Upper", "v"},       {"authorization", "Bearer t"}};
+  request.headers = {{"x-ok", "v"},
+                     {"content-type", "application/json"},
+                     {"grpc-timeout", "1S"},
+                     {"x-data-bin", "AAA"},
+                     {"x-bad", "caf\xc3\xa9"},
+                     {"connection", "keep-alive"},
+                     {"X-Upper", "v"},
+                     {"authorization", "Bearer t"}};
   EXPECT_THAT(ForwardedHeaders(request),
               ::testing::ElementsAre(Pair("x-ok", "v"), Pair("authorization", "Bearer t")));
 }

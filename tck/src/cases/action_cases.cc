@@ -4,6 +4,7 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
+
 #include "cloudstate/tck/discovery.h"
 #include "model.h"
 
@@ -93,8 +94,8 @@ std::string IsFailureMentioning(const action::Out& out, const std::string& menti
 
 // The function must still answer a plain unary call (after a cancellation or bad input).
 void ExpectHealthy(CaseContext& ctx) {
-  auto call = ctx.ActionUnary(action::Command(kActionTckModel, "ProcessUnary",
-                                              ActRequest({{ReplyStep("still alive")}})));
+  auto call = ctx.ActionUnary(
+      action::Command(kActionTckModel, "ProcessUnary", ActRequest({{ReplyStep("still alive")}})));
   call.Expect(action::Reply(ActResponse("still alive")));
   call.ExpectClosed();
 }
@@ -110,11 +111,14 @@ void RegisterUnary(Kind kind, const char* stem, int first_original,
         .Original(absl::StrCat("A", original))
         .Rules(rules[n])
         .Describe(absl::StrCat("unary call: ", what, n == 0 ? "" : absl::StrCat(" ", v.suffix + 1)))
-        .Hint("ActionResponse: exactly one of reply/forward/failure (or none), side effects in order, "
-              "kept on failure")
+        .Hint(
+            "ActionResponse: exactly one of reply/forward/failure (or none), side effects in "
+            "order, "
+            "kept on failure")
         .Needs(kNeeds)
         .Run([kind, label, effects](CaseContext& ctx) {
-          Group g = kind == Kind::kNoReply && effects.empty() ? Group{} : GroupFor(kind, label, effects);
+          Group g =
+              kind == Kind::kNoReply && effects.empty() ? Group{} : GroupFor(kind, label, effects);
           auto call =
               ctx.ActionUnary(action::Command(kActionTckModel, "ProcessUnary", ActRequest({g})));
           call.Expect(Expected(kind, label, EffectsFor(effects)));
@@ -410,11 +414,11 @@ TCK_CASES(ActionNew) {
       .Hint("reject calls for services you do not serve; never crash or hang")
       .Needs(kNeeds)
       .Run([](CaseContext& ctx) {
-        auto call = ctx.ActionUnary(action::Command("cloudstate.tck.model.action.NoSuchService",
-                                                    "ProcessUnary", ActRequest({{ReplyStep("x")}})));
+        auto call =
+            ctx.ActionUnary(action::Command("cloudstate.tck.model.action.NoSuchService",
+                                            "ProcessUnary", ActRequest({{ReplyStep("x")}})));
         if (auto got = call.TryReceive()) {
-          ctx.Check(got->has_failure(),
-                    absl::StrCat("expected a failure, got ", ShortText(*got)));
+          ctx.Check(got->has_failure(), absl::StrCat("expected a failure, got ", ShortText(*got)));
           call.ExpectEnded();
         } else if (!ctx.failed()) {
           call.ExpectError();
@@ -424,7 +428,8 @@ TCK_CASES(ActionNew) {
 
   Case("action.unknown_payload_type")
       .Rules({"PROT-008"})
-      .Describe("a payload whose type URL is not the method's input type is answered with a failure")
+      .Describe(
+          "a payload whose type URL is not the method's input type is answered with a failure")
       .Hint("check the payload type URL before decoding it")
       .Needs(kNeeds)
       .Run([](CaseContext& ctx) {
@@ -432,7 +437,8 @@ TCK_CASES(ActionNew) {
         bad.set_type_url("type.googleapis.com/cloudstate.tck.model.action.NoSuchMessage");
         bad.set_value(ActRequest({{ReplyStep("x")}}).SerializeAsString());
         auto call = ctx.ActionUnary(action::Command(kActionTckModel, "ProcessUnary", bad));
-        call.ExpectThat("a failure", [](const action::Out& out) { return IsFailureMentioning(out, ""); });
+        call.ExpectThat("a failure",
+                        [](const action::Out& out) { return IsFailureMentioning(out, ""); });
         call.ExpectEnded();
       });
 
@@ -445,13 +451,15 @@ TCK_CASES(ActionNew) {
         google::protobuf::Any bad;
         bad.set_value(ActRequest({{ReplyStep("x")}}).SerializeAsString());
         auto call = ctx.ActionUnary(action::Command(kActionTckModel, "ProcessUnary", bad));
-        call.ExpectThat("a failure", [](const action::Out& out) { return IsFailureMentioning(out, ""); });
+        call.ExpectThat("a failure",
+                        [](const action::Out& out) { return IsFailureMentioning(out, ""); });
         call.ExpectEnded();
       });
 
   Case("action.streamed_bad_payload_mid_stream")
       .Rules({"PROT-008", "ACT-012"})
-      .Describe("a bad payload inside a bidirectional call fails that message and the stream goes on")
+      .Describe(
+          "a bad payload inside a bidirectional call fails that message and the stream goes on")
       .Hint("answer the bad message with a failure response and keep serving the stream")
       .Needs(kNeeds)
       .Run([](CaseContext& ctx) {
@@ -462,7 +470,8 @@ TCK_CASES(ActionNew) {
         google::protobuf::Any bad;
         bad.set_type_url("type.googleapis.com/cloudstate.tck.model.action.NoSuchMessage");
         call.Send(action::Payload(bad));
-        call.ExpectThat("a failure", [](const action::Out& out) { return IsFailureMentioning(out, ""); });
+        call.ExpectThat("a failure",
+                        [](const action::Out& out) { return IsFailureMentioning(out, ""); });
         call.Send(action::Payload(ActRequest({{ReplyStep("two")}})));
         call.Expect(action::Reply(ActResponse("two")));
         call.Close();
@@ -475,10 +484,13 @@ TCK_CASES(ActionNew) {
       .Hint("fold the groups of a unary request into one ActionResponse")
       .Needs(kNeeds)
       .Run([](CaseContext& ctx) {
-        auto call = ctx.ActionUnary(action::Command(
-            kActionTckModel, "ProcessUnary",
-            ActRequest({{ReplyStep("one")}, {EffectStep("a")}, {ReplyStep("two"), EffectStep("b", true)}})));
-        call.Expect(action::Reply(ActResponse("two"), {ActTwoEffect("a"), ActTwoEffect("b", true)}));
+        auto call = ctx.ActionUnary(
+            action::Command(kActionTckModel, "ProcessUnary",
+                            ActRequest({{ReplyStep("one")},
+                                        {EffectStep("a")},
+                                        {ReplyStep("two"), EffectStep("b", true)}})));
+        call.Expect(
+            action::Reply(ActResponse("two"), {ActTwoEffect("a"), ActTwoEffect("b", true)}));
         call.ExpectClosed();
       });
 
@@ -552,7 +564,8 @@ TCK_CASES(ActionNew) {
 
   Case("action.streamed_in_cancellation")
       .Rules({"ACT-018"})
-      .Describe("cancelling a streamed-in call before completing its input leaves the function healthy")
+      .Describe(
+          "cancelling a streamed-in call before completing its input leaves the function healthy")
       .Hint("a cancelled streamed-in call must not be answered or crash the function")
       .Needs(kNeeds)
       .Run([](CaseContext& ctx) {
@@ -568,7 +581,8 @@ TCK_CASES(ActionNew) {
 
   Case("action.streamed_out_cancellation")
       .Rules({"ACT-018"})
-      .Describe("cancelling a streamed-out call after its first response leaves the function healthy")
+      .Describe(
+          "cancelling a streamed-out call after its first response leaves the function healthy")
       .Hint("stop producing responses for a cancelled call")
       .Needs(kNeeds)
       .Run([](CaseContext& ctx) {
@@ -621,8 +635,9 @@ TCK_CASES(ActionNew) {
       .Hint("treat strings as UTF-8")
       .Needs(kNeeds)
       .Run([](CaseContext& ctx) {
-        auto call = ctx.ActionUnary(action::Command(kActionTckModel, "ProcessUnary",
-                                                    ActRequest({{ReplyStep("héllo wörld ✓ 世界 🙂")}})));
+        auto call = ctx.ActionUnary(
+            action::Command(kActionTckModel, "ProcessUnary",
+                            ActRequest({{ReplyStep("héllo wörld ✓ 世界 🙂")}})));
         call.Expect(action::Reply(ActResponse("héllo wörld ✓ 世界 🙂")));
         call.ExpectClosed();
       });

@@ -16,8 +16,8 @@
 #include <utility>
 #include <vector>
 
-#include "crdt_helpers.h"
 #include "cloudstate/tck/discovery.h"
+#include "crdt_helpers.h"
 
 namespace cloudstate::tck::crdt_cases {
 namespace {
@@ -88,25 +88,25 @@ constexpr const char* kHintRehydrate =
 
 // ---------------------------------------------------------------------------------------------
 void RegisterDiscovery() {
-  Register("crdt.crdt_entity_discovery", "C1", {"DISC-007", "DISC-008", "DISC-009"},
-           "CrdtTckModel and CrdtTwo are discovered as entities of type cloudstate.crdt.Crdt",
-           "declare both model services with entity_type \"cloudstate.crdt.Crdt\"",
-           [](CaseContext& ctx) {
-             const auto& d = ctx.discovery();
-             for (const char* service : {kCrdtTckModel, kCrdtTwo}) {
-               if (!ctx.Check(d.Declares(service), std::string("service not discovered: ") +
-                                                       service)) {
-                 return;
-               }
-               const cloudstate::Entity* entity = d.FindEntity(service);
-               if (!ctx.Check(entity != nullptr && entity->entity_type() == kCrdtProtocol,
-                              std::string("entity_type of ") + service + " is \"" +
-                                  (entity ? entity->entity_type() : std::string()) +
-                                  "\", expected \"" + kCrdtProtocol + "\"")) {
-                 return;
-               }
-             }
-           });
+  Register(
+      "crdt.crdt_entity_discovery", "C1", {"DISC-007", "DISC-008", "DISC-009"},
+      "CrdtTckModel and CrdtTwo are discovered as entities of type cloudstate.crdt.Crdt",
+      "declare both model services with entity_type \"cloudstate.crdt.Crdt\"",
+      [](CaseContext& ctx) {
+        const auto& d = ctx.discovery();
+        for (const char* service : {kCrdtTckModel, kCrdtTwo}) {
+          if (!ctx.Check(d.Declares(service), std::string("service not discovered: ") + service)) {
+            return;
+          }
+          const cloudstate::Entity* entity = d.FindEntity(service);
+          if (!ctx.Check(entity != nullptr && entity->entity_type() == kCrdtProtocol,
+                         std::string("entity_type of ") + service + " is \"" +
+                             (entity ? entity->entity_type() : std::string()) + "\", expected \"" +
+                             kCrdtProtocol + "\"")) {
+            return;
+          }
+        }
+      });
 
   Case("crdt.crdt_configured_entity")
       .Original("C2")
@@ -334,8 +334,8 @@ void RegisterPNCounter() {
            DeleteReceivedFromEntity("PNCounter", PNChange({+42}), PNCounterS(42), PNCounterD(42)));
 
   Register("crdt.pncounter_delete_action_sent_to_entity", "C18", {"CRDT-048"},
-           "a PNCounter entity receiving CrdtDelete answers nothing and completes",
-           kHintDeleteSent, DeleteSentToEntity("PNCounter"));
+           "a PNCounter entity receiving CrdtDelete answers nothing and completes", kHintDeleteSent,
+           DeleteSentToEntity("PNCounter"));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -450,31 +450,31 @@ void RegisterORSet() {
            "a new ORSet is empty and sends no delta", kHintEmpty,
            InitialEmptyState("ORSet", ORSetS({})));
 
-  Register("crdt.orset_state_changes", "C28", {"CRDT-019", "CRDT-020", "CRDT-007"},
-           "ORSet add/remove/clear send the net difference, with clear as cleared plus survivors",
-           "compare the set before and after the command; a clear sends cleared=true and the "
-           "final elements as added",
-           [](CaseContext& ctx) {
-             const std::string id = ctx.NewEntityId("ORSet");
-             auto s = ctx.Crdt();
-             s.Send(crdt::Init(kCrdtTckModel, id));
-             s.Send(Process(1, id, ORSetAdd({"a", "b"})));
-             s.Expect(ReplyDelta(1, ORSetS({"a", "b"}), ORSetAdded({"a", "b"})),
-                      SortedCrdtDeltas());
-             s.Send(Process(2, id, ORSetAdd({"b", "c"})));
-             s.Expect(ReplyDelta(2, ORSetS({"a", "b", "c"}), ORSetAdded({"c"})));
-             s.Send(Process(3, id, ORSetAdd({"c", "a"})));
-             s.Expect(ReplyState(3, ORSetS({"a", "b", "c"})));
-             s.Send(Process(4, id, ORSetRemove({"b", "d"})));
-             s.Expect(ReplyDelta(4, ORSetS({"a", "c"}), ORSetD(false, {"b"}, {})));
-             s.Send(Process(5, id, Cat({ORSetRemove({"c", "d"}), ORSetAdd({"b", "c"})})));
-             s.Expect(ReplyDelta(5, ORSetS({"a", "b", "c"}), ORSetAdded({"b"})));
-             s.Send(Process(6, id, ORSetClear()));
-             s.Expect(ReplyDelta(6, ORSetS({}), ORSetD(true, {}, {})));
-             s.Send(Process(7, id, Cat({ORSetAdd({"a"}), ORSetClear(), ORSetAdd({"x"})})));
-             s.Expect(ReplyDelta(7, ORSetS({"x"}), ORSetD(true, {}, {"x"})));
-             s.Passivate();
-           });
+  Register(
+      "crdt.orset_state_changes", "C28", {"CRDT-019", "CRDT-020", "CRDT-007"},
+      "ORSet add/remove/clear send the net difference, with clear as cleared plus survivors",
+      "compare the set before and after the command; a clear sends cleared=true and the "
+      "final elements as added",
+      [](CaseContext& ctx) {
+        const std::string id = ctx.NewEntityId("ORSet");
+        auto s = ctx.Crdt();
+        s.Send(crdt::Init(kCrdtTckModel, id));
+        s.Send(Process(1, id, ORSetAdd({"a", "b"})));
+        s.Expect(ReplyDelta(1, ORSetS({"a", "b"}), ORSetAdded({"a", "b"})), SortedCrdtDeltas());
+        s.Send(Process(2, id, ORSetAdd({"b", "c"})));
+        s.Expect(ReplyDelta(2, ORSetS({"a", "b", "c"}), ORSetAdded({"c"})));
+        s.Send(Process(3, id, ORSetAdd({"c", "a"})));
+        s.Expect(ReplyState(3, ORSetS({"a", "b", "c"})));
+        s.Send(Process(4, id, ORSetRemove({"b", "d"})));
+        s.Expect(ReplyDelta(4, ORSetS({"a", "c"}), ORSetD(false, {"b"}, {})));
+        s.Send(Process(5, id, Cat({ORSetRemove({"c", "d"}), ORSetAdd({"b", "c"})})));
+        s.Expect(ReplyDelta(5, ORSetS({"a", "b", "c"}), ORSetAdded({"b"})));
+        s.Send(Process(6, id, ORSetClear()));
+        s.Expect(ReplyDelta(6, ORSetS({}), ORSetD(true, {}, {})));
+        s.Send(Process(7, id, Cat({ORSetAdd({"a"}), ORSetClear(), ORSetAdd({"x"})})));
+        s.Expect(ReplyDelta(7, ORSetS({"x"}), ORSetD(true, {}, {"x"})));
+        s.Passivate();
+      });
 
   Register("crdt.orset_initial_delta_in_init", "C29", {"CRDT-002", "CRDT-018", "CRDT-019"},
            "an ORSet starts from init.delta", "create the value from CrdtInit.delta",
@@ -587,7 +587,8 @@ void RegisterLWWRegister() {
 
   Register("crdt.lwwregister_state_changes", "C36", {"CRDT-022", "CRDT-023"},
            "setting an LWWRegister sends the new value with the default clock",
-           "send LWWRegisterDelta{value, clock DEFAULT, custom_clock_value 0}", [](CaseContext& ctx) {
+           "send LWWRegisterDelta{value, clock DEFAULT, custom_clock_value 0}",
+           [](CaseContext& ctx) {
              const std::string id = ctx.NewEntityId("LWWRegister");
              auto s = ctx.Crdt();
              s.Send(crdt::Init(kCrdtTckModel, id));
@@ -757,39 +758,39 @@ void RegisterFlag() {
              s.Passivate();
            });
 
-  Register("crdt.flag_mix_of_local_and_replicated_state_changes", "C48",
-           {"CRDT-029", "CRDT-030", "CRDT-003"},
-           "Flag: a replicated false never switches it off; enabling an enabled flag sends no delta",
-           "ignore FlagDelta{false}; send a delta only on the false->true switch",
-           [](CaseContext& ctx) {
-             const std::string id = ctx.NewEntityId("Flag");
-             {
-               auto s = ctx.Crdt();
-               s.Send(crdt::Init(kCrdtTckModel, id));
-               s.Send(crdt::Delta(FlagD(false)));
-               s.Send(Process(1, id));
-               s.Expect(ReplyState(1, FlagS(false)));
-               s.Send(Process(2, id, FlagEnable()));
-               s.Expect(ReplyDelta(2, FlagS(true), FlagD(true)));
-               s.Send(crdt::Delta(FlagD(true)));
-               s.Send(crdt::Delta(FlagD(false)));
-               s.Send(Process(3, id));
-               s.Expect(ReplyState(3, FlagS(true)));
-               s.Passivate();
-             }
-             auto s = ctx.Crdt();
-             s.Send(crdt::Init(kCrdtTckModel, id));
-             s.Send(crdt::Delta(FlagD(true)));
-             s.Send(Process(1, id));
-             s.Expect(ReplyState(1, FlagS(true)));
-             s.Send(Process(2, id, FlagEnable()));
-             s.Expect(ReplyState(2, FlagS(true)));
-             s.Send(crdt::Delta(FlagD(true)));
-             s.Send(crdt::Delta(FlagD(false)));
-             s.Send(Process(3, id));
-             s.Expect(ReplyState(3, FlagS(true)));
-             s.Passivate();
-           });
+  Register(
+      "crdt.flag_mix_of_local_and_replicated_state_changes", "C48",
+      {"CRDT-029", "CRDT-030", "CRDT-003"},
+      "Flag: a replicated false never switches it off; enabling an enabled flag sends no delta",
+      "ignore FlagDelta{false}; send a delta only on the false->true switch", [](CaseContext& ctx) {
+        const std::string id = ctx.NewEntityId("Flag");
+        {
+          auto s = ctx.Crdt();
+          s.Send(crdt::Init(kCrdtTckModel, id));
+          s.Send(crdt::Delta(FlagD(false)));
+          s.Send(Process(1, id));
+          s.Expect(ReplyState(1, FlagS(false)));
+          s.Send(Process(2, id, FlagEnable()));
+          s.Expect(ReplyDelta(2, FlagS(true), FlagD(true)));
+          s.Send(crdt::Delta(FlagD(true)));
+          s.Send(crdt::Delta(FlagD(false)));
+          s.Send(Process(3, id));
+          s.Expect(ReplyState(3, FlagS(true)));
+          s.Passivate();
+        }
+        auto s = ctx.Crdt();
+        s.Send(crdt::Init(kCrdtTckModel, id));
+        s.Send(crdt::Delta(FlagD(true)));
+        s.Send(Process(1, id));
+        s.Expect(ReplyState(1, FlagS(true)));
+        s.Send(Process(2, id, FlagEnable()));
+        s.Expect(ReplyState(2, FlagS(true)));
+        s.Send(crdt::Delta(FlagD(true)));
+        s.Send(crdt::Delta(FlagD(false)));
+        s.Send(Process(3, id));
+        s.Expect(ReplyState(3, FlagS(true)));
+        s.Passivate();
+      });
 
   Register("crdt.flag_rehydration_after_passivation", "C49", {"CRDT-002", "CRDT-029"},
            "a Flag entity restarted on a new stream starts from the init delta", kHintRehydrate,
@@ -827,119 +828,115 @@ void RegisterORMap() {
            "a new ORMap is empty and sends no delta", kHintEmpty,
            InitialEmptyState("ORMap", ORMapS({})));
 
-  Register("crdt.ormap_state_changes", "C53",
-           {"CRDT-032", "CRDT-033", "CRDT-034", "CRDT-035", "CRDT-036", "CRDT-007"},
-           "ORMap add/update/remove/clear produce added/updated/removed/cleared bookkeeping",
-           "new keys go to added with their full (possibly empty) delta, changed keys to updated "
-           "with nested deltas, removed keys to removed; a clear sends cleared plus the final "
-           "entries as added",
-           [](CaseContext& ctx) {
-             const std::string id = ctx.NewEntityId("ORMap");
-             auto s = ctx.Crdt();
-             s.Send(crdt::Init(kCrdtTckModel, id));
-             // 1) two new keys with empty values still announce their initial deltas.
-             s.Send(Process(1, id, MapAdd({"PNCounter-1", "ORSet-1"})));
-             s.Expect(ReplyDelta(1,
-                                 ORMapS({{"ORSet-1", ORSetS({})}, {"PNCounter-1", PNCounterS(0)}}),
-                                 ORMapD({.added = {{"ORSet-1", ORSetD(false, {}, {})},
-                                                   {"PNCounter-1", PNCounterD(0)}}})),
-                      SortedCrdtDeltas());
-             // 2) adding an existing key is a no-op; updating a new key adds it.
-             s.Send(Process(2, id,
-                            Cat({MapAdd({"ORSet-1"}), MapUpdate("LWWRegister-1", LWWSet("zero"))})));
-             s.Expect(ReplyDelta(2,
-                                 ORMapS({{"LWWRegister-1", LWWS("zero")},
-                                         {"ORSet-1", ORSetS({})},
-                                         {"PNCounter-1", PNCounterS(0)}}),
-                                 ORMapD({.added = {{"LWWRegister-1", LWWD("zero")}}})),
-                      SortedCrdtDeltas());
-             // 3) two existing keys change.
-             s.Send(Process(3, id,
-                            Cat({MapUpdate("PNCounter-1", PNChange({+42})),
-                                 MapUpdate("LWWRegister-1", LWWSet("one"))})));
-             s.Expect(ReplyDelta(3,
-                                 ORMapS({{"LWWRegister-1", LWWS("one")},
-                                         {"ORSet-1", ORSetS({})},
-                                         {"PNCounter-1", PNCounterS(42)}}),
-                                 ORMapD({.updated = {{"LWWRegister-1", LWWD("one")},
-                                                     {"PNCounter-1", PNCounterD(42)}}})),
-                      SortedCrdtDeltas());
-             // 4) a nested set changes.
-             s.Send(Process(4, id, MapUpdate("ORSet-1", ORSetAdd({"a", "b", "c"}))));
-             s.Expect(ReplyDelta(4,
-                                 ORMapS({{"LWWRegister-1", LWWS("one")},
-                                         {"ORSet-1", ORSetS({"a", "b", "c"})},
-                                         {"PNCounter-1", PNCounterS(42)}}),
-                                 ORMapD({.updated = {{"ORSet-1", ORSetAdded({"a", "b", "c"})}}})),
-                      SortedCrdtDeltas());
-             // 5) three entries change in one command.
-             s.Send(Process(5, id,
-                            Cat({MapUpdate("ORSet-1", Cat({ORSetRemove({"b"}), ORSetAdd({"d"})})),
-                                 MapUpdate("PNCounter-1", PNChange({-123})),
-                                 MapUpdate("LWWRegister-1", LWWSet("two"))})));
-             s.Expect(ReplyDelta(5,
-                                 ORMapS({{"LWWRegister-1", LWWS("two")},
-                                         {"ORSet-1", ORSetS({"a", "c", "d"})},
-                                         {"PNCounter-1", PNCounterS(-81)}}),
-                                 ORMapD({.updated = {{"LWWRegister-1", LWWD("two")},
-                                                     {"ORSet-1", ORSetD(false, {"b"}, {"d"})},
-                                                     {"PNCounter-1", PNCounterD(-123)}}})),
-                      SortedCrdtDeltas());
-             // 6) a key is removed.
-             s.Send(Process(6, id, MapRemove({"ORSet-1"})));
-             s.Expect(ReplyDelta(6,
-                                 ORMapS({{"LWWRegister-1", LWWS("two")},
-                                         {"PNCounter-1", PNCounterS(-81)}}),
-                                 ORMapD({.removed = {"ORSet-1"}})),
-                      SortedCrdtDeltas());
-             // 7) remove one key and create another by updating it.
-             s.Send(Process(7, id,
-                            Cat({MapRemove({"LWWRegister-1"}), MapUpdate("Flag-1", FlagEnable())})));
-             s.Expect(ReplyDelta(7,
-                                 ORMapS({{"Flag-1", FlagS(true)}, {"PNCounter-1", PNCounterS(-81)}}),
-                                 ORMapD({.removed = {"LWWRegister-1"},
-                                         .added = {{"Flag-1", FlagD(true)}}})),
-                      SortedCrdtDeltas());
-             // 8) clear (compared exactly, as in the original).
-             s.Send(Process(8, id, MapClear()));
-             s.Expect(ReplyDelta(8, ORMapS({}), ORMapD({.cleared = true})));
-             // 9) add, clear, create: cleared plus the surviving entry.
-             s.Send(Process(9, id,
-                            Cat({MapAdd({"PNCounter-2"}), MapClear(),
-                                 MapUpdate("GCounter-1", GInc({123}))})));
-             s.Expect(ReplyDelta(9, ORMapS({{"GCounter-1", GCounterS(123)}}),
-                                 ORMapD({.cleared = true,
-                                         .added = {{"GCounter-1", GCounterD(123)}}})),
-                      SortedCrdtDeltas());
-             s.Passivate();
-           });
+  Register(
+      "crdt.ormap_state_changes", "C53",
+      {"CRDT-032", "CRDT-033", "CRDT-034", "CRDT-035", "CRDT-036", "CRDT-007"},
+      "ORMap add/update/remove/clear produce added/updated/removed/cleared bookkeeping",
+      "new keys go to added with their full (possibly empty) delta, changed keys to updated "
+      "with nested deltas, removed keys to removed; a clear sends cleared plus the final "
+      "entries as added",
+      [](CaseContext& ctx) {
+        const std::string id = ctx.NewEntityId("ORMap");
+        auto s = ctx.Crdt();
+        s.Send(crdt::Init(kCrdtTckModel, id));
+        // 1) two new keys with empty values still announce their initial deltas.
+        s.Send(Process(1, id, MapAdd({"PNCounter-1", "ORSet-1"})));
+        s.Expect(ReplyDelta(1, ORMapS({{"ORSet-1", ORSetS({})}, {"PNCounter-1", PNCounterS(0)}}),
+                            ORMapD({.added = {{"ORSet-1", ORSetD(false, {}, {})},
+                                              {"PNCounter-1", PNCounterD(0)}}})),
+                 SortedCrdtDeltas());
+        // 2) adding an existing key is a no-op; updating a new key adds it.
+        s.Send(
+            Process(2, id, Cat({MapAdd({"ORSet-1"}), MapUpdate("LWWRegister-1", LWWSet("zero"))})));
+        s.Expect(ReplyDelta(2,
+                            ORMapS({{"LWWRegister-1", LWWS("zero")},
+                                    {"ORSet-1", ORSetS({})},
+                                    {"PNCounter-1", PNCounterS(0)}}),
+                            ORMapD({.added = {{"LWWRegister-1", LWWD("zero")}}})),
+                 SortedCrdtDeltas());
+        // 3) two existing keys change.
+        s.Send(Process(3, id,
+                       Cat({MapUpdate("PNCounter-1", PNChange({+42})),
+                            MapUpdate("LWWRegister-1", LWWSet("one"))})));
+        s.Expect(ReplyDelta(3,
+                            ORMapS({{"LWWRegister-1", LWWS("one")},
+                                    {"ORSet-1", ORSetS({})},
+                                    {"PNCounter-1", PNCounterS(42)}}),
+                            ORMapD({.updated = {{"LWWRegister-1", LWWD("one")},
+                                                {"PNCounter-1", PNCounterD(42)}}})),
+                 SortedCrdtDeltas());
+        // 4) a nested set changes.
+        s.Send(Process(4, id, MapUpdate("ORSet-1", ORSetAdd({"a", "b", "c"}))));
+        s.Expect(ReplyDelta(4,
+                            ORMapS({{"LWWRegister-1", LWWS("one")},
+                                    {"ORSet-1", ORSetS({"a", "b", "c"})},
+                                    {"PNCounter-1", PNCounterS(42)}}),
+                            ORMapD({.updated = {{"ORSet-1", ORSetAdded({"a", "b", "c"})}}})),
+                 SortedCrdtDeltas());
+        // 5) three entries change in one command.
+        s.Send(Process(5, id,
+                       Cat({MapUpdate("ORSet-1", Cat({ORSetRemove({"b"}), ORSetAdd({"d"})})),
+                            MapUpdate("PNCounter-1", PNChange({-123})),
+                            MapUpdate("LWWRegister-1", LWWSet("two"))})));
+        s.Expect(ReplyDelta(5,
+                            ORMapS({{"LWWRegister-1", LWWS("two")},
+                                    {"ORSet-1", ORSetS({"a", "c", "d"})},
+                                    {"PNCounter-1", PNCounterS(-81)}}),
+                            ORMapD({.updated = {{"LWWRegister-1", LWWD("two")},
+                                                {"ORSet-1", ORSetD(false, {"b"}, {"d"})},
+                                                {"PNCounter-1", PNCounterD(-123)}}})),
+                 SortedCrdtDeltas());
+        // 6) a key is removed.
+        s.Send(Process(6, id, MapRemove({"ORSet-1"})));
+        s.Expect(ReplyDelta(
+                     6, ORMapS({{"LWWRegister-1", LWWS("two")}, {"PNCounter-1", PNCounterS(-81)}}),
+                     ORMapD({.removed = {"ORSet-1"}})),
+                 SortedCrdtDeltas());
+        // 7) remove one key and create another by updating it.
+        s.Send(
+            Process(7, id, Cat({MapRemove({"LWWRegister-1"}), MapUpdate("Flag-1", FlagEnable())})));
+        s.Expect(
+            ReplyDelta(7, ORMapS({{"Flag-1", FlagS(true)}, {"PNCounter-1", PNCounterS(-81)}}),
+                       ORMapD({.removed = {"LWWRegister-1"}, .added = {{"Flag-1", FlagD(true)}}})),
+            SortedCrdtDeltas());
+        // 8) clear (compared exactly, as in the original).
+        s.Send(Process(8, id, MapClear()));
+        s.Expect(ReplyDelta(8, ORMapS({}), ORMapD({.cleared = true})));
+        // 9) add, clear, create: cleared plus the surviving entry.
+        s.Send(Process(
+            9, id,
+            Cat({MapAdd({"PNCounter-2"}), MapClear(), MapUpdate("GCounter-1", GInc({123}))})));
+        s.Expect(ReplyDelta(9, ORMapS({{"GCounter-1", GCounterS(123)}}),
+                            ORMapD({.cleared = true, .added = {{"GCounter-1", GCounterD(123)}}})),
+                 SortedCrdtDeltas());
+        s.Passivate();
+      });
 
-  Register("crdt.ormap_initial_delta_in_init", "C54",
-           {"CRDT-002", "CRDT-034", "CRDT-033", "CRDT-037"},
-           "an ORMap starts from init.delta with typed nested values",
-           "create the map and each nested value (typed by key prefix) from CrdtInit.delta",
-           [](CaseContext& ctx) {
-             const std::string id = ctx.NewEntityId("ORMap");
-             auto s = ctx.Crdt();
-             s.Send(crdt::Init(kCrdtTckModel, id,
-                               ORMapD({.added = {{"PNCounter-1", PNCounterD(123)},
-                                                 {"LWWRegister-1", LWWD("one")},
-                                                 {"GSet-1", GSetD({"a", "b", "c"})}}})));
-             s.Send(Process(1, id));
-             s.Expect(ReplyState(1, ORMapS({{"GSet-1", GSetS({"a", "b", "c"})},
-                                            {"LWWRegister-1", LWWS("one")},
-                                            {"PNCounter-1", PNCounterS(123)}})));
-             s.Send(Process(2, id,
-                            Cat({MapRemove({"LWWRegister-1"}),
-                                 MapUpdate("PNCounter-1", PNChange({-42}))})));
-             s.Expect(ReplyDelta(2,
-                                 ORMapS({{"GSet-1", GSetS({"a", "b", "c"})},
-                                         {"PNCounter-1", PNCounterS(81)}}),
-                                 ORMapD({.removed = {"LWWRegister-1"},
-                                         .updated = {{"PNCounter-1", PNCounterD(-42)}}})),
-                      SortedCrdtDeltas());
-             s.Passivate();
-           });
+  Register(
+      "crdt.ormap_initial_delta_in_init", "C54", {"CRDT-002", "CRDT-034", "CRDT-033", "CRDT-037"},
+      "an ORMap starts from init.delta with typed nested values",
+      "create the map and each nested value (typed by key prefix) from CrdtInit.delta",
+      [](CaseContext& ctx) {
+        const std::string id = ctx.NewEntityId("ORMap");
+        auto s = ctx.Crdt();
+        s.Send(crdt::Init(kCrdtTckModel, id,
+                          ORMapD({.added = {{"PNCounter-1", PNCounterD(123)},
+                                            {"LWWRegister-1", LWWD("one")},
+                                            {"GSet-1", GSetD({"a", "b", "c"})}}})));
+        s.Send(Process(1, id));
+        s.Expect(ReplyState(1, ORMapS({{"GSet-1", GSetS({"a", "b", "c"})},
+                                       {"LWWRegister-1", LWWS("one")},
+                                       {"PNCounter-1", PNCounterS(123)}})));
+        s.Send(Process(
+            2, id, Cat({MapRemove({"LWWRegister-1"}), MapUpdate("PNCounter-1", PNChange({-42}))})));
+        s.Expect(
+            ReplyDelta(
+                2, ORMapS({{"GSet-1", GSetS({"a", "b", "c"})}, {"PNCounter-1", PNCounterS(81)}}),
+                ORMapD(
+                    {.removed = {"LWWRegister-1"}, .updated = {{"PNCounter-1", PNCounterD(-42)}}})),
+            SortedCrdtDeltas());
+        s.Passivate();
+      });
 
   Register("crdt.ormap_initial_empty_state_with_replicated_initial_delta", "C55",
            {"CRDT-003", "CRDT-037", "CRDT-068"},
@@ -959,82 +956,83 @@ void RegisterORMap() {
              s.Passivate();
            });
 
-  Register("crdt.ormap_mix_of_local_and_replicated_state_changes", "C56",
-           {"CRDT-037", "CRDT-038", "CRDT-032", "CRDT-033", "CRDT-035", "CRDT-036"},
-           "ORMap local changes and replicated deltas (incl. nested maps and clear) interleave",
-           "apply replicated ORMapDelta as clear, removed, updated (existing keys only), added "
-           "(create or merge); nested maps follow the same rules",
-           [](CaseContext& ctx) {
-             const std::string id = ctx.NewEntityId("ORMap");
-             auto s = ctx.Crdt();
-             s.Send(crdt::Init(kCrdtTckModel, id));
-             s.Send(Process(1, id, MapAdd({"PNCounter-1"})));
-             s.Expect(ReplyDelta(1, ORMapS({{"PNCounter-1", PNCounterS(0)}}),
-                                 ORMapD({.added = {{"PNCounter-1", PNCounterD(0)}}})),
-                      SortedCrdtDeltas());
-             s.Send(crdt::Delta(ORMapD({.added = {{"ORSet-1", ORSetAdded({"x"})}}})));
-             s.Send(crdt::Delta(ORMapD({.updated = {{"ORSet-1", ORSetAdded({"y", "z"})}},
-                                        .added = {{"LWWRegister-1", LWWD("one")}}})));
-             s.Send(Process(2, id,
-                            Cat({MapAdd({"ORSet-2"}), MapUpdate("LWWRegister-2", LWWSet("two"))})));
-             s.Expect(ReplyDelta(2,
-                                 ORMapS({{"LWWRegister-1", LWWS("one")},
-                                         {"LWWRegister-2", LWWS("two")},
-                                         {"ORSet-1", ORSetS({"x", "y", "z"})},
-                                         {"ORSet-2", ORSetS({})},
-                                         {"PNCounter-1", PNCounterS(0)}}),
-                                 ORMapD({.added = {{"LWWRegister-2", LWWD("two")},
-                                                   {"ORSet-2", ORSetD(false, {}, {})}}})),
-                      SortedCrdtDeltas());
-             s.Send(Process(3, id,
-                            Cat({MapUpdate("PNCounter-1", PNChange({+42})),
-                                 MapUpdate("LWWRegister-1", LWWSet("ONE"))})));
-             s.Expect(ReplyDelta(3,
-                                 ORMapS({{"LWWRegister-1", LWWS("ONE")},
-                                         {"LWWRegister-2", LWWS("two")},
-                                         {"ORSet-1", ORSetS({"x", "y", "z"})},
-                                         {"ORSet-2", ORSetS({})},
-                                         {"PNCounter-1", PNCounterS(42)}}),
-                                 ORMapD({.updated = {{"LWWRegister-1", LWWD("ONE")},
-                                                     {"PNCounter-1", PNCounterD(42)}}})),
-                      SortedCrdtDeltas());
-             s.Send(crdt::Delta(ORMapD(
-                 {.removed = {"LWWRegister-2"},
-                  .added = {{"ORMap-1", ORMapD({.added = {{"PNCounter-1", PNCounterD(123)}}})}}})));
-             s.Send(crdt::Delta(ORMapD(
-                 {.removed = {"ORSet-1"},
-                  .updated = {{"ORSet-2", ORSetAdded({"a", "b", "c"})},
-                              {"ORMap-1",
-                               ORMapD({.added = {{"LWWRegister-1", LWWD("ABC")}}})}}})));
-             s.Send(Process(4, id, MapUpdate("ORMap-1", MapUpdate("PNCounter-1", PNChange({-456})))));
-             s.Expect(ReplyDelta(4,
-                                 ORMapS({{"LWWRegister-1", LWWS("ONE")},
-                                         {"ORMap-1", ORMapS({{"LWWRegister-1", LWWS("ABC")},
-                                                             {"PNCounter-1", PNCounterS(-333)}})},
-                                         {"ORSet-2", ORSetS({"a", "b", "c"})},
-                                         {"PNCounter-1", PNCounterS(42)}}),
-                                 ORMapD({.updated = {{"ORMap-1",
-                                                      ORMapD({.updated = {{"PNCounter-1",
-                                                                           PNCounterD(-456)}}})}}})),
-                      SortedCrdtDeltas());
-             s.Send(crdt::Delta(
-                 ORMapD({.cleared = true, .added = {{"GSet-1", GSetD({"1", "2", "3"})}}})));
-             s.Send(Process(5, id,
-                            Cat({MapRemove({"PNCounter-1", "LWWRegister-1"}),
-                                 MapUpdate("GSet-1", GSetAdd({"2", "4", "6"}))})));
-             s.Expect(ReplyDelta(5, ORMapS({{"GSet-1", GSetS({"1", "2", "3", "4", "6"})}}),
-                                 ORMapD({.updated = {{"GSet-1", GSetD({"4", "6"})}}})),
-                      SortedCrdtDeltas());
-             s.Send(Process(6, id, Cat({MapClear(), MapAdd({"GCounter-1"})})));
-             s.Expect(ReplyDelta(6, ORMapS({{"GCounter-1", GCounterS(0)}}),
-                                 ORMapD({.cleared = true, .added = {{"GCounter-1", GCounterD(0)}}})));
-             s.Send(crdt::Delta(
-                 ORMapD({.removed = {"GSet-1"}, .added = {{"GCounter-1", GCounterD(42)}}})));
-             s.Send(Process(7, id, MapUpdate("GCounter-1", GInc({7}))));
-             s.Expect(ReplyDelta(7, ORMapS({{"GCounter-1", GCounterS(49)}}),
-                                 ORMapD({.updated = {{"GCounter-1", GCounterD(7)}}})));
-             s.Passivate();
-           });
+  Register(
+      "crdt.ormap_mix_of_local_and_replicated_state_changes", "C56",
+      {"CRDT-037", "CRDT-038", "CRDT-032", "CRDT-033", "CRDT-035", "CRDT-036"},
+      "ORMap local changes and replicated deltas (incl. nested maps and clear) interleave",
+      "apply replicated ORMapDelta as clear, removed, updated (existing keys only), added "
+      "(create or merge); nested maps follow the same rules",
+      [](CaseContext& ctx) {
+        const std::string id = ctx.NewEntityId("ORMap");
+        auto s = ctx.Crdt();
+        s.Send(crdt::Init(kCrdtTckModel, id));
+        s.Send(Process(1, id, MapAdd({"PNCounter-1"})));
+        s.Expect(ReplyDelta(1, ORMapS({{"PNCounter-1", PNCounterS(0)}}),
+                            ORMapD({.added = {{"PNCounter-1", PNCounterD(0)}}})),
+                 SortedCrdtDeltas());
+        s.Send(crdt::Delta(ORMapD({.added = {{"ORSet-1", ORSetAdded({"x"})}}})));
+        s.Send(crdt::Delta(ORMapD({.updated = {{"ORSet-1", ORSetAdded({"y", "z"})}},
+                                   .added = {{"LWWRegister-1", LWWD("one")}}})));
+        s.Send(
+            Process(2, id, Cat({MapAdd({"ORSet-2"}), MapUpdate("LWWRegister-2", LWWSet("two"))})));
+        s.Expect(ReplyDelta(2,
+                            ORMapS({{"LWWRegister-1", LWWS("one")},
+                                    {"LWWRegister-2", LWWS("two")},
+                                    {"ORSet-1", ORSetS({"x", "y", "z"})},
+                                    {"ORSet-2", ORSetS({})},
+                                    {"PNCounter-1", PNCounterS(0)}}),
+                            ORMapD({.added = {{"LWWRegister-2", LWWD("two")},
+                                              {"ORSet-2", ORSetD(false, {}, {})}}})),
+                 SortedCrdtDeltas());
+        s.Send(Process(3, id,
+                       Cat({MapUpdate("PNCounter-1", PNChange({+42})),
+                            MapUpdate("LWWRegister-1", LWWSet("ONE"))})));
+        s.Expect(ReplyDelta(3,
+                            ORMapS({{"LWWRegister-1", LWWS("ONE")},
+                                    {"LWWRegister-2", LWWS("two")},
+                                    {"ORSet-1", ORSetS({"x", "y", "z"})},
+                                    {"ORSet-2", ORSetS({})},
+                                    {"PNCounter-1", PNCounterS(42)}}),
+                            ORMapD({.updated = {{"LWWRegister-1", LWWD("ONE")},
+                                                {"PNCounter-1", PNCounterD(42)}}})),
+                 SortedCrdtDeltas());
+        s.Send(crdt::Delta(ORMapD(
+            {.removed = {"LWWRegister-2"},
+             .added = {{"ORMap-1", ORMapD({.added = {{"PNCounter-1", PNCounterD(123)}}})}}})));
+        s.Send(crdt::Delta(ORMapD(
+            {.removed = {"ORSet-1"},
+             .updated = {{"ORSet-2", ORSetAdded({"a", "b", "c"})},
+                         {"ORMap-1", ORMapD({.added = {{"LWWRegister-1", LWWD("ABC")}}})}}})));
+        s.Send(Process(4, id, MapUpdate("ORMap-1", MapUpdate("PNCounter-1", PNChange({-456})))));
+        s.Expect(
+            ReplyDelta(
+                4,
+                ORMapS({{"LWWRegister-1", LWWS("ONE")},
+                        {"ORMap-1", ORMapS({{"LWWRegister-1", LWWS("ABC")},
+                                            {"PNCounter-1", PNCounterS(-333)}})},
+                        {"ORSet-2", ORSetS({"a", "b", "c"})},
+                        {"PNCounter-1", PNCounterS(42)}}),
+                ORMapD({.updated = {{"ORMap-1",
+                                     ORMapD({.updated = {{"PNCounter-1", PNCounterD(-456)}}})}}})),
+            SortedCrdtDeltas());
+        s.Send(
+            crdt::Delta(ORMapD({.cleared = true, .added = {{"GSet-1", GSetD({"1", "2", "3"})}}})));
+        s.Send(Process(5, id,
+                       Cat({MapRemove({"PNCounter-1", "LWWRegister-1"}),
+                            MapUpdate("GSet-1", GSetAdd({"2", "4", "6"}))})));
+        s.Expect(ReplyDelta(5, ORMapS({{"GSet-1", GSetS({"1", "2", "3", "4", "6"})}}),
+                            ORMapD({.updated = {{"GSet-1", GSetD({"4", "6"})}}})),
+                 SortedCrdtDeltas());
+        s.Send(Process(6, id, Cat({MapClear(), MapAdd({"GCounter-1"})})));
+        s.Expect(ReplyDelta(6, ORMapS({{"GCounter-1", GCounterS(0)}}),
+                            ORMapD({.cleared = true, .added = {{"GCounter-1", GCounterD(0)}}})));
+        s.Send(
+            crdt::Delta(ORMapD({.removed = {"GSet-1"}, .added = {{"GCounter-1", GCounterD(42)}}})));
+        s.Send(Process(7, id, MapUpdate("GCounter-1", GInc({7}))));
+        s.Expect(ReplyDelta(7, ORMapS({{"GCounter-1", GCounterS(49)}}),
+                            ORMapD({.updated = {{"GCounter-1", GCounterD(7)}}})));
+        s.Passivate();
+      });
 
   Register("crdt.ormap_rehydration_after_passivation", "C57", {"CRDT-002", "CRDT-037", "CRDT-033"},
            "an ORMap entity restarted on a new stream starts from the accumulated init delta",
@@ -1206,17 +1204,17 @@ void RegisterEffectsAndFailures() {
              s.Passivate();
            });
 
-  Register("crdt.forward_with_state_changes", "C69", {"CRDT-049", "PROT-016", "CRDT-015"},
-           "a forward carries the command's delta in the same reply",
-           "put the state action in the same CrdtReply as the forward", [](CaseContext& ctx) {
-             const std::string id = ctx.NewEntityId("PNCounter");
-             auto s = ctx.Crdt();
-             s.Send(crdt::Init(kCrdtTckModel, id));
-             s.Send(Process(1, id, Cat({PNChange({-42}), ForwardA("X-" + id)})));
-             s.Expect(Forwarded(1, "X-" + id,
-                                {.state_action = crdt::UpdateAction(PNCounterD(-42))}));
-             s.Passivate();
-           });
+  Register(
+      "crdt.forward_with_state_changes", "C69", {"CRDT-049", "PROT-016", "CRDT-015"},
+      "a forward carries the command's delta in the same reply",
+      "put the state action in the same CrdtReply as the forward", [](CaseContext& ctx) {
+        const std::string id = ctx.NewEntityId("PNCounter");
+        auto s = ctx.Crdt();
+        s.Send(crdt::Init(kCrdtTckModel, id));
+        s.Send(Process(1, id, Cat({PNChange({-42}), ForwardA("X-" + id)})));
+        s.Expect(Forwarded(1, "X-" + id, {.state_action = crdt::UpdateAction(PNCounterD(-42))}));
+        s.Passivate();
+      });
 
   Register("crdt.reply_with_side_effect_to_second_service", "C70", {"PROT-017", "CRDT-049"},
            "a reply carries a side effect to CrdtTwo/Call",
@@ -1255,9 +1253,9 @@ void RegisterEffectsAndFailures() {
              auto s = ctx.Crdt();
              s.Send(crdt::Init(kCrdtTckModel, id));
              s.Send(Process(1, id, Cat({EffectA("B-" + id), ForwardA("A-" + id)})));
-             s.Expect(Forwarded(1, "A-" + id,
-                                {.state_action = crdt::UpdateAction(LWWD("")),
-                                 .side_effects = {Fx("B-" + id)}}));
+             s.Expect(Forwarded(
+                 1, "A-" + id,
+                 {.state_action = crdt::UpdateAction(LWWD("")), .side_effects = {Fx("B-" + id)}}));
              s.Passivate();
            });
 
@@ -1272,28 +1270,28 @@ void RegisterEffectsAndFailures() {
              s.Passivate();
            });
 
-  Register("crdt.reply_with_multiple_side_effects_and_state_changes", "C74",
-           {"CRDT-049", "CRDT-032", "PROT-017"},
-           "a reply carries the ORMap delta together with several side effects",
-           "the reply's state action and side effects must all be in the same CrdtReply",
-           [](CaseContext& ctx) {
-             const std::string id = ctx.NewEntityId("ORMap");
-             auto s = ctx.Crdt();
-             s.Send(crdt::Init(kCrdtTckModel, id));
-             s.Send(Process(1, id,
-                            Cat({MapAdd({"PNCounter-1"}), MapUpdate("GSet-1", GSetAdd({"a", "b", "c"})),
-                                 EffectsA({"1", "2", "3"})})));
-             s.Expect(
-                 crdt::Reply(1,
-                             ORMapS({{"GSet-1", GSetS({"a", "b", "c"})},
-                                     {"PNCounter-1", PNCounterS(0)}}),
-                             {.state_action = crdt::UpdateAction(
-                                  ORMapD({.added = {{"GSet-1", GSetD({"a", "b", "c"})},
-                                                    {"PNCounter-1", PNCounterD(0)}}})),
-                              .side_effects = {Fx("1"), Fx("2"), Fx("3")}}),
-                 SortedCrdtDeltas());
-             s.Passivate();
-           });
+  Register(
+      "crdt.reply_with_multiple_side_effects_and_state_changes", "C74",
+      {"CRDT-049", "CRDT-032", "PROT-017"},
+      "a reply carries the ORMap delta together with several side effects",
+      "the reply's state action and side effects must all be in the same CrdtReply",
+      [](CaseContext& ctx) {
+        const std::string id = ctx.NewEntityId("ORMap");
+        auto s = ctx.Crdt();
+        s.Send(crdt::Init(kCrdtTckModel, id));
+        s.Send(Process(1, id,
+                       Cat({MapAdd({"PNCounter-1"}), MapUpdate("GSet-1", GSetAdd({"a", "b", "c"})),
+                            EffectsA({"1", "2", "3"})})));
+        s.Expect(
+            crdt::Reply(
+                1, ORMapS({{"GSet-1", GSetS({"a", "b", "c"})}, {"PNCounter-1", PNCounterS(0)}}),
+                {.state_action =
+                     crdt::UpdateAction(ORMapD({.added = {{"GSet-1", GSetD({"a", "b", "c"})},
+                                                          {"PNCounter-1", PNCounterD(0)}}})),
+                 .side_effects = {Fx("1"), Fx("2"), Fx("3")}}),
+            SortedCrdtDeltas());
+        s.Passivate();
+      });
 
   Register("crdt.failure_action", "C75", {"CRDT-050", "PROT-022", "PROT-011"},
            "a failing command gets a client-action failure with its id and description",
@@ -1369,8 +1367,7 @@ void RegisterStreamed() {
              s.Passivate();
            });
 
-  Register("crdt.streamed_responses_with_cancellation", "C79",
-           {"CRDT-060", "CRDT-056", "CRDT-070"},
+  Register("crdt.streamed_responses_with_cancellation", "C79", {"CRDT-060", "CRDT-056", "CRDT-070"},
            "cancelling a streamed call runs the cancel handler, whose change is sent in the "
            "cancelled response",
            "answer stream_cancelled with stream_cancelled_response{command_id, state_action}",

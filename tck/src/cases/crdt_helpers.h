@@ -19,13 +19,14 @@
 #include <utility>
 #include <vector>
 
-#include "cloudstate/common/any.h"
 #include "cloudstate/crdt.pb.h"
+#include "cloudstate/tck/model/crdt.pb.h"
+
+#include "cloudstate/common/any.h"
 #include "cloudstate/tck/case_registry.h"
 #include "cloudstate/tck/compare.h"
 #include "cloudstate/tck/messages.h"
 #include "cloudstate/tck/scenario.h"
-#include "cloudstate/tck/model/crdt.pb.h"
 
 // The cases build expected messages with designated initializers that name only the fields they
 // need (crdt::Effects, MapDeltaParts); GCC's -Wextra flags every omitted member there, although the
@@ -405,7 +406,8 @@ inline pc::CrdtDelta ORMapD(const MapDeltaParts& parts) {
 
 // ---- commands and expected messages -------------------------------------------------------------
 
-inline crdt::In Process(int64_t command_id, std::string_view entity_id, const Actions& actions = {}) {
+inline crdt::In Process(int64_t command_id, std::string_view entity_id,
+                        const Actions& actions = {}) {
   return crdt::Command(command_id, entity_id, "Process", Req(entity_id, actions));
 }
 
@@ -429,7 +431,8 @@ inline crdt::Out ReplyState(int64_t command_id, const tm::Response& state) {
   return crdt::Reply(command_id, state);
 }
 
-inline crdt::Out ReplyDelta(int64_t command_id, const tm::Response& state, const pc::CrdtDelta& delta,
+inline crdt::Out ReplyDelta(int64_t command_id, const tm::Response& state,
+                            const pc::CrdtDelta& delta,
                             pc::CrdtWriteConsistency consistency = pc::LOCAL) {
   return crdt::Reply(command_id, state, {.state_action = crdt::UpdateAction(delta, consistency)});
 }

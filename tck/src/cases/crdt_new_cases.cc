@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+
 #include "crdt_helpers.h"
 
 namespace cloudstate::tck::crdt_cases {
@@ -186,7 +187,8 @@ void RegisterFailureAtomicity() {
 
 void RegisterWriteConsistency() {
   Add("crdt.write_consistency_on_counters_and_sets", {"CRDT-065", "CRDT-019"},
-      "MAJORITY and ALL are passed on for PNCounter, GSet and ORSet deltas (an ORSet remove of the last element is a removal, not a clear)",
+      "MAJORITY and ALL are passed on for PNCounter, GSet and ORSet deltas (an ORSet remove of the "
+      "last element is a removal, not a clear)",
       "set state_action.write_consistency from the update for every CRDT type",
       [](CaseContext& ctx) {
         {
@@ -203,8 +205,8 @@ void RegisterWriteConsistency() {
           const std::string id = ctx.NewEntityId("GSet");
           auto s = ctx.Crdt();
           s.Send(crdt::Init(kCrdtTckModel, id));
-          s.Send(Process(
-              1, id, {UpdateAction(WithConsistency(FirstUpdate(GSetAdd({"a"})), tm::ALL))}));
+          s.Send(Process(1, id,
+                         {UpdateAction(WithConsistency(FirstUpdate(GSetAdd({"a"})), tm::ALL))}));
           s.Expect(ReplyDelta(1, GSetS({"a"}), GSetD({"a"}), pc::ALL));
           s.Passivate();
         }
@@ -240,7 +242,8 @@ void RegisterWriteConsistency() {
           const std::string id = ctx.NewEntityId("Flag");
           auto s = ctx.Crdt();
           s.Send(crdt::Init(kCrdtTckModel, id));
-          s.Send(Process(1, id, {UpdateAction(WithConsistency(FirstUpdate(FlagEnable()), tm::ALL))}));
+          s.Send(
+              Process(1, id, {UpdateAction(WithConsistency(FirstUpdate(FlagEnable()), tm::ALL))}));
           s.Expect(ReplyDelta(1, FlagS(true), FlagD(true), pc::ALL));
           s.Passivate();
         }
@@ -257,7 +260,8 @@ void RegisterWriteConsistency() {
           auto s = ctx.Crdt();
           s.Send(crdt::Init(kCrdtTckModel, id));
           s.Send(Process(
-              1, id, {UpdateAction(WithConsistency(FirstUpdate(MapAdd({"GCounter-1"})), tm::ALL))}));
+              1, id,
+              {UpdateAction(WithConsistency(FirstUpdate(MapAdd({"GCounter-1"})), tm::ALL))}));
           s.Expect(ReplyDelta(1, ORMapS({{"GCounter-1", GCounterS(0)}}),
                               ORMapD({.added = {{"GCounter-1", GCounterD(0)}}}), pc::ALL));
           s.Passivate();
@@ -285,8 +289,9 @@ void RegisterStreamedEdges() {
         if (first->has_stream_cancelled_response()) {
           crdt::Out expected = crdt::StreamCancelledResponse(99);
           CompareResult r = CompareMessages(expected, *first);
-          if (!ctx.Check(r.equal, "the response to the unknown cancellation must be "
-                                  "stream_cancelled_response{command_id: 99} with nothing else")) {
+          if (!ctx.Check(r.equal,
+                         "the response to the unknown cancellation must be "
+                         "stream_cancelled_response{command_id: 99} with nothing else")) {
             ctx.Note(r.diff);
             return;
           }
@@ -294,8 +299,9 @@ void RegisterStreamedEdges() {
         } else {
           crdt::Out expected = ReplyDelta(1, GCounterS(2), GCounterD(2));
           CompareResult r = CompareMessages(expected, *first);
-          if (!ctx.Check(r.equal, "expected the reply to command 1 (or a cancelled response "
-                                  "for id 99) after the unknown cancellation")) {
+          if (!ctx.Check(r.equal,
+                         "expected the reply to command 1 (or a cancelled response "
+                         "for id 99) after the unknown cancellation")) {
             ctx.Note(r.diff);
             return;
           }
@@ -456,24 +462,26 @@ void RegisterTypeEdges() {
         auto s = ctx.Crdt();
         s.Send(crdt::Init(kCrdtTckModel, id));
         s.Send(Process(1, id, MapUpdate("ORMap-1", MapUpdate("GCounter-1", GInc({5})))));
-        s.Expect(ReplyDelta(1, ORMapS({{"ORMap-1", ORMapS({{"GCounter-1", GCounterS(5)}})}}),
-                            ORMapD({.added = {{"ORMap-1", ORMapD({.added = {{"GCounter-1",
-                                                                            GCounterD(5)}}})}}})),
-                 SortedCrdtDeltas());
+        s.Expect(
+            ReplyDelta(1, ORMapS({{"ORMap-1", ORMapS({{"GCounter-1", GCounterS(5)}})}}),
+                       ORMapD({.added = {{"ORMap-1",
+                                          ORMapD({.added = {{"GCounter-1", GCounterD(5)}}})}}})),
+            SortedCrdtDeltas());
         s.Send(Process(2, id, MapUpdate("ORMap-1", MapUpdate("ORSet-1", ORSetAdd({"x"})))));
-        s.Expect(ReplyDelta(2,
-                            ORMapS({{"ORMap-1", ORMapS({{"GCounter-1", GCounterS(5)},
-                                                        {"ORSet-1", ORSetS({"x"})}})}}),
-                            ORMapD({.updated = {{"ORMap-1",
-                                                 ORMapD({.added = {{"ORSet-1",
-                                                                    ORSetAdded({"x"})}}})}}})),
+        s.Expect(ReplyDelta(
+                     2,
+                     ORMapS({{"ORMap-1",
+                              ORMapS({{"GCounter-1", GCounterS(5)}, {"ORSet-1", ORSetS({"x"})}})}}),
+                     ORMapD({.updated = {{"ORMap-1",
+                                          ORMapD({.added = {{"ORSet-1", ORSetAdded({"x"})}}})}}})),
                  SortedCrdtDeltas());
         s.Send(crdt::Delta(ORMapD(
             {.updated = {{"ORMap-1", ORMapD({.updated = {{"ORSet-1", ORSetAdded({"y"})}}})}}})));
         s.Send(Process(3, id, MapUpdate("ORMap-1", MapRemove({"GCounter-1"}))));
-        s.Expect(ReplyDelta(3, ORMapS({{"ORMap-1", ORMapS({{"ORSet-1", ORSetS({"x", "y"})}})}}),
-                            ORMapD({.updated = {{"ORMap-1", ORMapD({.removed = {"GCounter-1"}})}}})),
-                 SortedCrdtDeltas());
+        s.Expect(
+            ReplyDelta(3, ORMapS({{"ORMap-1", ORMapS({{"ORSet-1", ORSetS({"x", "y"})}})}}),
+                       ORMapD({.updated = {{"ORMap-1", ORMapD({.removed = {"GCounter-1"}})}}})),
+            SortedCrdtDeltas());
         s.Passivate();
       });
 
@@ -484,9 +492,9 @@ void RegisterTypeEdges() {
         const std::string id = ctx.NewEntityId("ORMap");
         auto s = ctx.Crdt();
         s.Send(crdt::Init(kCrdtTckModel, id, ORMapD({.added = {{"GSet-1", GSetD({"a"})}}})));
-        s.Send(Process(1, id,
-                       Cat({MapAdd({"GSet-1"}), MapRemove({"Flag-9"}),
-                            MapUpdate("GSet-1", GSetAdd({"a"}))})));
+        s.Send(Process(
+            1, id,
+            Cat({MapAdd({"GSet-1"}), MapRemove({"Flag-9"}), MapUpdate("GSet-1", GSetAdd({"a"}))})));
         s.Expect(ReplyState(1, ORMapS({{"GSet-1", GSetS({"a"})}})));
         s.Passivate();
       });
@@ -537,8 +545,7 @@ void RegisterTypeEdges() {
 
   Add("crdt.gset_one_mib_element", {"PROT-009", "CRDT-017"},
       "a 1 MiB GSet element is carried in the command, the state and the delta",
-      "do not limit element or message sizes below what 1 MiB values need",
-      [](CaseContext& ctx) {
+      "do not limit element or message sizes below what 1 MiB values need", [](CaseContext& ctx) {
         const std::string id = ctx.NewEntityId("GSet");
         std::string big(1024 * 1024, 'x');
         big.replace(0, 5, "big1-");
@@ -553,8 +560,7 @@ void RegisterTypeEdges() {
 
   Add("crdt.non_ascii_elements_and_keys", {"PROT-006", "CRDT-068"},
       "non-ASCII set elements and map keys round-trip as UTF-8 p.cloudstate.io/string values",
-      "encode strings as UTF-8 StringValue bytes and sort by code point",
-      [](CaseContext& ctx) {
+      "encode strings as UTF-8 StringValue bytes and sort by code point", [](CaseContext& ctx) {
         {
           const std::string id = ctx.NewEntityId("ORSet");
           auto s = ctx.Crdt();
@@ -564,7 +570,8 @@ void RegisterTypeEdges() {
                               ORSetAdded({"ärger", "Ωmega", "日本語"})),
                    SortedCrdtDeltas());
           s.Send(Process(2, id, ORSetRemove({"Ωmega"})));
-          s.Expect(ReplyDelta(2, ORSetS({"zebra", "ärger", "日本語"}), ORSetD(false, {"Ωmega"}, {})));
+          s.Expect(
+              ReplyDelta(2, ORSetS({"zebra", "ärger", "日本語"}), ORSetD(false, {"Ωmega"}, {})));
           s.Passivate();
         }
         {

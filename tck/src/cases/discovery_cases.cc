@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+
 #include "cloudstate/tck/discovery.h"
 #include "model.h"
 
@@ -13,8 +14,8 @@ namespace cloudstate::tck::cases {
 namespace {
 
 bool IsEntityType(const std::string& type) {
-  return type == kActionProtocol || type == kValueEntityProtocol ||
-         type == kEventSourcedProtocol || type == kCrdtProtocol;
+  return type == kActionProtocol || type == kValueEntityProtocol || type == kEventSourcedProtocol ||
+         type == kCrdtProtocol;
 }
 
 bool IsStateful(const std::string& type) {
@@ -57,7 +58,8 @@ TCK_CASES(Discovery) {
   Case("discovery.entity_services_declared")
       .Original("P1")
       .Rules({"DISC-008", "DISC-007"})
-      .Describe("every Entity.service_name is a service declared in EntitySpec.proto (P1, function side)")
+      .Describe(
+          "every Entity.service_name is a service declared in EntitySpec.proto (P1, function side)")
       .Hint("include the file declaring each entity service in the descriptor set, by full name")
       .Run([](CaseContext& ctx) {
         const auto& d = ctx.discovery();
@@ -93,7 +95,8 @@ TCK_CASES(Discovery) {
                                    spec->clear_proto();
                                    spec->clear_service_info();
                                  }});
-        ctx.Check(r.equal, absl::StrCat("the entity list changed between discover calls:\n", r.diff));
+        ctx.Check(r.equal,
+                  absl::StrCat("the entity list changed between discover calls:\n", r.diff));
       });
 
   Case("discovery.discover_from_other_proxy")
@@ -133,8 +136,9 @@ TCK_CASES(Discovery) {
   Case("discovery.entity_types_known")
       .Rules({"DISC-009"})
       .Describe("every entity type is one of the four protocol service names")
-      .Hint("entity_type: cloudstate.action.ActionProtocol, cloudstate.valueentity.ValueEntity, "
-            "cloudstate.eventsourced.EventSourced or cloudstate.crdt.Crdt")
+      .Hint(
+          "entity_type: cloudstate.action.ActionProtocol, cloudstate.valueentity.ValueEntity, "
+          "cloudstate.eventsourced.EventSourced or cloudstate.crdt.Crdt")
       .Run([](CaseContext& ctx) {
         std::vector<std::string> bad;
         for (const auto& e : ctx.discovery().spec.entities()) {
@@ -215,8 +219,8 @@ TCK_CASES(Discovery) {
       .Run([](CaseContext& ctx) {
         const auto& info = ctx.discovery().spec.service_info();
         ctx.Check(!info.support_library_name().empty() && !info.support_library_version().empty(),
-                  absl::StrCat("support library is \"", info.support_library_name(), "\" version \"",
-                               info.support_library_version(), "\""));
+                  absl::StrCat("support library is \"", info.support_library_name(),
+                               "\" version \"", info.support_library_version(), "\""));
       });
 
   Case("discovery.service_identified")
@@ -269,7 +273,8 @@ TCK_CASES(Discovery) {
 
   Case("discovery.entity_method_shapes")
       .Rules({"DISC-023", "DISC-024"})
-      .Describe("event-sourced and value-entity methods are unary; CRDT methods are not client-streaming")
+      .Describe(
+          "event-sourced and value-entity methods are unary; CRDT methods are not client-streaming")
       .Hint("streaming is only for actions (any shape) and CRDT server-streaming methods")
       .Run([](CaseContext& ctx) {
         if (!NeedPool(ctx)) {
@@ -288,8 +293,9 @@ TCK_CASES(Discovery) {
             } else if (e.entity_type() == kCrdtProtocol) {
               ok = !m->client_streaming();
             }
-            if (!ctx.Check(ok, absl::StrCat(m->full_name(), " has a streaming shape not allowed for ",
-                                            e.entity_type()))) {
+            if (!ctx.Check(ok,
+                           absl::StrCat(m->full_name(), " has a streaming shape not allowed for ",
+                                        e.entity_type()))) {
               return;
             }
           }

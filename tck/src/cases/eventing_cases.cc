@@ -8,9 +8,11 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "cloudstate/common/any.h"
-#include "cloudstate/tck/model/eventlogeventing.pb.h"
 #include "google/protobuf/empty.pb.h"
+
+#include "cloudstate/tck/model/eventlogeventing.pb.h"
+
+#include "cloudstate/common/any.h"
 #include "model.h"
 
 namespace cloudstate::tck::cases {
@@ -79,10 +81,12 @@ TCK_CASES(Eventing) {
   Case("eventing.json_event_emitted")
       .Original("EV3")
       .Rules({"EVT-012", "PROT-007"})
-      .Describe("EventSourcedEntityTwo.EmitJsonEvent emits one json.cloudstate.io/ event holding "
-                "{\"message\": ...} and replies Empty")
-      .Hint("encode JSON events as the JSON bytes in field 1 of an Any whose type URL starts with "
-            "json.cloudstate.io/")
+      .Describe(
+          "EventSourcedEntityTwo.EmitJsonEvent emits one json.cloudstate.io/ event holding "
+          "{\"message\": ...} and replies Empty")
+      .Hint(
+          "encode JSON events as the JSON bytes in field 1 of an Any whose type URL starts with "
+          "json.cloudstate.io/")
       .Needs({kEntityTwo})
       .Run([](CaseContext& ctx) {
         const std::string id = ctx.NewEntityId("eventlogeventing");
@@ -149,8 +153,9 @@ TCK_CASES(Eventing) {
   Case("eventing.subscriber_forwards_to_effect")
       .Original("EV2")
       .Rules({"EVT-011"})
-      .Describe("ProcessEventOne with a forward step forwards EffectRequest{id = ce-subject, "
-                "message} to EventLogSubscriberModel/Effect")
+      .Describe(
+          "ProcessEventOne with a forward step forwards EffectRequest{id = ce-subject, "
+          "message} to EventLogSubscriberModel/Effect")
       .Hint("forward to cloudstate.tck.model.eventlogeventing.EventLogSubscriberModel/Effect")
       .Needs({kSubscriber})
       .Run([](CaseContext& ctx) {
@@ -173,9 +178,9 @@ TCK_CASES(Eventing) {
         evm::EventTwo event;
         *event.add_step() = EvReplyStep("first");
         *event.add_step() = EvForwardStep("second");
-        auto call = ctx.ActionStreamedOut(Delivery("ProcessEventTwo", event, subject, kSourceOne,
-                                                   "cloudstate.tck.model.eventlogeventing.EventTwo",
-                                                   3));
+        auto call =
+            ctx.ActionStreamedOut(Delivery("ProcessEventTwo", event, subject, kSourceOne,
+                                           "cloudstate.tck.model.eventlogeventing.EventTwo", 3));
         call.Expect(action::Reply(EvResponse(subject, "first")));
         call.Expect(action::Forward(kSubscriber, "Effect", EffectRequest(subject, "second")));
         call.ExpectClosed();
@@ -184,14 +189,14 @@ TCK_CASES(Eventing) {
   Case("eventing.subscriber_decodes_json_event")
       .Original("EV3")
       .Rules({"EVT-012", "PROT-007"})
-      .Describe("ProcessAnyEvent decodes a json.cloudstate.io/ event and answers Response{id = "
-                "ce-subject, message}")
+      .Describe(
+          "ProcessAnyEvent decodes a json.cloudstate.io/ event and answers Response{id = "
+          "ce-subject, message}")
       .Hint("a method taking google.protobuf.Any receives the event as is; decode the JSON")
       .Needs({kSubscriber})
       .Run([](CaseContext& ctx) {
         const std::string subject = ctx.NewEntityId("eventlogeventing");
-        google::protobuf::Any event =
-            PackJson("JsonEvent", "{\"message\":\"some json message\"}");
+        google::protobuf::Any event = PackJson("JsonEvent", "{\"message\":\"some json message\"}");
         auto call = ctx.ActionUnary(
             Delivery("ProcessAnyEvent", event, subject, kSourceTwo, "JsonEvent", 4));
         call.Expect(action::Reply(EvResponse(subject, "some json message")));

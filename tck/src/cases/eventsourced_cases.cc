@@ -4,6 +4,7 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
+
 #include "cloudstate/tck/discovery.h"
 #include "model.h"
 
@@ -76,8 +77,8 @@ std::string IsCommandFailure(const es::Out& out, int64_t id, const std::string& 
     return absl::StrCat("expected a failure for command ", id, ", got ", ShortText(out));
   }
   if (!mention.empty() && description.find(mention) == std::string::npos) {
-    return absl::StrCat("the failure description \"", description, "\" does not mention \"", mention,
-                        "\"");
+    return absl::StrCat("the failure description \"", description, "\" does not mention \"",
+                        mention, "\"");
   }
   return "";
 }
@@ -89,8 +90,9 @@ void ExpectRejectedCommand(CaseContext& ctx, const es::In& bad, const std::strin
   auto es = Start(ctx, id);
   es.Send(bad);
   bool stream_failed = false;
-  es.ExpectThat(absl::StrCat("a failure for command 1 mentioning \"", mention, "\""),
-                [&](const es::Out& out) { return IsCommandFailure(out, 1, mention, &stream_failed); });
+  es.ExpectThat(
+      absl::StrCat("a failure for command 1 mentioning \"", mention, "\""),
+      [&](const es::Out& out) { return IsCommandFailure(out, 1, mention, &stream_failed); });
   if (stream_failed) {
     es.ExpectEnded();
     return;
@@ -120,10 +122,12 @@ TCK_CASES(EventSourcedOriginal) {
   Case("eventsourced.entity_discovery")
       .Original("ES1")
       .Rules({"DISC-007", "DISC-008", "DISC-009", "DISC-011", "DISC-012"})
-      .Describe("both event-sourced model services are declared with type EventSourced and the "
-                "model persistence id")
-      .Hint("register EventSourcedTckModel (persistence id event-sourced-tck-model) and "
-            "EventSourcedTwo as event-sourced entities")
+      .Describe(
+          "both event-sourced model services are declared with type EventSourced and the "
+          "model persistence id")
+      .Hint(
+          "register EventSourcedTckModel (persistence id event-sourced-tck-model) and "
+          "EventSourcedTwo as event-sourced entities")
       .Needs(kNeeds)
       .Run([](CaseContext& ctx) {
         const auto& d = ctx.discovery();
@@ -137,13 +141,17 @@ TCK_CASES(EventSourcedOriginal) {
   Case("eventsourced.configured_entity")
       .Original("ES2")
       .Rules({"DISC-012", "DISC-013"})
-      .Describe("EventSourcedConfigured reports persistence id event-sourced-configured and a 100 ms "
-                "passivation timeout")
-      .Hint("pass the configured passivation timeout through to EntitySpec.entities[].passivation_strategy")
+      .Describe(
+          "EventSourcedConfigured reports persistence id event-sourced-configured and a 100 ms "
+          "passivation timeout")
+      .Hint(
+          "pass the configured passivation timeout through to "
+          "EntitySpec.entities[].passivation_strategy")
       .Needs({kEventSourcedConfigured})
       .Run([](CaseContext& ctx) {
         const auto& d = ctx.discovery();
-        std::string p = CheckDiscoveredEntity(d, kEventSourcedConfigured, "event-sourced-configured");
+        std::string p =
+            CheckDiscoveredEntity(d, kEventSourcedConfigured, "event-sourced-configured");
         if (!p.empty()) {
           ctx.Fail(p);
           return;
@@ -173,7 +181,8 @@ TCK_CASES(EventSourcedOriginal) {
       .Original("ES4")
       .Rules({"ES-008", "ES-009", "ES-010", "ES-028"})
       .Describe("an emitted event is returned in the reply and applied before the reply is built")
-      .Hint("apply each emitted event to the state immediately, list it in EventSourcedReply.events")
+      .Hint(
+          "apply each emitted event to the state immediately, list it in EventSourcedReply.events")
       .Needs(kNeeds)
       .Run([](CaseContext& ctx) {
         const std::string id = ctx.NewEntityId("es");
@@ -204,8 +213,11 @@ TCK_CASES(EventSourcedOriginal) {
   Case("eventsourced.multiple_emitted_events_and_snapshots")
       .Original("ES6")
       .Rules({"ES-014", "ES-011", "ES-012", "ES-013"})
-      .Describe("the model snapshots every 5 events, the snapshot including all events of its reply")
-      .Hint("snapshot when a command's events make the sequence number reach or cross a multiple of 5")
+      .Describe(
+          "the model snapshots every 5 events, the snapshot including all events of its reply")
+      .Hint(
+          "snapshot when a command's events make the sequence number reach or cross a multiple of "
+          "5")
       .Needs(kNeeds)
       .Run([](CaseContext& ctx) {
         const std::string id = ctx.NewEntityId("es");
@@ -224,8 +236,9 @@ TCK_CASES(EventSourcedOriginal) {
         es.Send(Process(6, id, {Emit("F"), Emit("G"), Emit("H")}));
         es.Expect(es::Reply(6, EsResponse("ABCDEFGH"), {.events = EsEvents({"F", "G", "H"})}));
         es.Send(Process(7, id, {Emit("I"), Emit("J")}));
-        es.Expect(es::Reply(7, EsResponse("ABCDEFGHIJ"),
-                            {.events = EsEvents({"I", "J"}), .snapshot = EsPersisted("ABCDEFGHIJ")}));
+        es.Expect(
+            es::Reply(7, EsResponse("ABCDEFGHIJ"),
+                      {.events = EsEvents({"I", "J"}), .snapshot = EsPersisted("ABCDEFGHIJ")}));
         es.Send(Process(8, id, {Emit("K")}));
         es.Expect(es::Reply(8, EsResponse("ABCDEFGHIJK"), {.events = EsEvents({"K"})}));
         es.Send(Process(9, id));
@@ -323,7 +336,8 @@ TCK_CASES(EventSourcedOriginal) {
         const std::string id = ctx.NewEntityId("es");
         auto es = Start(ctx, id);
         es.Send(Process(1, id, {Emit("A"), EsForwardTo(id)}));
-        es.Expect(es::Forward(1, kEventSourcedTwo, "Call", EsRequest(id), {.events = EsEvents({"A"})}));
+        es.Expect(
+            es::Forward(1, kEventSourcedTwo, "Call", EsRequest(id), {.events = EsEvents({"A"})}));
         es.Passivate();
       });
 
@@ -401,8 +415,9 @@ TCK_CASES(EventSourcedOriginal) {
         const std::string id = ctx.NewEntityId("es");
         auto es = Start(ctx, id);
         es.Send(Process(1, id, {EsEffect("1"), EsEffect("2"), EsEffect("3")}));
-        es.Expect(es::Reply(1, EsResponse(""),
-                            {.side_effects = {EsTwoEffect("1"), EsTwoEffect("2"), EsTwoEffect("3")}}));
+        es.Expect(
+            es::Reply(1, EsResponse(""),
+                      {.side_effects = {EsTwoEffect("1"), EsTwoEffect("2"), EsTwoEffect("3")}}));
         es.Passivate();
       });
 
@@ -418,10 +433,11 @@ TCK_CASES(EventSourcedOriginal) {
         es.Send(Process(1, id,
                         {Emit("A"), Emit("B"), Emit("C"), Emit("D"), Emit("E"), EsEffect("1"),
                          EsEffect("2"), EsEffect("3")}));
-        es.Expect(es::Reply(1, EsResponse("ABCDE"),
-                            {.events = EsEvents({"A", "B", "C", "D", "E"}),
-                             .snapshot = EsPersisted("ABCDE"),
-                             .side_effects = {EsTwoEffect("1"), EsTwoEffect("2"), EsTwoEffect("3")}}));
+        es.Expect(
+            es::Reply(1, EsResponse("ABCDE"),
+                      {.events = EsEvents({"A", "B", "C", "D", "E"}),
+                       .snapshot = EsPersisted("ABCDE"),
+                       .side_effects = {EsTwoEffect("1"), EsTwoEffect("2"), EsTwoEffect("3")}}));
         es.Passivate();
       });
 
@@ -470,16 +486,17 @@ TCK_CASES(EventSourcedOriginal) {
         es.Expect(es::Reply(1, EsResponse("ABC"), {.events = EsEvents({"A", "B", "C"})}));
         es.Send(Process(2, id, {Emit("4"), Emit("5"), EsFail("failure 1")}));
         bool restart = false;
-        es.ExpectThat("a failure for command 2 with description \"failure 1\" (restart either way)",
-                      [&](const es::Out& out) -> std::string {
-                        for (bool r : {false, true}) {
-                          if (CompareMessages(es::Failure(2, "failure 1", r), out).equal) {
-                            restart = r;
-                            return "";
-                          }
-                        }
-                        return "not failure{command_id: 2, description: \"failure 1\"} without events";
-                      });
+        es.ExpectThat(
+            "a failure for command 2 with description \"failure 1\" (restart either way)",
+            [&](const es::Out& out) -> std::string {
+              for (bool r : {false, true}) {
+                if (CompareMessages(es::Failure(2, "failure 1", r), out).equal) {
+                  restart = r;
+                  return "";
+                }
+              }
+              return "not failure{command_id: 2, description: \"failure 1\"} without events";
+            });
         if (ctx.failed()) {
           return;
         }
@@ -587,7 +604,8 @@ TCK_CASES(EventSourcedNew) {
       .Describe("an event before init is answered with a stream-level failure and the stream ends")
       .Hint("reject events that arrive before init")
       .Needs(kNeeds)
-      .Run([](CaseContext& ctx) { ExpectProtocolViolation(ctx, {es::Event(1, EsPersisted("A"))}); });
+      .Run(
+          [](CaseContext& ctx) { ExpectProtocolViolation(ctx, {es::Event(1, EsPersisted("A"))}); });
 
   Case("eventsourced.second_init")
       .Rules({"PROT-028"})
@@ -612,7 +630,8 @@ TCK_CASES(EventSourcedNew) {
   Case("eventsourced.init_for_unknown_service")
       .Rules({"PROT-024"})
       .Describe("an init naming an undeclared service ends the stream with a stream-level failure")
-      .Hint("look the init's service name up among the declared entities; fail the stream if absent")
+      .Hint(
+          "look the init's service name up among the declared entities; fail the stream if absent")
       .Needs(kNeeds)
       .Run([](CaseContext& ctx) {
         const std::string id = ctx.NewEntityId("es");
@@ -621,7 +640,8 @@ TCK_CASES(EventSourcedNew) {
 
   Case("eventsourced.init_for_service_of_another_entity_type")
       .Rules({"PROT-024", "DISC-009"})
-      .Describe("an event-sourced init naming a value-entity service ends the stream with a failure")
+      .Describe(
+          "an event-sourced init naming a value-entity service ends the stream with a failure")
       .Hint("an EventSourced stream may only serve services declared as event sourced")
       .Needs({kEventSourcedTckModel, kValueEntityTckModel})
       .Run([](CaseContext& ctx) {
@@ -666,7 +686,8 @@ TCK_CASES(EventSourcedNew) {
 
   Case("eventsourced.half_close_with_command_in_flight")
       .Rules({"PROT-031", "PROT-030"})
-      .Describe("a command sent just before half-close is still answered, then the stream completes")
+      .Describe(
+          "a command sent just before half-close is still answered, then the stream completes")
       .Hint("on half-close, answer the commands already received before completing")
       .Needs(kNeeds)
       .Run([](CaseContext& ctx) {
@@ -775,8 +796,8 @@ TCK_CASES(EventSourcedNew) {
           streams[i].Send(Process(2, ids[i], {Emit("y")}));
         }
         for (int i = 0; i < kCount; ++i) {
-          streams[i].Expect(es::Reply(2, EsResponse(absl::StrCat("x", i, "y")),
-                                      {.events = EsEvents({"y"})}));
+          streams[i].Expect(
+              es::Reply(2, EsResponse(absl::StrCat("x", i, "y")), {.events = EsEvents({"y"})}));
           streams[i].Passivate();
         }
       });

@@ -7,11 +7,12 @@
 #include <string_view>
 #include <vector>
 
-#include "cloudstate/tck/case_registry.h"
-#include "cloudstate/tck/messages.h"
 #include "cloudstate/tck/model/action.pb.h"
 #include "cloudstate/tck/model/eventsourced.pb.h"
 #include "cloudstate/tck/model/valueentity.pb.h"
+
+#include "cloudstate/tck/case_registry.h"
+#include "cloudstate/tck/messages.h"
 #include "cloudstate/tck/scenario.h"
 
 namespace cloudstate::tck::cases {

@@ -4,6 +4,7 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
+
 #include "cloudstate/tck/discovery.h"
 #include "model.h"
 
@@ -47,7 +48,8 @@ std::string CheckEntity(const DiscoveryInfo& d, const std::string& service,
 }
 
 std::string IsStreamFailure(const ve::Out& out) {
-  return out.has_failure() ? "" : absl::StrCat("expected a stream-level failure, got ", ShortText(out));
+  return out.has_failure() ? ""
+                           : absl::StrCat("expected a stream-level failure, got ", ShortText(out));
 }
 
 std::string IsCommandFailure(const ve::Out& out, int64_t id, const std::string& mention,
@@ -71,8 +73,8 @@ std::string IsCommandFailure(const ve::Out& out, int64_t id, const std::string& 
     return absl::StrCat("expected a failure for command ", id, ", got ", ShortText(out));
   }
   if (!mention.empty() && description.find(mention) == std::string::npos) {
-    return absl::StrCat("the failure description \"", description, "\" does not mention \"", mention,
-                        "\"");
+    return absl::StrCat("the failure description \"", description, "\" does not mention \"",
+                        mention, "\"");
   }
   return "";
 }
@@ -86,8 +88,10 @@ void ExpectRejectedCommand(CaseContext& ctx, const ve::In& bad, const std::strin
   command.mutable_command()->set_id(2);
   ve.Send(command);
   bool stream_failed = false;
-  ve.ExpectThat(absl::StrCat("a failure for command 2", mention.empty() ? "" : " mentioning \"" + mention + "\""),
-                [&](const ve::Out& out) { return IsCommandFailure(out, 2, mention, &stream_failed); });
+  ve.ExpectThat(
+      absl::StrCat("a failure for command 2",
+                   mention.empty() ? "" : " mentioning \"" + mention + "\""),
+      [&](const ve::Out& out) { return IsCommandFailure(out, 2, mention, &stream_failed); });
   if (stream_failed) {
     ve.ExpectEnded();
     return;
@@ -114,12 +118,14 @@ TCK_CASES(ValueEntityOriginal) {
   Case("valueentity.entity_discovery")
       .Original("E1")
       .Rules({"DISC-007", "DISC-008", "DISC-009", "DISC-011", "DISC-012"})
-      .Describe("both value-entity model services are declared with type ValueEntity and their "
-                "persistence ids")
+      .Describe(
+          "both value-entity model services are declared with type ValueEntity and their "
+          "persistence ids")
       .Hint("persistence ids value-entity-tck-model and value-entity-tck-model-two")
       .Needs(kNeeds)
       .Run([](CaseContext& ctx) {
-        std::string p = CheckEntity(ctx.discovery(), kValueEntityTckModel, "value-entity-tck-model");
+        std::string p =
+            CheckEntity(ctx.discovery(), kValueEntityTckModel, "value-entity-tck-model");
         if (p.empty()) {
           p = CheckEntity(ctx.discovery(), kValueEntityTwo, "value-entity-tck-model-two");
         }
@@ -129,8 +135,9 @@ TCK_CASES(ValueEntityOriginal) {
   Case("valueentity.configured_entity")
       .Original("E2")
       .Rules({"DISC-012", "DISC-013", "DISC-009"})
-      .Describe("ValueEntityConfigured reports persistence id value-entity-configured and a 100 ms "
-                "passivation timeout")
+      .Describe(
+          "ValueEntityConfigured reports persistence id value-entity-configured and a 100 ms "
+          "passivation timeout")
       .Hint("report the configured passivation timeout in the entity's passivation_strategy")
       .Needs({kValueEntityConfigured})
       .Run([](CaseContext& ctx) {
@@ -280,8 +287,9 @@ TCK_CASES(ValueEntityOriginal) {
         const std::string id = ctx.NewEntityId("ve");
         auto ve = Start(ctx, id);
         ve.Send(Process(1, id, {VeEffect("1"), VeEffect("2"), VeEffect("3")}));
-        ve.Expect(ve::Reply(1, VeResponse(""),
-                            {.side_effects = {VeTwoEffect("1"), VeTwoEffect("2"), VeTwoEffect("3")}}));
+        ve.Expect(
+            ve::Reply(1, VeResponse(""),
+                      {.side_effects = {VeTwoEffect("1"), VeTwoEffect("2"), VeTwoEffect("3")}}));
         ve.Passivate();
       });
 
@@ -315,9 +323,10 @@ TCK_CASES(ValueEntityOriginal) {
         ve.Send(Process(1, id,
                         {Update("A"), Update("B"), Update("C"), Update("D"), Update("E"),
                          VeEffect("1"), VeEffect("2"), VeEffect("3")}));
-        ve.Expect(ve::Reply(1, VeResponse("E"),
-                            {.update = VePersisted("E"),
-                             .side_effects = {VeTwoEffect("1"), VeTwoEffect("2"), VeTwoEffect("3")}}));
+        ve.Expect(
+            ve::Reply(1, VeResponse("E"),
+                      {.update = VePersisted("E"),
+                       .side_effects = {VeTwoEffect("1"), VeTwoEffect("2"), VeTwoEffect("3")}}));
         ve.Passivate();
       });
 
@@ -520,12 +529,14 @@ TCK_CASES(ValueEntityNew) {
       .Needs(kNeeds)
       .Run([](CaseContext& ctx) {
         const std::string id = ctx.NewEntityId("ve");
-        ExpectProtocolViolation(ctx, {ve::Init("cloudstate.tck.model.valueentity.NoSuchService", id)});
+        ExpectProtocolViolation(ctx,
+                                {ve::Init("cloudstate.tck.model.valueentity.NoSuchService", id)});
       });
 
   Case("valueentity.init_for_service_of_another_entity_type")
       .Rules({"PROT-024", "DISC-009"})
-      .Describe("a value-entity init naming an event-sourced service ends the stream with a failure")
+      .Describe(
+          "a value-entity init naming an event-sourced service ends the stream with a failure")
       .Hint("a ValueEntity stream may only serve services declared as value entities")
       .Needs({kValueEntityTckModel, kEventSourcedTckModel})
       .Run([](CaseContext& ctx) {
@@ -535,7 +546,8 @@ TCK_CASES(ValueEntityNew) {
 
   Case("valueentity.init_state_of_unknown_type")
       .Rules({"VE-020", "PROT-024"})
-      .Describe("an init state whose type cannot be decoded ends the stream with a stream-level failure")
+      .Describe(
+          "an init state whose type cannot be decoded ends the stream with a stream-level failure")
       .Hint("a state that cannot be decoded is unrecoverable; do not start from empty state")
       .Needs(kNeeds)
       .Run([](CaseContext& ctx) {
@@ -557,7 +569,8 @@ TCK_CASES(ValueEntityNew) {
 
   Case("valueentity.half_close_with_command_in_flight")
       .Rules({"PROT-031", "PROT-030"})
-      .Describe("a command sent just before half-close is still answered, then the stream completes")
+      .Describe(
+          "a command sent just before half-close is still answered, then the stream completes")
       .Hint("answer received commands before completing on half-close")
       .Needs(kNeeds)
       .Run([](CaseContext& ctx) {
@@ -601,7 +614,8 @@ TCK_CASES(ValueEntityNew) {
           streams[i].Send(Process(1, ids[i], {Update(absl::StrCat("v", i))}));
         }
         for (int i = 0; i < kCount; ++i) {
-          streams[i].Expect(ve::Reply(1, VeResponse(absl::StrCat("v", i)), Upd(absl::StrCat("v", i))));
+          streams[i].Expect(
+              ve::Reply(1, VeResponse(absl::StrCat("v", i)), Upd(absl::StrCat("v", i))));
         }
         for (int i = 0; i < kCount; ++i) {
           streams[i].Send(Process(2, ids[i]));

@@ -1,6 +1,7 @@
 // Proxy cases of actions (original AP1-AP9).
-#include "cloudstate/tck/proxy_suite/proxy_suite.h"
 #include "absl/strings/str_cat.h"
+
+#include "cloudstate/tck/proxy_suite/proxy_suite.h"
 #include "model_builders.h"
 
 namespace cloudstate::tck::proxy_suite {
@@ -16,8 +17,7 @@ const std::string kStreamed = Method(kActionTckModel, "ProcessStreamed");
 const std::string kTwoCall = Method(kActionTwo, "Call");
 
 // Matches an action call whose message `index` equals `expected` (metadata ignored).
-std::function<bool(const InterceptedCall&)> ActionMessageIs(size_t index,
-                                                            const act::In& expected) {
+std::function<bool(const InterceptedCall&)> ActionMessageIs(size_t index, const act::In& expected) {
   return [index, expected](const InterceptedCall& c) {
     if (c.in.size() <= index) {
       return false;
@@ -48,10 +48,11 @@ std::optional<acm::Response> ReadResponse(ProxyCaseContext& ctx, ClientCall& cal
   auto bytes = call.Read(ctx.window());
   if (!bytes) {
     auto status = call.Finish(std::chrono::milliseconds(0));
-    ctx.Fail(absl::StrCat(std::string(what), ": expected a response, but ",
-                          status ? absl::StrCat("the call ended with status ", static_cast<int>(status->error_code()),
-                                                " \"", status->error_message(), "\"")
-                                 : std::string("none arrived in time")));
+    ctx.Fail(absl::StrCat(
+        std::string(what), ": expected a response, but ",
+        status ? absl::StrCat("the call ended with status ", static_cast<int>(status->error_code()),
+                              " \"", status->error_message(), "\"")
+               : std::string("none arrived in time")));
     return std::nullopt;
   }
   acm::Response r;
@@ -125,7 +126,8 @@ void StreamedOut(ProxyCaseContext& ctx) {
   }
   ExpectCompleted(ctx, *call, "ProcessStreamedOut");
   auto command = act::Command(kActionTckModel, "ProcessStreamedOut", request);
-  if (auto c = ctx.AwaitCall(kActionStreamedOut, ActionMessageIs(0, command), "ProcessStreamedOut")) {
+  if (auto c =
+          ctx.AwaitCall(kActionStreamedOut, ActionMessageIs(0, command), "ProcessStreamedOut")) {
     ctx.ExpectIn(*c, 0, command, true);
     ctx.ExpectOut(*c, 0, act::Reply(ActResp("A")), true);
     ctx.ExpectOut(*c, 1, act::Reply(ActResp("B")), true);
@@ -151,9 +153,10 @@ void Streamed(ProxyCaseContext& ctx) {
     ctx.ExpectIn(*c, 0, act::Header(kActionTckModel, "ProcessStreamed"), true);
     for (size_t i = 0; i < 3; ++i) {
       ctx.ExpectIn(*c, i + 1, act::Payload(requests[i]), true);
-      ctx.ExpectOut(*c, i, act::Reply(requests[i].groups(0).steps(0).reply().message() == ""
-                                          ? ActResp("")
-                                          : ActResp(requests[i].groups(0).steps(0).reply().message())),
+      ctx.ExpectOut(*c, i,
+                    act::Reply(requests[i].groups(0).steps(0).reply().message() == ""
+                                   ? ActResp("")
+                                   : ActResp(requests[i].groups(0).steps(0).reply().message())),
                     true);
     }
     ctx.ExpectCallEnded(*c, ctx.window(), "streamed call");
@@ -180,8 +183,8 @@ void UnaryForwardsAndEffects(ProxyCaseContext& ctx) {
   ctx.ExpectMessage(ActResp(""), response, "ProcessUnary (side effect)");
   auto command2 = act::Command(kActionTckModel, "ProcessUnary", fx);
   if (auto c = ctx.AwaitCall(kActionUnary, ActionMessageIs(0, command2), "command with effect")) {
-    ctx.ExpectOut(*c, 0,
-                  act::Reply(ActResp(""), {SideEffect(kActionTwo, "Call", Other(another))}), true);
+    ctx.ExpectOut(*c, 0, act::Reply(ActResp(""), {SideEffect(kActionTwo, "Call", Other(another))}),
+                  true);
   }
   ExpectTwoCall(ctx, another);
 }
@@ -248,7 +251,8 @@ void StreamedFailure(ProxyCaseContext& ctx) {
 
 void UnaryHttp(ProxyCaseContext& ctx) {
   const std::string message = "foo";
-  ctx.HttpExpectJson("/tck/model/action/unary", R"({"groups":[{"steps":[{"reply":{"message":"foo"}}]}]})",
+  ctx.HttpExpectJson("/tck/model/action/unary",
+                     R"({"groups":[{"steps":[{"reply":{"message":"foo"}}]}]})",
                      R"({"message":"foo"})");
   auto command = act::Command(kActionTckModel, "ProcessUnary", ActReq({{Reply(message)}}));
   if (auto c = ctx.AwaitCall(kActionUnary, ActionMessageIs(0, command), "HTTP ProcessUnary")) {
@@ -258,45 +262,86 @@ void UnaryHttp(ProxyCaseContext& ctx) {
                         R"({"groups":[{"steps":[{"fail":{"message":"boom"}}]}]})", "boom");
 }
 
-
-PROXY_CASE({.name = "proxy.action_unary", .rule_ids = {"ACT-001", "ACT-013", "FE-001"},
-            .description = "a unary action call is relayed as one complete ActionCommand and its reply returned",
-            .hint = "handleUnary must carry service_name, name and payload; the reply payload becomes the gRPC response",
-            .original_id = "AP1", .services = {kActionTckModel, kActionTwo}, .body = Unary});
-PROXY_CASE({.name = "proxy.action_streamed_in", .rule_ids = {"ACT-002", "ACT-003", "ACT-013"},
-            .description = "a client-streaming call is relayed as header, payload messages and half-close",
-            .hint = "the first ActionCommand of a streamed call carries only service_name and name",
-            .original_id = "AP2", .services = {kActionTckModel, kActionTwo}, .body = StreamedIn});
-PROXY_CASE({.name = "proxy.action_streamed_out", .rule_ids = {"ACT-010", "ACT-013"},
-            .description = "a server-streaming call returns every response in order, then completes",
-            .hint = "relay each ActionResponse of handleStreamedOut as a message, complete when the function completes",
-            .original_id = "AP3", .services = {kActionTckModel, kActionTwo}, .body = StreamedOut});
-PROXY_CASE({.name = "proxy.action_streamed", .rule_ids = {"ACT-002", "ACT-003", "ACT-011", "ACT-013"},
-            .description = "a bidirectional call relays messages in both directions and completes both sides",
-            .hint = "handleStreamed: header first, then one payload-only command per client message",
-            .original_id = "AP4", .services = {kActionTckModel, kActionTwo}, .body = Streamed});
-PROXY_CASE({.name = "proxy.action_unary_forwards_and_side_effects",
-            .rule_ids = {"ACT-015", "PROT-020", "PROT-019", "ACT-023"},
-            .description = "a forward is executed as a new ActionTwo.Call whose reply the client gets; a side effect runs too",
-            .hint = "route forwards/side effects like new commands (unary handleUnary to ActionTwo)",
-            .original_id = "AP5", .services = {kActionTckModel, kActionTwo}, .body = UnaryForwardsAndEffects});
-PROXY_CASE({.name = "proxy.action_streamed_forwards_and_side_effects",
-            .rule_ids = {"ACT-014", "ACT-015", "PROT-020", "PROT-019", "ACT-013"},
-            .description = "forwards and side effects inside a bidirectional call; a no-reply response sends nothing",
-            .hint = "an ActionResponse without a response must not produce a client message",
-            .original_id = "AP6", .services = {kActionTckModel, kActionTwo}, .body = StreamedForwardsAndEffects});
-PROXY_CASE({.name = "proxy.action_unary_failure", .rule_ids = {"ACT-016", "FE-018"},
-            .description = "an action failure becomes a gRPC error whose description is the failure text",
-            .hint = "map ActionResponse.failure to status UNKNOWN with the description",
-            .original_id = "AP7", .services = {kActionTckModel, kActionTwo}, .body = UnaryFailure});
-PROXY_CASE({.name = "proxy.action_streamed_failure", .rule_ids = {"ACT-017", "FE-018"},
-            .description = "a failure in a bidirectional call ends the client stream with the failure description",
-            .hint = "a failure response terminates the streamed call with status UNKNOWN",
-            .original_id = "AP8", .services = {kActionTckModel, kActionTwo}, .body = StreamedFailure});
-PROXY_CASE({.name = "proxy.action_unary_http", .rule_ids = {"FE-013", "FE-015", "FE-019", "ACT-016"},
-            .description = "POST /tck/model/action/unary answers 200 {\"message\":\"foo\"}, a failure 500 with its text",
-            .hint = "google.api.http transcoding: compact JSON with defaults; failures are HTTP 500 with the description",
-            .original_id = "AP9", .services = {kActionTckModel, kActionTwo}, .needs_http = true,
+PROXY_CASE(
+    {.name = "proxy.action_unary",
+     .rule_ids = {"ACT-001", "ACT-013", "FE-001"},
+     .description =
+         "a unary action call is relayed as one complete ActionCommand and its reply returned",
+     .hint = "handleUnary must carry service_name, name and payload; the reply payload becomes the "
+             "gRPC response",
+     .original_id = "AP1",
+     .services = {kActionTckModel, kActionTwo},
+     .body = Unary});
+PROXY_CASE(
+    {.name = "proxy.action_streamed_in",
+     .rule_ids = {"ACT-002", "ACT-003", "ACT-013"},
+     .description = "a client-streaming call is relayed as header, payload messages and half-close",
+     .hint = "the first ActionCommand of a streamed call carries only service_name and name",
+     .original_id = "AP2",
+     .services = {kActionTckModel, kActionTwo},
+     .body = StreamedIn});
+PROXY_CASE(
+    {.name = "proxy.action_streamed_out",
+     .rule_ids = {"ACT-010", "ACT-013"},
+     .description = "a server-streaming call returns every response in order, then completes",
+     .hint = "relay each ActionResponse of handleStreamedOut as a message, complete when the "
+             "function completes",
+     .original_id = "AP3",
+     .services = {kActionTckModel, kActionTwo},
+     .body = StreamedOut});
+PROXY_CASE(
+    {.name = "proxy.action_streamed",
+     .rule_ids = {"ACT-002", "ACT-003", "ACT-011", "ACT-013"},
+     .description =
+         "a bidirectional call relays messages in both directions and completes both sides",
+     .hint = "handleStreamed: header first, then one payload-only command per client message",
+     .original_id = "AP4",
+     .services = {kActionTckModel, kActionTwo},
+     .body = Streamed});
+PROXY_CASE(
+    {.name = "proxy.action_unary_forwards_and_side_effects",
+     .rule_ids = {"ACT-015", "PROT-020", "PROT-019", "ACT-023"},
+     .description = "a forward is executed as a new ActionTwo.Call whose reply the client gets; a "
+                    "side effect runs too",
+     .hint = "route forwards/side effects like new commands (unary handleUnary to ActionTwo)",
+     .original_id = "AP5",
+     .services = {kActionTckModel, kActionTwo},
+     .body = UnaryForwardsAndEffects});
+PROXY_CASE(
+    {.name = "proxy.action_streamed_forwards_and_side_effects",
+     .rule_ids = {"ACT-014", "ACT-015", "PROT-020", "PROT-019", "ACT-013"},
+     .description =
+         "forwards and side effects inside a bidirectional call; a no-reply response sends nothing",
+     .hint = "an ActionResponse without a response must not produce a client message",
+     .original_id = "AP6",
+     .services = {kActionTckModel, kActionTwo},
+     .body = StreamedForwardsAndEffects});
+PROXY_CASE(
+    {.name = "proxy.action_unary_failure",
+     .rule_ids = {"ACT-016", "FE-018"},
+     .description = "an action failure becomes a gRPC error whose description is the failure text",
+     .hint = "map ActionResponse.failure to status UNKNOWN with the description",
+     .original_id = "AP7",
+     .services = {kActionTckModel, kActionTwo},
+     .body = UnaryFailure});
+PROXY_CASE(
+    {.name = "proxy.action_streamed_failure",
+     .rule_ids = {"ACT-017", "FE-018"},
+     .description =
+         "a failure in a bidirectional call ends the client stream with the failure description",
+     .hint = "a failure response terminates the streamed call with status UNKNOWN",
+     .original_id = "AP8",
+     .services = {kActionTckModel, kActionTwo},
+     .body = StreamedFailure});
+PROXY_CASE({.name = "proxy.action_unary_http",
+            .rule_ids = {"FE-013", "FE-015", "FE-019", "ACT-016"},
+            .description = "POST /tck/model/action/unary answers 200 {\"message\":\"foo\"}, a "
+                           "failure 500 with its text",
+            .hint = "google.api.http transcoding: compact JSON with defaults; failures are HTTP "
+                    "500 with the description",
+            .original_id = "AP9",
+            .services = {kActionTckModel, kActionTwo},
+            .needs_http = true,
             .body = UnaryHttp});
 
 }  // namespace

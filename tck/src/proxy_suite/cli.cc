@@ -28,8 +28,7 @@ void AddProxyCommand(CLI::App& app, ProxyCommand* command) {
       ->check(CLI::PositiveNumber);
   sub->add_option("--known-failing", o.known_failing_file, "cases expected to fail, one per line");
   sub->add_option("--spec-dir", o.spec_dir, "directory holding rules.tsv");
-  sub->add_option("--startup-timeout", o.startup_seconds,
-                  "seconds to wait for the proxy (scaled)")
+  sub->add_option("--startup-timeout", o.startup_seconds, "seconds to wait for the proxy (scaled)")
       ->check(CLI::PositiveNumber);
   sub->add_flag("-v,--verbose", o.verbose, "print details of every non-passing case");
   sub->add_flag("--list", command->list, "list the proxy cases and exit");

@@ -1,5 +1,6 @@
 // Proxy cases of value entities (EP1-EP5), event-sourced entities (ESP1-ESP5) and CRDTs (CP1-CP6).
 #include "absl/strings/str_cat.h"
+
 #include "cloudstate/tck/proxy_suite/proxy_suite.h"
 #include "model_builders.h"
 
@@ -57,7 +58,8 @@ void VeStateChanges(ProxyCaseContext& ctx) {
   for (const auto& s : steps) {
     Call(ctx, kVeProcess, VeReq(id, s.actions), VeResp(s.state));
   }
-  if (auto c = ctx.AwaitCall(kVeHandle, InitFor<ve::In>(kValueEntityTckModel, id), "entity stream")) {
+  if (auto c =
+          ctx.AwaitCall(kVeHandle, InitFor<ve::In>(kValueEntityTckModel, id), "entity stream")) {
     ctx.ExpectIn(*c, 0, ve::Init(kValueEntityTckModel, id));
     for (size_t i = 0; i < steps.size(); ++i) {
       const int64_t n = static_cast<int64_t>(i + 1);
@@ -73,14 +75,17 @@ void VeForwardsAndEffects(ProxyCaseContext& ctx) {
   Call(ctx, kVeProcess, VeReq(id, {VeFwd(id)}), VeResp(""));
   Call(ctx, kVeProcess, VeReq(id, {VeFx(id)}), VeResp("one"));
   Call(ctx, kVeProcess, VeReq(id), VeResp("one"));
-  if (auto c = ctx.AwaitCall(kVeHandle, InitFor<ve::In>(kValueEntityTckModel, id), "entity stream")) {
+  if (auto c =
+          ctx.AwaitCall(kVeHandle, InitFor<ve::In>(kValueEntityTckModel, id), "entity stream")) {
     ctx.ExpectOut(*c, 0, ve::Reply(1, VeResp("one"), VeUpdated("one")));
     ctx.ExpectOut(*c, 1, ve::Forward(2, kValueEntityTwo, "Call", VeReq(id)));
-    ctx.ExpectOut(*c, 2,
-                  ve::Reply(3, VeResp("one"), VeEffects({SideEffect(kValueEntityTwo, "Call", VeReq(id))})));
+    ctx.ExpectOut(
+        *c, 2,
+        ve::Reply(3, VeResp("one"), VeEffects({SideEffect(kValueEntityTwo, "Call", VeReq(id))})));
     ctx.ExpectOut(*c, 3, ve::Reply(4, VeResp("one")));
   }
-  if (auto c = ctx.AwaitCall(kVeHandle, InitFor<ve::In>(kValueEntityTwo, id), "second service stream")) {
+  if (auto c =
+          ctx.AwaitCall(kVeHandle, InitFor<ve::In>(kValueEntityTwo, id), "second service stream")) {
     ctx.ExpectIn(*c, 0, ve::Init(kValueEntityTwo, id));
     ctx.ExpectIn(*c, 1, ve::Command(1, id, "Call", VeReq(id)));
     ctx.ExpectOut(*c, 0, ve::Reply(1, VeResp("")));
@@ -96,7 +101,8 @@ void VeFailures(ProxyCaseContext& ctx) {
   ctx.ExpectFailure(ctx.Unary(kVeProcess, VeReq(id, {VeFail("expected failure")}), &ignored),
                     "expected failure", "Process (fail)");
   Call(ctx, kVeProcess, VeReq(id), VeResp("one"));
-  if (auto c = ctx.AwaitCall(kVeHandle, InitFor<ve::In>(kValueEntityTckModel, id), "entity stream")) {
+  if (auto c =
+          ctx.AwaitCall(kVeHandle, InitFor<ve::In>(kValueEntityTckModel, id), "entity stream")) {
     ctx.ExpectOut(*c, 0, ve::Reply(1, VeResp("one"), VeUpdated("one")));
     ctx.ExpectIn(*c, 2, ve::Command(2, id, "Process", VeReq(id, {VeFail("expected failure")})));
     ctx.ExpectOut(*c, 1, ve::Failure(2, "expected failure"));
@@ -115,21 +121,24 @@ void VeHttp(ProxyCaseContext& ctx) {
                         "expected failure");
   ctx.HttpExpectJson(path, R"({"actions":[{"update":{"value":"two"}}]})", R"({"message":"two"})");
   ctx.HttpExpectJson(path, "{}", R"({"message":"two"})");
-  if (auto c = ctx.AwaitCall(kVeHandle, InitFor<ve::In>(kValueEntityTckModel, id), "entity stream")) {
+  if (auto c =
+          ctx.AwaitCall(kVeHandle, InitFor<ve::In>(kValueEntityTckModel, id), "entity stream")) {
     ctx.ExpectIn(*c, 1, ve::Command(1, id, "Process", VeReq(id)));
     ctx.ExpectIn(*c, 2, ve::Command(2, id, "Process", VeReq(id, {VeUpdate("one")})));
     ctx.ExpectOut(*c, 2, ve::Failure(3, "expected failure"));
     ctx.ExpectOut(*c, 4, ve::Reply(5, VeResp("two")));
   }
-  if (auto c = ctx.AwaitCall(kVeHandle, InitFor<ve::In>(kValueEntityTwo, id), "second service stream")) {
+  if (auto c =
+          ctx.AwaitCall(kVeHandle, InitFor<ve::In>(kValueEntityTwo, id), "second service stream")) {
     ctx.ExpectIn(*c, 1, ve::Command(1, id, "Call", VeReq(id)));
   }
 }
 
 template <typename In, typename Out>
 void PassivationCase(ProxyCaseContext& ctx, const std::string& service, const std::string& handle,
-                     const google::protobuf::Message& request, const google::protobuf::Message& response,
-                     const In& init, const In& command, const Out& reply) {
+                     const google::protobuf::Message& request,
+                     const google::protobuf::Message& response, const In& init, const In& command,
+                     const Out& reply) {
   std::unique_ptr<google::protobuf::Message> got(response.New());
   auto status = ctx.Unary(Method(service, "Call"), request, got.get());
   ctx.ExpectOk(status, "Call");
@@ -176,7 +185,8 @@ void EsStateChanges(ProxyCaseContext& ctx) {
   for (const auto& s : steps) {
     Call(ctx, kEsProcess, EsReq(id, actions(s)), EsResp(s.state));
   }
-  if (auto c = ctx.AwaitCall(kEsHandle, InitFor<es::In>(kEventSourcedTckModel, id), "entity stream")) {
+  if (auto c =
+          ctx.AwaitCall(kEsHandle, InitFor<es::In>(kEventSourcedTckModel, id), "entity stream")) {
     ctx.ExpectIn(*c, 0, es::Init(kEventSourcedTckModel, id));
     for (size_t i = 0; i < steps.size(); ++i) {
       const int64_t n = static_cast<int64_t>(i + 1);
@@ -197,14 +207,18 @@ void EsForwardsAndEffects(ProxyCaseContext& ctx) {
   Call(ctx, kEsProcess, EsReq(id, {EsFwd(id)}), EsResp(""));
   Call(ctx, kEsProcess, EsReq(id, {EsFx(id)}), EsResp("one"));
   Call(ctx, kEsProcess, EsReq(id), EsResp("one"));
-  if (auto c = ctx.AwaitCall(kEsHandle, InitFor<es::In>(kEventSourcedTckModel, id), "entity stream")) {
+  if (auto c =
+          ctx.AwaitCall(kEsHandle, InitFor<es::In>(kEventSourcedTckModel, id), "entity stream")) {
     ctx.ExpectOut(*c, 0, es::Reply(1, EsResp("one"), EsEffects(EsEvents({"one"}))));
     ctx.ExpectOut(*c, 1, es::Forward(2, kEventSourcedTwo, "Call", EsReq(id)));
-    ctx.ExpectOut(*c, 2, es::Reply(3, EsResp("one"),
-                                   EsEffects({}, std::nullopt, {SideEffect(kEventSourcedTwo, "Call", EsReq(id))})));
+    ctx.ExpectOut(
+        *c, 2,
+        es::Reply(3, EsResp("one"),
+                  EsEffects({}, std::nullopt, {SideEffect(kEventSourcedTwo, "Call", EsReq(id))})));
     ctx.ExpectOut(*c, 3, es::Reply(4, EsResp("one")));
   }
-  if (auto c = ctx.AwaitCall(kEsHandle, InitFor<es::In>(kEventSourcedTwo, id), "second service stream")) {
+  if (auto c = ctx.AwaitCall(kEsHandle, InitFor<es::In>(kEventSourcedTwo, id),
+                             "second service stream")) {
     ctx.ExpectIn(*c, 0, es::Init(kEventSourcedTwo, id));
     ctx.ExpectIn(*c, 1, es::Command(1, id, "Call", EsReq(id)));
     ctx.ExpectOut(*c, 0, es::Reply(1, EsResp("")));
@@ -214,8 +228,8 @@ void EsForwardsAndEffects(ProxyCaseContext& ctx) {
 }
 
 // Reads the failure reply at `index` of `call`; returns its restart flag.
-std::optional<bool> FailureRestart(ProxyCaseContext& ctx, int call, size_t index, int64_t command_id,
-                                   const std::string& description) {
+std::optional<bool> FailureRestart(ProxyCaseContext& ctx, int call, size_t index,
+                                   int64_t command_id, const std::string& description) {
   std::optional<bool> restart;
   ctx.interceptor()->WaitFor(
       [&](const std::vector<InterceptedCall>& calls) {
@@ -226,7 +240,8 @@ std::optional<bool> FailureRestart(ProxyCaseContext& ctx, int call, size_t index
   auto record = ctx.CallRecord(call);
   es::Out out;
   if (!record || record->out.size() <= index || !out.ParseFromString(record->out[index])) {
-    ctx.Fail(absl::StrCat("interceptor call #", call, ": no reply ", index + 1, " from the function"));
+    ctx.Fail(
+        absl::StrCat("interceptor call #", call, ": no reply ", index + 1, " from the function"));
     return restart;
   }
   restart = out.reply().client_action().failure().restart();
@@ -258,14 +273,16 @@ void EsFailures(ProxyCaseContext& ctx) {
   }
   if (*restart) {
     ctx.ExpectCallEnded(*c, ctx.window(), "restart after a failure with restart=true");
-    auto again = ctx.AwaitCall(kEsHandle, InitFor<es::In>(kEventSourcedTckModel, id), "restarted stream");
+    auto again =
+        ctx.AwaitCall(kEsHandle, InitFor<es::In>(kEventSourcedTckModel, id), "restarted stream");
     if (again) {
       ctx.ExpectIn(*again, 0, es::Init(kEventSourcedTckModel, id));
       ctx.ExpectIn(*again, 1, es::Event(1, EsPersisted("1")));
       ctx.ExpectIn(*again, 2, es::Event(2, EsPersisted("2")));
       ctx.ExpectIn(*again, 3, es::Event(3, EsPersisted("3")));
       ctx.ExpectIn(*again, 4, es::Command(1, id, "Process", EsReq(id, {Emit("4"), Emit("5")})));
-      ctx.ExpectOut(*again, 0, es::Reply(1, EsResp("12345"), EsEffects(EsEvents({"4", "5"}), "12345")));
+      ctx.ExpectOut(*again, 0,
+                    es::Reply(1, EsResp("12345"), EsEffects(EsEvents({"4", "5"}), "12345")));
     }
   } else {
     ctx.ExpectOut(*c, 4, es::Reply(5, EsResp("12345"), EsEffects(EsEvents({"4", "5"}), "12345")));
@@ -282,9 +299,9 @@ void EsHttp(ProxyCaseContext& ctx) {
   ctx.HttpExpectFailure(path, R"({"actions":[{"fail":{"message":"expected failure"}}]})",
                         "expected failure");
   ctx.HttpExpectJson(path, R"({"actions":[{"emit":{"value":"y"}}]})", R"({"message":"xy"})");
-  ctx.HttpExpectFailure(path,
-                        R"({"actions":[{"emit":{"value":"z"}},{"fail":{"message":"emit then fail"}}]})",
-                        "emit then fail");
+  ctx.HttpExpectFailure(
+      path, R"({"actions":[{"emit":{"value":"z"}},{"fail":{"message":"emit then fail"}}]})",
+      "emit then fail");
   ctx.HttpExpectJson(path, R"({"actions":[{"emit":{"value":"z"}}]})", R"({"message":"xyz"})");
   auto c = ctx.AwaitCall(kEsHandle, InitFor<es::In>(kEventSourcedTckModel, id), "entity stream");
   if (!c) {
@@ -294,7 +311,8 @@ void EsHttp(ProxyCaseContext& ctx) {
   ctx.ExpectOut(*c, 2, es::Failure(3, "expected failure"));
   auto restart = FailureRestart(ctx, *c, 4, 5, "emit then fail");
   if (restart && *restart && !ctx.failed()) {
-    auto again = ctx.AwaitCall(kEsHandle, InitFor<es::In>(kEventSourcedTckModel, id), "restarted stream");
+    auto again =
+        ctx.AwaitCall(kEsHandle, InitFor<es::In>(kEventSourcedTckModel, id), "restarted stream");
     if (again) {
       ctx.ExpectIn(*again, 1, es::Event(1, EsPersisted("x")));
       ctx.ExpectIn(*again, 2, es::Event(2, EsPersisted("y")));
@@ -347,8 +365,9 @@ void CrdtForwardsAndEffects(ProxyCaseContext& ctx) {
   if (auto c = ctx.AwaitCall(kCrdtHandle, InitFor<crdt::In>(kCrdtTckModel, id), "entity stream")) {
     ctx.ExpectOut(*c, 0, crdt::Reply(1, GsetState({"one"}), CrdtAction(GsetDelta("one"))));
     ctx.ExpectOut(*c, 1, crdt::Forward(2, kCrdtTwo, "Call", CrdtReq(id)));
-    ctx.ExpectOut(*c, 2, crdt::Reply(3, GsetState({"one"}),
-                                     CrdtEffects({SideEffect(kCrdtTwo, "Call", CrdtReq(id))})));
+    ctx.ExpectOut(*c, 2,
+                  crdt::Reply(3, GsetState({"one"}),
+                              CrdtEffects({SideEffect(kCrdtTwo, "Call", CrdtReq(id))})));
     ctx.ExpectOut(*c, 3, crdt::Reply(4, GsetState({"one"}), CrdtAction(crdt::DeleteAction())));
     ctx.ExpectCallEnded(*c, ctx.window(), "deleted entity");
   }
@@ -378,7 +397,8 @@ void CrdtFailures(ProxyCaseContext& ctx) {
   }
 }
 
-std::optional<crm::Response> ReadCrdt(ProxyCaseContext& ctx, ClientCall& call, std::string_view what) {
+std::optional<crm::Response> ReadCrdt(ProxyCaseContext& ctx, ClientCall& call,
+                                      std::string_view what) {
   if (ctx.failed()) {
     return std::nullopt;
   }
@@ -443,15 +463,16 @@ void CrdtHttp(ProxyCaseContext& ctx) {
   const std::string id = ctx.NewId("PNCounter");
   const std::string path = "/tck/model/crdt/" + id;
   ctx.HttpExpectJson(path, "{}", R"({"state":{"pncounter":{"value":"0"}}})");
-  ctx.HttpExpectJson("/cloudstate.tck.model.crdt.CrdtTwo/Call", absl::StrCat(R"({"id":")", id, R"("})"),
-                     "{}");
+  ctx.HttpExpectJson("/cloudstate.tck.model.crdt.CrdtTwo/Call",
+                     absl::StrCat(R"({"id":")", id, R"("})"), "{}");
   ctx.HttpExpectJson(path, R"({"actions":[{"update":{"pncounter":{"change":"42"}}}]})",
                      R"({"state":{"pncounter":{"value":"42"}}})");
   ctx.HttpExpectFailure(path, R"({"actions":[{"fail":{"message":"expected failure"}}]})",
                         "expected failure");
   ctx.HttpExpectJson(path, R"({"actions":[{"update":{"pncounter":{"change":"-123"}}}]})",
                      R"({"state":{"pncounter":{"value":"-81"}}})");
-  ctx.HttpExpectJson(path, R"({"actions":[{"delete":{}}]})", R"({"state":{"pncounter":{"value":"-81"}}})");
+  ctx.HttpExpectJson(path, R"({"actions":[{"delete":{}}]})",
+                     R"({"state":{"pncounter":{"value":"-81"}}})");
   if (auto c = ctx.AwaitCall(kCrdtHandle, InitFor<crdt::In>(kCrdtTckModel, id), "entity stream")) {
     ctx.ExpectOut(*c, 1, crdt::Reply(2, PnState(42), CrdtAction(PnDelta(42))));
     ctx.ExpectOut(*c, 4, crdt::Reply(5, PnState(-81), CrdtAction(crdt::DeleteAction())));
@@ -466,86 +487,155 @@ void CrdtPassivation(ProxyCaseContext& ctx) {
                   crdt::Reply(1, crm::Response()));
 }
 
-#define VE_SERVICES {kValueEntityTckModel, kValueEntityTwo}
-#define ES_SERVICES {kEventSourcedTckModel, kEventSourcedTwo}
-#define CRDT_SERVICES {kCrdtTckModel, kCrdtTwo}
+#define VE_SERVICES \
+  { kValueEntityTckModel, kValueEntityTwo }
+#define ES_SERVICES \
+  { kEventSourcedTckModel, kEventSourcedTwo }
+#define CRDT_SERVICES \
+  { kCrdtTckModel, kCrdtTwo }
 
-PROXY_CASE({.name = "proxy.valueentity_state_changes",
-            .rule_ids = {"VE-001", "VE-003", "PROT-010", "PROT-032", "FE-009", "FE-004"},
-            .description = "eight commands on one value entity: client replies and one stream with ids 1-8",
-            .hint = "one stream per entity, init with an empty ValueEntityInitState, command ids from 1",
-            .original_id = "EP1", .services = VE_SERVICES, .body = VeStateChanges});
-PROXY_CASE({.name = "proxy.valueentity_forwards_and_side_effects",
-            .rule_ids = {"PROT-020", "PROT-019", "FE-012", "FE-009"},
-            .description = "a forward and a side effect reach ValueEntityTwo on its own stream for the same id",
-            .hint = "forwards and side effects are new commands; the same id in another service is another entity",
-            .original_id = "EP2", .services = VE_SERVICES, .body = VeForwardsAndEffects});
-PROXY_CASE({.name = "proxy.valueentity_failures", .rule_ids = {"FE-018", "VE-011", "VE-010", "PROT-023"},
-            .description = "a failure reaches the client as its description and leaves the entity usable",
-            .hint = "ClientAction.failure -> gRPC UNKNOWN with the description; keep the stream open",
-            .original_id = "EP3", .services = VE_SERVICES, .body = VeFailures});
-PROXY_CASE({.name = "proxy.valueentity_http", .rule_ids = {"FE-013", "FE-014", "FE-015", "FE-019"},
-            .description = "HTTP bindings, the default /<service>/<method> route, exact JSON bodies and 500 failures",
-            .hint = "path variables fill the key; defaults are printed ({\"message\":\"\"})",
-            .original_id = "EP4", .services = VE_SERVICES, .needs_http = true, .body = VeHttp});
-PROXY_CASE({.name = "proxy.valueentity_passivation", .rule_ids = {"DUR-006", "DUR-007", "DISC-013"},
-            .description = "an entity with a 100 ms passivation timeout has its stream closed within 2 s",
-            .hint = "honour Entity.passivation_strategy.timeout from discovery; half-close the stream",
-            .original_id = "EP5", .services = {kValueEntityConfigured}, .needs_interceptor = true,
-            .body = VePassivation});
-PROXY_CASE({.name = "proxy.eventsourced_state_changes",
-            .rule_ids = {"ES-001", "ES-002", "ES-006", "ES-025", "PROT-010", "PROT-032", "FE-009"},
-            .description = "six commands on one event-sourced entity: replies, events and snapshots on one stream",
-            .hint = "init without snapshot for a new entity, command ids from 1, events journaled",
-            .original_id = "ESP1", .services = ES_SERVICES, .body = EsStateChanges});
+PROXY_CASE(
+    {.name = "proxy.valueentity_state_changes",
+     .rule_ids = {"VE-001", "VE-003", "PROT-010", "PROT-032", "FE-009", "FE-004"},
+     .description =
+         "eight commands on one value entity: client replies and one stream with ids 1-8",
+     .hint = "one stream per entity, init with an empty ValueEntityInitState, command ids from 1",
+     .original_id = "EP1",
+     .services = VE_SERVICES,
+     .body = VeStateChanges});
+PROXY_CASE(
+    {.name = "proxy.valueentity_forwards_and_side_effects",
+     .rule_ids = {"PROT-020", "PROT-019", "FE-012", "FE-009"},
+     .description =
+         "a forward and a side effect reach ValueEntityTwo on its own stream for the same id",
+     .hint = "forwards and side effects are new commands; the same id in another service is "
+             "another entity",
+     .original_id = "EP2",
+     .services = VE_SERVICES,
+     .body = VeForwardsAndEffects});
+PROXY_CASE(
+    {.name = "proxy.valueentity_failures",
+     .rule_ids = {"FE-018", "VE-011", "VE-010", "PROT-023"},
+     .description = "a failure reaches the client as its description and leaves the entity usable",
+     .hint = "ClientAction.failure -> gRPC UNKNOWN with the description; keep the stream open",
+     .original_id = "EP3",
+     .services = VE_SERVICES,
+     .body = VeFailures});
+PROXY_CASE(
+    {.name = "proxy.valueentity_http",
+     .rule_ids = {"FE-013", "FE-014", "FE-015", "FE-019"},
+     .description =
+         "HTTP bindings, the default /<service>/<method> route, exact JSON bodies and 500 failures",
+     .hint = "path variables fill the key; defaults are printed ({\"message\":\"\"})",
+     .original_id = "EP4",
+     .services = VE_SERVICES,
+     .needs_http = true,
+     .body = VeHttp});
+PROXY_CASE(
+    {.name = "proxy.valueentity_passivation",
+     .rule_ids = {"DUR-006", "DUR-007", "DISC-013"},
+     .description = "an entity with a 100 ms passivation timeout has its stream closed within 2 s",
+     .hint = "honour Entity.passivation_strategy.timeout from discovery; half-close the stream",
+     .original_id = "EP5",
+     .services = {kValueEntityConfigured},
+     .needs_interceptor = true,
+     .body = VePassivation});
+PROXY_CASE(
+    {.name = "proxy.eventsourced_state_changes",
+     .rule_ids = {"ES-001", "ES-002", "ES-006", "ES-025", "PROT-010", "PROT-032", "FE-009"},
+     .description =
+         "six commands on one event-sourced entity: replies, events and snapshots on one stream",
+     .hint = "init without snapshot for a new entity, command ids from 1, events journaled",
+     .original_id = "ESP1",
+     .services = ES_SERVICES,
+     .body = EsStateChanges});
 PROXY_CASE({.name = "proxy.eventsourced_forwards_and_side_effects",
             .rule_ids = {"PROT-020", "PROT-019", "ES-025", "FE-012"},
             .description = "a forward and a side effect reach EventSourcedTwo on its own stream",
             .hint = "forwards and side effects are new commands routed by the target's entity key",
-            .original_id = "ESP2", .services = ES_SERVICES, .body = EsForwardsAndEffects});
-PROXY_CASE({.name = "proxy.eventsourced_failures", .rule_ids = {"ES-020", "ES-021", "ES-003", "FE-018"},
-            .description = "failures reach the client; a failure with restart replays the journal on a new stream",
-            .hint = "drop the failed command's events; on restart=true close the stream and recover from the journal",
-            .original_id = "ESP3", .services = ES_SERVICES, .body = EsFailures});
-PROXY_CASE({.name = "proxy.eventsourced_http",
-            .rule_ids = {"FE-013", "FE-014", "FE-015", "FE-019", "ES-021", "ES-003"},
-            .description = "HTTP API of the event-sourced model including an emit-then-fail command",
-            .hint = "HTTP 500 with the description; events of a failed command must not be persisted",
-            .original_id = "ESP4", .services = ES_SERVICES, .needs_http = true, .body = EsHttp});
-PROXY_CASE({.name = "proxy.eventsourced_passivation", .rule_ids = {"DUR-006", "DUR-007", "DISC-013"},
-            .description = "an entity with a 100 ms passivation timeout has its stream closed within 2 s",
-            .hint = "honour Entity.passivation_strategy.timeout from discovery; half-close the stream",
-            .original_id = "ESP5", .services = {kEventSourcedConfigured}, .needs_interceptor = true,
-            .body = EsPassivation});
-PROXY_CASE({.name = "proxy.crdt_state_changes",
-            .rule_ids = {"CRDT-001", "CRDT-045", "PROT-010", "PROT-032", "FE-009"},
-            .description = "PNCounter updates and delete; the proxy closes the stream of a deleted CRDT",
-            .hint = "init without delta for a new CRDT; after a delete action the entity stream ends",
-            .original_id = "CP1", .services = CRDT_SERVICES, .body = CrdtStateChanges});
+            .original_id = "ESP2",
+            .services = ES_SERVICES,
+            .body = EsForwardsAndEffects});
+PROXY_CASE(
+    {.name = "proxy.eventsourced_failures",
+     .rule_ids = {"ES-020", "ES-021", "ES-003", "FE-018"},
+     .description =
+         "failures reach the client; a failure with restart replays the journal on a new stream",
+     .hint = "drop the failed command's events; on restart=true close the stream and recover from "
+             "the journal",
+     .original_id = "ESP3",
+     .services = ES_SERVICES,
+     .body = EsFailures});
+PROXY_CASE(
+    {.name = "proxy.eventsourced_http",
+     .rule_ids = {"FE-013", "FE-014", "FE-015", "FE-019", "ES-021", "ES-003"},
+     .description = "HTTP API of the event-sourced model including an emit-then-fail command",
+     .hint = "HTTP 500 with the description; events of a failed command must not be persisted",
+     .original_id = "ESP4",
+     .services = ES_SERVICES,
+     .needs_http = true,
+     .body = EsHttp});
+PROXY_CASE(
+    {.name = "proxy.eventsourced_passivation",
+     .rule_ids = {"DUR-006", "DUR-007", "DISC-013"},
+     .description = "an entity with a 100 ms passivation timeout has its stream closed within 2 s",
+     .hint = "honour Entity.passivation_strategy.timeout from discovery; half-close the stream",
+     .original_id = "ESP5",
+     .services = {kEventSourcedConfigured},
+     .needs_interceptor = true,
+     .body = EsPassivation});
+PROXY_CASE(
+    {.name = "proxy.crdt_state_changes",
+     .rule_ids = {"CRDT-001", "CRDT-045", "PROT-010", "PROT-032", "FE-009"},
+     .description = "PNCounter updates and delete; the proxy closes the stream of a deleted CRDT",
+     .hint = "init without delta for a new CRDT; after a delete action the entity stream ends",
+     .original_id = "CP1",
+     .services = CRDT_SERVICES,
+     .body = CrdtStateChanges});
 PROXY_CASE({.name = "proxy.crdt_forwards_and_side_effects",
             .rule_ids = {"PROT-020", "PROT-019", "CRDT-045", "FE-012"},
             .description = "GSet forward and side effect to CrdtTwo, then both entities deleted",
             .hint = "forwards/side effects are new commands on CrdtTwo's stream for the same id",
-            .original_id = "CP2", .services = CRDT_SERVICES, .body = CrdtForwardsAndEffects});
-PROXY_CASE({.name = "proxy.crdt_failures", .rule_ids = {"FE-018", "CRDT-050", "CRDT-045"},
-            .description = "a GCounter failure reaches the client; state and stream survive until delete",
-            .hint = "ClientAction.failure -> gRPC UNKNOWN with the description",
-            .original_id = "CP3", .services = CRDT_SERVICES, .body = CrdtFailures});
-PROXY_CASE({.name = "proxy.crdt_streamed_connection_tracking",
-            .rule_ids = {"CRDT-054", "CRDT-055", "CRDT-056", "CRDT-058", "CRDT-059", "CRDT-060",
-                         "CRDT-061", "CRDT-005", "CRDT-045"},
-            .description = "Vote streamed calls: streamed updates reach the monitor, client cancel becomes StreamCancelled",
-            .hint = "relay streamed replies to the right call; a cancelled client call sends StreamCancelled",
-            .original_id = "CP4", .services = CRDT_SERVICES, .body = CrdtStreamed});
-PROXY_CASE({.name = "proxy.crdt_http", .rule_ids = {"FE-013", "FE-014", "FE-015", "FE-019", "CRDT-045"},
-            .description = "HTTP API of the PNCounter model: nested oneofs and int64 as JSON strings",
-            .hint = "JSON printing: int64 as strings, defaults printed, unset messages omitted ({})",
-            .original_id = "CP5", .services = CRDT_SERVICES, .needs_http = true, .body = CrdtHttp});
-PROXY_CASE({.name = "proxy.crdt_passivation", .rule_ids = {"DUR-006", "DUR-007", "DISC-013"},
-            .description = "a CRDT with a 100 ms passivation timeout has its stream closed within 2 s",
-            .hint = "honour Entity.passivation_strategy.timeout when no streamed call is open",
-            .original_id = "CP6", .services = {kCrdtConfigured}, .needs_interceptor = true,
-            .body = CrdtPassivation});
+            .original_id = "CP2",
+            .services = CRDT_SERVICES,
+            .body = CrdtForwardsAndEffects});
+PROXY_CASE(
+    {.name = "proxy.crdt_failures",
+     .rule_ids = {"FE-018", "CRDT-050", "CRDT-045"},
+     .description = "a GCounter failure reaches the client; state and stream survive until delete",
+     .hint = "ClientAction.failure -> gRPC UNKNOWN with the description",
+     .original_id = "CP3",
+     .services = CRDT_SERVICES,
+     .body = CrdtFailures});
+PROXY_CASE(
+    {.name = "proxy.crdt_streamed_connection_tracking",
+     .rule_ids = {"CRDT-054", "CRDT-055", "CRDT-056", "CRDT-058", "CRDT-059", "CRDT-060",
+                  "CRDT-061", "CRDT-005", "CRDT-045"},
+     .description = "Vote streamed calls: streamed updates reach the monitor, client cancel "
+                    "becomes StreamCancelled",
+     .hint =
+         "relay streamed replies to the right call; a cancelled client call sends StreamCancelled",
+     .original_id = "CP4",
+     .services = CRDT_SERVICES,
+     .body = CrdtStreamed});
+PROXY_CASE(
+    {.name = "proxy.crdt_http",
+     .rule_ids = {"FE-013", "FE-014", "FE-015", "FE-019", "CRDT-045"},
+     .description = "HTTP API of the PNCounter model: nested oneofs and int64 as JSON strings",
+     .hint = "JSON printing: int64 as strings, defaults printed, unset messages omitted ({})",
+     .original_id = "CP5",
+     .services = CRDT_SERVICES,
+     .needs_http = true,
+     .body = CrdtHttp});
+PROXY_CASE(
+    {.name = "proxy.crdt_passivation",
+     .rule_ids = {"DUR-006", "DUR-007", "DISC-013"},
+     .description = "a CRDT with a 100 ms passivation timeout has its stream closed within 2 s",
+     .hint = "honour Entity.passivation_strategy.timeout when no streamed call is open",
+     .original_id = "CP6",
+     .services = {kCrdtConfigured},
+     .needs_interceptor = true,
+     .body = CrdtPassivation});
 
 }  // namespace
 }  // namespace cloudstate::tck::proxy_suite

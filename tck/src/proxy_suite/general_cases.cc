@@ -5,11 +5,13 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "cloudstate/tck/proxy_suite/proxy_suite.h"
 #include "google/protobuf/descriptor.pb.h"
 #include "google/protobuf/empty.pb.h"
-#include "model_builders.h"
+
 #include "shoppingcart/shoppingcart.pb.h"
+
+#include "cloudstate/tck/proxy_suite/proxy_suite.h"
+#include "model_builders.h"
 
 namespace cloudstate::tck::proxy_suite {
 namespace {
@@ -35,11 +37,13 @@ void ProxyInfoAndDiscovery(ProxyCaseContext& ctx) {
                                           kEventSourcedProtocol, kCrdtProtocol};
   if (types != expected) {
     ctx.Fail(absl::StrCat("ProxyInfo.supported_entity_types is {", absl::StrJoin(types, ", "),
-                          "}, expected the four entity types {", absl::StrJoin(expected, ", "), "}"));
+                          "}, expected the four entity types {", absl::StrJoin(expected, ", "),
+                          "}"));
     return;
   }
   google::protobuf::FileDescriptorSet files;
-  if (!ctx.Check(files.ParseFromString(spec->proto()), "EntitySpec.proto is not a FileDescriptorSet")) {
+  if (!ctx.Check(files.ParseFromString(spec->proto()),
+                 "EntitySpec.proto is not a FileDescriptorSet")) {
     return;
   }
   std::set<std::string> declared;
@@ -67,8 +71,8 @@ std::optional<ReflectionResponse> Reflect(ProxyCaseContext& ctx, ClientCall& cal
     if (status && status->error_code() == grpc::StatusCode::UNIMPLEMENTED) {
       ctx.Skip("the proxy does not offer gRPC server reflection");
     } else {
-      ctx.Fail(absl::StrCat("reflection (", std::string(what), "): the call ended: ",
-                            status ? status->error_message() : "no status"));
+      ctx.Fail(absl::StrCat("reflection (", std::string(what),
+                            "): the call ended: ", status ? status->error_message() : "no status"));
     }
     return std::nullopt;
   }
@@ -79,24 +83,28 @@ std::optional<ReflectionResponse> Reflect(ProxyCaseContext& ctx, ClientCall& cal
       ctx.Skip("the proxy does not offer gRPC server reflection");
     } else {
       ctx.Fail(absl::StrCat("reflection (", std::string(what), "): no response",
-                            status ? absl::StrCat(", status ", static_cast<int>(status->error_code()), " \"",
-                                                  status->error_message(), "\"")
-                                   : ""));
+                            status
+                                ? absl::StrCat(", status ", static_cast<int>(status->error_code()),
+                                               " \"", status->error_message(), "\"")
+                                : ""));
     }
     return std::nullopt;
   }
   auto decoded = DecodeReflectionResponse(*bytes);
   if (!decoded) {
-    ctx.Fail(absl::StrCat("reflection (", std::string(what), "): the response is not a ServerReflectionResponse"));
+    ctx.Fail(absl::StrCat("reflection (", std::string(what),
+                          "): the response is not a ServerReflectionResponse"));
     return std::nullopt;
   }
   if (decoded->valid_host != request.host) {
-    ctx.Fail(absl::StrCat("reflection (", std::string(what), "): valid_host is \"", decoded->valid_host,
-                          "\", expected the request's host \"", request.host, "\""));
+    ctx.Fail(absl::StrCat("reflection (", std::string(what), "): valid_host is \"",
+                          decoded->valid_host, "\", expected the request's host \"", request.host,
+                          "\""));
   } else if (!decoded->original || decoded->original->host != request.host ||
              decoded->original->list_services != request.list_services ||
              decoded->original->file_containing_symbol != request.file_containing_symbol) {
-    ctx.Fail(absl::StrCat("reflection (", std::string(what), "): original_request does not echo the request"));
+    ctx.Fail(absl::StrCat("reflection (", std::string(what),
+                          "): original_request does not echo the request"));
   }
   return decoded;
 }
@@ -147,9 +155,12 @@ void ServerReflection(ProxyCaseContext& ctx) {
     return;
   }
   if (!r->file_descriptors || !r->file_descriptors->empty()) {
-    ctx.Fail(r->error ? absl::StrCat("reflection: an unknown symbol must get an empty file_descriptor_response, got error ",
-                                     r->error->first, " \"", r->error->second, "\"")
-                      : std::string("reflection: an unknown symbol must get an empty file_descriptor_response"));
+    ctx.Fail(r->error
+                 ? absl::StrCat("reflection: an unknown symbol must get an empty "
+                                "file_descriptor_response, got error ",
+                                r->error->first, " \"", r->error->second, "\"")
+                 : std::string(
+                       "reflection: an unknown symbol must get an empty file_descriptor_response"));
     return;
   }
   call.WritesDone();
@@ -225,7 +236,8 @@ void ExpectGet(ProxyCaseContext& ctx, const std::string& target, const std::stri
     return;
   }
   if (r->status != 200) {
-    ctx.Fail(absl::StrCat("GET ", target, ": expected status 200, got ", r->status, " (", r->body, ")"));
+    ctx.Fail(
+        absl::StrCat("GET ", target, ": expected status 200, got ", r->status, " (", r->body, ")"));
   } else if (r->body != expected) {
     ctx.Fail(absl::StrCat("GET ", target, ": expected body ", expected, ", got ", r->body));
   }
@@ -238,31 +250,51 @@ void ShoppingCartHttp(ProxyCaseContext& ctx) {
                      R"({"productId":"apple","name":"Apple","quantity":2})", "{}");
   ctx.HttpExpectJson("/cart/" + user + "/items/add",
                      R"({"productId":"pear","name":"Pear","quantity":1})", "{}");
-  ExpectGet(ctx, "/carts/" + user,
-            R"({"items":[{"productId":"apple","name":"Apple","quantity":2},{"productId":"pear","name":"Pear","quantity":1}]})");
-  ExpectGet(ctx, "/carts/" + user + "/items",
-            R"([{"productId":"apple","name":"Apple","quantity":2},{"productId":"pear","name":"Pear","quantity":1}])");
+  ExpectGet(
+      ctx, "/carts/" + user,
+      R"({"items":[{"productId":"apple","name":"Apple","quantity":2},{"productId":"pear","name":"Pear","quantity":1}]})");
+  ExpectGet(
+      ctx, "/carts/" + user + "/items",
+      R"([{"productId":"apple","name":"Apple","quantity":2},{"productId":"pear","name":"Pear","quantity":1}])");
   ctx.HttpExpectJson("/cart/" + user + "/items/apple/remove", "", "{}");
-  ExpectGet(ctx, "/carts/" + user + "/items", R"([{"productId":"pear","name":"Pear","quantity":1}])");
+  ExpectGet(ctx, "/carts/" + user + "/items",
+            R"([{"productId":"pear","name":"Pear","quantity":1}])");
 }
 
-PROXY_CASE({.name = "proxy.discovery_proxy_info",
-            .rule_ids = {"DISC-001", "DISC-002", "DISC-007", "DISC-008"},
-            .description = "the proxy's discover call announces protocol 0.2 and the four entity types; the spec is consistent",
-            .hint = "ProxyInfo: protocol 0.2, supported_entity_types = the four protocol service names",
-            .original_id = "P1", .needs_interceptor = true, .body = ProxyInfoAndDiscovery});
-PROXY_CASE({.name = "proxy.server_reflection", .rule_ids = {"FE-023", "FE-024", "FE-025"},
-            .description = "server reflection lists itself and the entity services sorted; an unknown symbol gets no files",
-            .hint = "grpc.reflection.v1alpha: echo host and request; unknown symbols -> empty file_descriptor_response",
-            .original_id = "P2", .body = ServerReflection});
-PROXY_CASE({.name = "proxy.shoppingcart_grpc", .rule_ids = {"FE-001", "FE-004", "FE-011", "FE-018"},
-            .description = "the shopping-cart example over gRPC: add, get, remove, failure, independent carts",
+PROXY_CASE(
+    {.name = "proxy.discovery_proxy_info",
+     .rule_ids = {"DISC-001", "DISC-002", "DISC-007", "DISC-008"},
+     .description = "the proxy's discover call announces protocol 0.2 and the four entity types; "
+                    "the spec is consistent",
+     .hint = "ProxyInfo: protocol 0.2, supported_entity_types = the four protocol service names",
+     .original_id = "P1",
+     .needs_interceptor = true,
+     .body = ProxyInfoAndDiscovery});
+PROXY_CASE({.name = "proxy.server_reflection",
+            .rule_ids = {"FE-023", "FE-024", "FE-025"},
+            .description = "server reflection lists itself and the entity services sorted; an "
+                           "unknown symbol gets no files",
+            .hint = "grpc.reflection.v1alpha: echo host and request; unknown symbols -> empty "
+                    "file_descriptor_response",
+            .original_id = "P2",
+            .body = ServerReflection});
+PROXY_CASE({.name = "proxy.shoppingcart_grpc",
+            .rule_ids = {"FE-001", "FE-004", "FE-011", "FE-018"},
+            .description =
+                "the shopping-cart example over gRPC: add, get, remove, failure, independent carts",
             .hint = "route by the user_id entity key; replies and failures come from the function",
-            .services = {kShoppingCart}, .body = ShoppingCartGrpc});
-PROXY_CASE({.name = "proxy.shoppingcart_http", .rule_ids = {"FE-013", "FE-015"},
-            .description = "the shopping-cart HTTP bindings: POST with body, POST without body, GET, response_body",
-            .hint = "google.api.http: path variables, body \"*\" and none, additional_bindings, response_body",
-            .services = {kShoppingCart}, .needs_http = true, .body = ShoppingCartHttp});
+            .services = {kShoppingCart},
+            .body = ShoppingCartGrpc});
+PROXY_CASE(
+    {.name = "proxy.shoppingcart_http",
+     .rule_ids = {"FE-013", "FE-015"},
+     .description =
+         "the shopping-cart HTTP bindings: POST with body, POST without body, GET, response_body",
+     .hint =
+         "google.api.http: path variables, body \"*\" and none, additional_bindings, response_body",
+     .services = {kShoppingCart},
+     .needs_http = true,
+     .body = ShoppingCartHttp});
 
 }  // namespace
 }  // namespace cloudstate::tck::proxy_suite

@@ -1,12 +1,11 @@
 #include "cloudstate/tck/proxy_suite/http_client.h"
 
+#include "absl/strings/str_cat.h"
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-
-#include "absl/strings/str_cat.h"
 
 namespace cloudstate::tck::proxy_suite {
 
@@ -75,9 +74,8 @@ absl::StatusOr<HttpResult> HttpCall(const std::string& address, const std::strin
   ioc.run_for(timeout + std::chrono::milliseconds(200));
   if (stage != "done") {
     if (!failure) {
-      return absl::DeadlineExceededError(
-          absl::StrCat(method, " http://", address, target, ": no answer within ", timeout.count(),
-                       " ms"));
+      return absl::DeadlineExceededError(absl::StrCat(
+          method, " http://", address, target, ": no answer within ", timeout.count(), " ms"));
     }
     return absl::UnavailableError(absl::StrCat(method, " http://", address, target, ": ", stage,
                                                " failed: ", failure.message()));

@@ -6,10 +6,11 @@
 #include <optional>
 
 #include "absl/strings/str_cat.h"
-#include "cloudstate/tck/proxy_suite/wire.h"
 #include "grpcpp/generic/async_generic_service.h"
 #include "grpcpp/generic/generic_stub.h"
 #include "grpcpp/grpcpp.h"
+
+#include "cloudstate/tck/proxy_suite/wire.h"
 
 namespace cloudstate::tck::proxy_suite {
 namespace {
@@ -97,7 +98,8 @@ class InterceptorImpl final : public Interceptor, public grpc::CallbackGenericSe
     args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 100);
     args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, 100);
     args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 1000);
-    channel_ = grpc::CreateCustomChannel(function_address_, grpc::InsecureChannelCredentials(), args);
+    channel_ =
+        grpc::CreateCustomChannel(function_address_, grpc::InsecureChannelCredentials(), args);
     stub_ = std::make_unique<grpc::GenericStub>(channel_);
   }
 
@@ -109,7 +111,8 @@ class InterceptorImpl final : public Interceptor, public grpc::CallbackGenericSe
     builder.RegisterCallbackGenericService(this);
     server_ = builder.BuildAndStart();
     if (server_ == nullptr || port_ == 0) {
-      return absl::UnavailableError(absl::StrCat("the interceptor cannot listen on ", bind_address));
+      return absl::UnavailableError(
+          absl::StrCat("the interceptor cannot listen on ", bind_address));
     }
     return absl::OkStatus();
   }
@@ -365,8 +368,8 @@ void Relay::MaybeDelete(bool server, bool client) {
 
 }  // namespace
 
-absl::StatusOr<std::unique_ptr<Interceptor>> Interceptor::Start(const std::string& bind_address,
-                                                                 const std::string& function_address) {
+absl::StatusOr<std::unique_ptr<Interceptor>> Interceptor::Start(
+    const std::string& bind_address, const std::string& function_address) {
   auto impl = std::make_unique<InterceptorImpl>(function_address);
   auto status = impl->Bind(bind_address);
   if (!status.ok()) {

@@ -6,13 +6,15 @@
 #include <string_view>
 #include <vector>
 
-#include "cloudstate/tck/case_registry.h"
-#include "cloudstate/tck/messages.h"
+#include "google/protobuf/wrappers.pb.h"
+
 #include "cloudstate/tck/model/action.pb.h"
 #include "cloudstate/tck/model/crdt.pb.h"
 #include "cloudstate/tck/model/eventsourced.pb.h"
 #include "cloudstate/tck/model/valueentity.pb.h"
-#include "google/protobuf/wrappers.pb.h"
+
+#include "cloudstate/tck/case_registry.h"
+#include "cloudstate/tck/messages.h"
 
 namespace cloudstate::tck::proxy_suite::model {
 

@@ -11,7 +11,9 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+
 #include "cloudstate/action.pb.h"
+
 #include "cloudstate/common/rule_registry.h"
 #include "cloudstate/reports/writers.h"
 #include "cloudstate/tck/compare.h"
@@ -210,8 +212,8 @@ grpc::Status ProxyCaseContext::Unary(const std::string& method,
     }
     Note(absl::StrCat("client <- ", response != nullptr ? ShortText(*response) : "(ok)"));
   } else {
-    Note(absl::StrCat("client <- status ", static_cast<int>(r.status.error_code()), " \"", r.status.error_message(),
-                      "\""));
+    Note(absl::StrCat("client <- status ", static_cast<int>(r.status.error_code()), " \"",
+                      r.status.error_message(), "\""));
   }
   return r.status;
 }
@@ -277,8 +279,8 @@ void ProxyCaseContext::HttpExpectFailure(const std::string& target, const std::s
 
 void ProxyCaseContext::ExpectOk(const grpc::Status& status, std::string_view what) {
   if (!failed_ && !status.ok()) {
-    Fail(absl::StrCat(std::string(what), ": expected success, got status ", static_cast<int>(status.error_code()), " \"",
-                      status.error_message(), "\""));
+    Fail(absl::StrCat(std::string(what), ": expected success, got status ",
+                      static_cast<int>(status.error_code()), " \"", status.error_message(), "\""));
   }
 }
 
@@ -288,10 +290,12 @@ void ProxyCaseContext::ExpectFailure(const grpc::Status& status, std::string_vie
     return;
   }
   if (status.ok()) {
-    Fail(absl::StrCat(std::string(what), ": expected a gRPC error \"", std::string(description), "\", got success"));
+    Fail(absl::StrCat(std::string(what), ": expected a gRPC error \"", std::string(description),
+                      "\", got success"));
   } else if (status.error_message() != description) {
-    Fail(absl::StrCat(std::string(what), ": expected a gRPC error with description \"", std::string(description),
-                      "\", got status ", static_cast<int>(status.error_code()), " \"", status.error_message(), "\""));
+    Fail(absl::StrCat(std::string(what), ": expected a gRPC error with description \"",
+                      std::string(description), "\", got status ",
+                      static_cast<int>(status.error_code()), " \"", status.error_message(), "\""));
   }
 }
 
@@ -442,8 +446,8 @@ void ProxyCaseContext::ExpectCallEnded(int call, milliseconds timeout, std::stri
       timeout);
   if (!ended) {
     auto record = CallRecord(call);
-    Fail(absl::StrCat("interceptor call #", call, ": ", std::string(what), ": the stream was not closed within ",
-                      timeout.count(), " ms (proxy side ",
+    Fail(absl::StrCat("interceptor call #", call, ": ", std::string(what),
+                      ": the stream was not closed within ", timeout.count(), " ms (proxy side ",
                       record && record->in_closed ? "closed" : "open", ", function side ",
                       record && record->done ? "closed" : "open", ")"));
   } else {
@@ -488,7 +492,8 @@ std::string ProxyCaseContext::Details() const {
   if (!transcript_.empty()) {
     absl::StrAppend(&out, "transcript:\n");
     for (size_t i = 0; i < transcript_.size(); ++i) {
-      absl::StrAppend(&out, absl::StrFormat("  %2d. %s\n", static_cast<int>(i + 1), transcript_[i]));
+      absl::StrAppend(&out,
+                      absl::StrFormat("  %2d. %s\n", static_cast<int>(i + 1), transcript_[i]));
     }
   }
   return out;
@@ -580,9 +585,14 @@ RunOutcome RunProxySuite(const ProxySuiteOptions& options, std::ostream& out) {
   auto not_run = [&](const std::string& why) {
     out << "error: " << why << "\n";
     for (const auto* c : cases) {
-      results.cases.push_back({.name = c->name, .area = "proxy", .rule_ids = c->rule_ids,
-                               .level = c->level, .description = c->description, .hint = c->hint,
-                               .outcome = Outcome::kFailed, .message = "not run: " + why});
+      results.cases.push_back({.name = c->name,
+                               .area = "proxy",
+                               .rule_ids = c->rule_ids,
+                               .level = c->level,
+                               .description = c->description,
+                               .hint = c->hint,
+                               .outcome = Outcome::kFailed,
+                               .message = "not run: " + why});
     }
     out << ClosingLine(results) << "\n";
     if (!options.report_dir.empty()) {
@@ -622,9 +632,9 @@ RunOutcome RunProxySuite(const ProxySuiteOptions& options, std::ostream& out) {
         },
         startup);
     if (!discovery) {
-      return not_run(absl::StrCat("the proxy did not complete discovery through the interceptor within ",
-                                  startup.count(), " ms (is it configured with user function 127.0.0.1:",
-                                  shared.interceptor->port(), "?)"));
+      return not_run(absl::StrCat(
+          "the proxy did not complete discovery through the interceptor within ", startup.count(),
+          " ms (is it configured with user function 127.0.0.1:", shared.interceptor->port(), "?)"));
     }
     shared.proxy_info.emplace();
     shared.entity_spec.emplace();
@@ -661,8 +671,8 @@ RunOutcome RunProxySuite(const ProxySuiteOptions& options, std::ostream& out) {
     shared.served = ReflectedServices(shared);
   }
   if (shared.proxy_info) {
-    results.sut.service_runtime = absl::StrCat(shared.proxy_info->proxy_name(), " ",
-                                               shared.proxy_info->proxy_version());
+    results.sut.service_runtime =
+        absl::StrCat(shared.proxy_info->proxy_name(), " ", shared.proxy_info->proxy_version());
   }
   out << "cloudstate-tck " << CS_KIT_VERSION << " proxy suite against " << options.proxy_address
       << (Intercepting(options) ? " (intercepting)" : " (client-only)") << "; "
@@ -673,8 +683,12 @@ RunOutcome RunProxySuite(const ProxySuiteOptions& options, std::ostream& out) {
   size_t index = 0;
   for (const auto* c : cases) {
     ++index;
-    reports::CaseResult r{.name = c->name, .area = "proxy", .rule_ids = c->rule_ids,
-                          .level = c->level, .description = c->description, .hint = c->hint};
+    reports::CaseResult r{.name = c->name,
+                          .area = "proxy",
+                          .rule_ids = c->rule_ids,
+                          .level = c->level,
+                          .description = c->description,
+                          .hint = c->hint};
     const auto t0 = std::chrono::steady_clock::now();
     std::string skip;
     if (c->needs_interceptor && !Intercepting(options)) {
@@ -705,7 +719,8 @@ RunOutcome RunProxySuite(const ProxySuiteOptions& options, std::ostream& out) {
         r.details = ctx.Details();
       }
     }
-    r.duration_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    r.duration_seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     if (auto it = known_failing.find(c->name); it != known_failing.end()) {
       if (r.outcome == Outcome::kFailed) {
         r.outcome = Outcome::kExpectedFailure;
@@ -717,9 +732,8 @@ RunOutcome RunProxySuite(const ProxySuiteOptions& options, std::ostream& out) {
       }
     }
     out << absl::StrFormat("[%*d/%d] %s %s (%d ms)\n",
-                           static_cast<int>(absl::StrCat(cases.size()).size()), index,
-                           cases.size(), Label(r.outcome), c->name,
-                           static_cast<int>(r.duration_seconds * 1000));
+                           static_cast<int>(absl::StrCat(cases.size()).size()), index, cases.size(),
+                           Label(r.outcome), c->name, static_cast<int>(r.duration_seconds * 1000));
     if (r.outcome == Outcome::kFailed || r.outcome == Outcome::kUnexpectedPass ||
         (options.verbose && r.outcome != Outcome::kPassed)) {
       if (!r.message.empty()) {

@@ -35,7 +35,8 @@ std::shared_ptr<grpc::Channel> MakeProxyChannel(const std::string& address) {
 
 // ---- ClientCall ----
 
-class ClientCall::Reactor final : public grpc::ClientBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer> {
+class ClientCall::Reactor final
+    : public grpc::ClientBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer> {
  public:
   Reactor(const std::shared_ptr<grpc::Channel>& channel, const std::string& method,
           std::chrono::milliseconds deadline,
@@ -256,7 +257,8 @@ void PutString(CodedOutputStream* out, int field, const std::string& value) {
 // Calls `on_field(number, wire_type, bytes_or_empty, varint)` for every field; false on bad input.
 template <typename F>
 bool ForEachField(const std::string& bytes, F&& on_field) {
-  CodedInputStream in(reinterpret_cast<const uint8_t*>(bytes.data()), static_cast<int>(bytes.size()));
+  CodedInputStream in(reinterpret_cast<const uint8_t*>(bytes.data()),
+                      static_cast<int>(bytes.size()));
   while (true) {
     uint32_t tag = in.ReadTag();
     if (tag == 0) {
@@ -359,38 +361,39 @@ std::optional<ReflectionResponse> DecodeReflectionResponse(const std::string& by
       case 4: {
         std::vector<std::string> files;
         bad = bad || !ForEachField(value, [&](int f, int t, const std::string& v, uint64_t) {
-          if (f == 1 && t == 2) {
-            files.push_back(v);
-          }
-        });
+                if (f == 1 && t == 2) {
+                  files.push_back(v);
+                }
+              });
         r.file_descriptors = std::move(files);
         break;
       }
       case 6: {
         std::vector<std::string> services;
         bad = bad || !ForEachField(value, [&](int f, int t, const std::string& v, uint64_t) {
-          if (f == 1 && t == 2) {
-            std::string name;
-            bad = bad || !ForEachField(v, [&](int nf, int nt, const std::string& nv, uint64_t) {
-              if (nf == 1 && nt == 2) {
-                name = nv;
-              }
-            });
-            services.push_back(name);
-          }
-        });
+                if (f == 1 && t == 2) {
+                  std::string name;
+                  bad =
+                      bad || !ForEachField(v, [&](int nf, int nt, const std::string& nv, uint64_t) {
+                        if (nf == 1 && nt == 2) {
+                          name = nv;
+                        }
+                      });
+                  services.push_back(name);
+                }
+              });
         r.services = std::move(services);
         break;
       }
       case 7: {
         std::pair<int, std::string> error{0, ""};
         bad = bad || !ForEachField(value, [&](int f, int t, const std::string& v, uint64_t n) {
-          if (f == 1 && t == 0) {
-            error.first = static_cast<int>(n);
-          } else if (f == 2 && t == 2) {
-            error.second = v;
-          }
-        });
+                if (f == 1 && t == 0) {
+                  error.first = static_cast<int>(n);
+                } else if (f == 2 && t == 2) {
+                  error.second = v;
+                }
+              });
         r.error = error;
         break;
       }

@@ -10,12 +10,12 @@
 #define CS_STATUS_CONCAT_INNER(a, b) a##b
 #define CS_STATUS_CONCAT(a, b) CS_STATUS_CONCAT_INNER(a, b)
 
-#define CS_RETURN_IF_ERROR(expr)                       \
-  do {                                                 \
-    const ::absl::Status cs_status_tmp = (expr);       \
-    if (!cs_status_tmp.ok()) {                         \
-      return cs_status_tmp;                            \
-    }                                                  \
+#define CS_RETURN_IF_ERROR(expr)                 \
+  do {                                           \
+    const ::absl::Status cs_status_tmp = (expr); \
+    if (!cs_status_tmp.ok()) {                   \
+      return cs_status_tmp;                      \
+    }                                            \
   } while (false)
 
 #define CS_ASSIGN_OR_RETURN_IMPL(tmp, lhs, expr) \

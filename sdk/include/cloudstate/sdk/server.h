@@ -75,12 +75,12 @@ struct ServerOptions {
   // with an error status instead of a stream-level Failure message.
   bool crash_on_protocol_error = false;
   // Deliberate faults of discovery and actions (conformance kit only).
-  bool discover_answers_once = false;      // every discover call after the first fails UNAVAILABLE
+  bool discover_answers_once = false;  // every discover call after the first fails UNAVAILABLE
   bool discover_rejects_partial_proxy = false;  // FAILED_PRECONDITION unless every declared
                                                 // entity type is in the proxy's supported types
-  bool report_error_unimplemented = false;  // reportError answers UNIMPLEMENTED
-  bool exit_on_action_cancel = false;  // the process exits when a streamed action call is
-                                      // cancelled before it ended
+  bool report_error_unimplemented = false;      // reportError answers UNIMPLEMENTED
+  bool exit_on_action_cancel = false;           // the process exits when a streamed action call is
+                                                // cancelled before it ended
   bool action_errors_as_status = false;  // malformed action calls end with a gRPC error status
                                          // instead of an ActionResponse failure
 };

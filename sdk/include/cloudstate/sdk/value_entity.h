@@ -37,7 +37,7 @@ struct ValueEntityQuirks {
   bool ignore_delete = false;            // delete resets the state but sends no delete action
   bool keep_first_state_action = false;  // several changes: the first one is sent
   bool keep_side_effects_on_failure = false;
-  bool ignore_init_state = false;  // the stored state in init is not loaded
+  bool ignore_init_state = false;           // the stored state in init is not loaded
   bool stay_open_without_commands = false;  // a half-close before any command does not end it
 };
 

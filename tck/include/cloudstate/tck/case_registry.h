@@ -1,7 +1,7 @@
 #pragma once
-// Registration of conformance cases. Every case has a stable name, the spec rules it checks, a level,
-// a one-line description, a hint for the SDK author when it fails, the model services it needs, and a
-// body written with the scenario DSL (scenario.h).
+// Registration of conformance cases. Every case has a stable name, the spec rules it checks, a
+// level, a one-line description, a hint for the SDK author when it fails, the model services it
+// needs, and a body written with the scenario DSL (scenario.h).
 //
 //   TCK_CASES(EventSourcedBasics) {
 //     Case("eventsourced.single_emitted_event")
@@ -91,10 +91,10 @@ struct CaseRegistrar {
 }  // namespace internal
 
 // Defines a block of case registrations that runs once at start-up.
-#define TCK_CASES(group)                                                                   \
-  static void TckRegister_##group();                                                      \
-  static const ::cloudstate::tck::internal::CaseRegistrar tck_registrar_##group{          \
-      &TckRegister_##group};                                                              \
+#define TCK_CASES(group)                                                         \
+  static void TckRegister_##group();                                             \
+  static const ::cloudstate::tck::internal::CaseRegistrar tck_registrar_##group{ \
+      &TckRegister_##group};                                                     \
   static void TckRegister_##group()
 
 // Full names of the model services, for Needs().

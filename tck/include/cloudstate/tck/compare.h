@@ -41,9 +41,9 @@ std::string ShortText(const google::protobuf::Message& message);
 std::string LongText(const google::protobuf::Message& message);
 
 // The order-insensitive CRDT delta comparison of the original TCK ("Delta.sorted"): sorts
-// GSetDelta.added, ORSetDelta.removed/added and ORMapDelta.removed/updated/added by the string value
-// of the element or key (p.cloudstate.io/string, else the raw bytes), recursively into nested map
-// deltas. Applied to CrdtReply.state_action only; other messages are left unchanged.
+// GSetDelta.added, ORSetDelta.removed/added and ORMapDelta.removed/updated/added by the string
+// value of the element or key (p.cloudstate.io/string, else the raw bytes), recursively into nested
+// map deltas. Applied to CrdtReply.state_action only; other messages are left unchanged.
 void SortCrdtDelta(cloudstate::crdt::CrdtDelta* delta);
 void SortCrdtDeltas(google::protobuf::Message* crdt_stream_out);
 

@@ -11,9 +11,10 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "cloudstate/entity.pb.h"
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/descriptor_database.h"
+
+#include "cloudstate/entity.pb.h"
 
 namespace grpc {
 class Channel;
@@ -30,17 +31,17 @@ absl::StatusOr<cloudstate::EntitySpec> CallDiscover(const std::shared_ptr<grpc::
                                                     std::chrono::milliseconds timeout);
 
 // Calls discover until it answers or `timeout` passes (the function may still be starting).
-absl::StatusOr<cloudstate::EntitySpec> WaitForDiscover(const std::shared_ptr<grpc::Channel>& channel,
-                                                       std::chrono::milliseconds timeout);
+absl::StatusOr<cloudstate::EntitySpec> WaitForDiscover(
+    const std::shared_ptr<grpc::Channel>& channel, std::chrono::milliseconds timeout);
 
 struct DiscoveryInfo {
   cloudstate::ProxyInfo proxy_info;
   cloudstate::EntitySpec spec;
-  bool descriptor_set_parsed = false;           // EntitySpec.proto is a FileDescriptorSet
-  std::vector<std::string> descriptor_errors;   // files that failed to build, with the reason
+  bool descriptor_set_parsed = false;          // EntitySpec.proto is a FileDescriptorSet
+  std::vector<std::string> descriptor_errors;  // files that failed to build, with the reason
   std::unique_ptr<google::protobuf::SimpleDescriptorDatabase> database;
   std::unique_ptr<google::protobuf::DescriptorPool> pool;
-  std::set<std::string> declared_services;      // Entity.service_name of every entity
+  std::set<std::string> declared_services;  // Entity.service_name of every entity
 
   const cloudstate::Entity* FindEntity(std::string_view service_name) const;
   // A service of the descriptor set by full name (nullptr when absent or unresolvable).

@@ -7,8 +7,8 @@
 //   es::Command(1, id, "Process", request)                    -> EventSourcedStreamIn{command}
 //   es::Reply(1, response, {.events = {p}, .snapshot = s})    -> EventSourcedStreamOut{reply}
 //   es::Forward(2, kEventSourcedTwo, "Call", req, {...})      -> reply with a forward client action
-//   es::Failure(2, "boom")                                     -> reply with a client-action failure
-//   es::StreamFailure(...)                                     -> stream-level failure
+//   es::Failure(2, "boom")                                     -> reply with a client-action
+//   failure es::StreamFailure(...)                                     -> stream-level failure
 // and the same shapes under ve::, crdt:: and action::.
 
 #include <cstdint>
@@ -17,13 +17,14 @@
 #include <string_view>
 #include <vector>
 
+#include "google/protobuf/any.pb.h"
+#include "google/protobuf/message.h"
+
 #include "cloudstate/action.pb.h"
 #include "cloudstate/crdt.pb.h"
 #include "cloudstate/entity.pb.h"
 #include "cloudstate/event_sourced.pb.h"
 #include "cloudstate/value_entity.pb.h"
-#include "google/protobuf/any.pb.h"
-#include "google/protobuf/message.h"
 
 namespace cloudstate::tck {
 
@@ -31,7 +32,8 @@ namespace cloudstate::tck {
 google::protobuf::Any Pack(const google::protobuf::Message& message);
 
 cloudstate::SideEffect SideEffect(std::string_view service, std::string_view command,
-                                  const google::protobuf::Message& payload, bool synchronous = false);
+                                  const google::protobuf::Message& payload,
+                                  bool synchronous = false);
 cloudstate::ClientAction ClientReply(const google::protobuf::Message& payload);
 cloudstate::ClientAction ClientForward(std::string_view service, std::string_view command,
                                        const google::protobuf::Message& payload);
@@ -54,7 +56,8 @@ In Init(std::string_view service, std::string_view entity_id, int64_t snapshot_s
 In Event(int64_t sequence, const google::protobuf::Message& payload);
 In Command(int64_t id, std::string_view entity_id, std::string_view name,
            const google::protobuf::Message& payload);
-Out Reply(int64_t command_id, const google::protobuf::Message& payload, const Effects& effects = {});
+Out Reply(int64_t command_id, const google::protobuf::Message& payload,
+          const Effects& effects = {});
 Out Forward(int64_t command_id, std::string_view service, std::string_view command,
             const google::protobuf::Message& payload, const Effects& effects = {});
 Out Failure(int64_t command_id, std::string_view description, bool restart = false);
@@ -72,10 +75,12 @@ struct Effects {
 };
 // Init always carries a present ValueEntityInitState (empty for a new entity).
 In Init(std::string_view service, std::string_view entity_id);
-In Init(std::string_view service, std::string_view entity_id, const google::protobuf::Message& state);
+In Init(std::string_view service, std::string_view entity_id,
+        const google::protobuf::Message& state);
 In Command(int64_t id, std::string_view entity_id, std::string_view name,
            const google::protobuf::Message& payload);
-Out Reply(int64_t command_id, const google::protobuf::Message& payload, const Effects& effects = {});
+Out Reply(int64_t command_id, const google::protobuf::Message& payload,
+          const Effects& effects = {});
 Out Forward(int64_t command_id, std::string_view service, std::string_view command,
             const google::protobuf::Message& payload, const Effects& effects = {});
 Out Failure(int64_t command_id, std::string_view description);
@@ -91,13 +96,15 @@ struct Effects {
   bool streamed = false;
 };
 In Init(std::string_view service, std::string_view entity_id);
-In Init(std::string_view service, std::string_view entity_id, const cloudstate::crdt::CrdtDelta& delta);
+In Init(std::string_view service, std::string_view entity_id,
+        const cloudstate::crdt::CrdtDelta& delta);
 In Delta(const cloudstate::crdt::CrdtDelta& delta);
 In Delete();
 In Command(int64_t id, std::string_view entity_id, std::string_view name,
            const google::protobuf::Message& payload, bool streamed = false);
 In StreamCancelled(std::string_view entity_id, int64_t command_id);
-Out Reply(int64_t command_id, const google::protobuf::Message& payload, const Effects& effects = {});
+Out Reply(int64_t command_id, const google::protobuf::Message& payload,
+          const Effects& effects = {});
 Out Forward(int64_t command_id, std::string_view service, std::string_view command,
             const google::protobuf::Message& payload, const Effects& effects = {});
 Out Failure(int64_t command_id, std::string_view description);
@@ -118,7 +125,8 @@ namespace action {
 using In = cloudstate::action::ActionCommand;
 using Out = cloudstate::action::ActionResponse;
 // A complete command (unary and streamed-out calls): service, name and payload.
-In Command(std::string_view service, std::string_view name, const google::protobuf::Message& payload);
+In Command(std::string_view service, std::string_view name,
+           const google::protobuf::Message& payload);
 // First message of a streamed-in or bidirectional call: service and name only.
 In Header(std::string_view service, std::string_view name);
 // Later messages of a streamed call: payload only.

@@ -31,10 +31,10 @@ struct RunOptions {
   double time_scale = 1.0;
   int jobs = 1;
   std::string known_failing_file;
-  std::string spec_dir;                    // holds rules.tsv ("" = built-in default)
+  std::string spec_dir;  // holds rules.tsv ("" = built-in default)
   bool verbose = false;
-  double global_deadline_seconds = 900;    // multiplied by time_scale
-  std::optional<bool> color;               // default: colour when `out` is a TTY (stdout)
+  double global_deadline_seconds = 900;              // multiplied by time_scale
+  std::optional<bool> color;                         // default: colour when `out` is a TTY (stdout)
   std::map<std::string, std::string> configuration;  // echoed into the reports
 };
 

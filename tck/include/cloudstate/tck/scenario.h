@@ -1,6 +1,6 @@
 #pragma once
-// The scenario DSL: a case reads like the exchange between the proxy (played by the kit) and the user
-// function under test.
+// The scenario DSL: a case reads like the exchange between the proxy (played by the kit) and the
+// user function under test.
 //
 //   void SingleEmittedEvent(CaseContext& ctx) {
 //     const std::string id = ctx.NewEntityId("es");
@@ -20,7 +20,8 @@
 //  * Comparison is exact protobuf equality (presence-aware, Any type URLs and bytes compared); pass
 //    CompareOptions{.normalize = ...} where the spec allows order-insensitive content (see
 //    compare.h: SortCrdtDeltas).
-//  * On failure the report carries the rule ids, the numbered exchange so far (both directions, text
+//  * On failure the report carries the rule ids, the numbered exchange so far (both directions,
+//  text
 //    format) and a field-level diff.
 //  * Streams are cancelled when the stream object goes out of scope; a case never leaks a call.
 
@@ -32,15 +33,17 @@
 #include <string_view>
 #include <vector>
 
+#include "google/protobuf/message.h"
+
 #include "cloudstate/action.pb.h"
 #include "cloudstate/crdt.pb.h"
 #include "cloudstate/entity.pb.h"
 #include "cloudstate/event_sourced.pb.h"
+#include "cloudstate/value_entity.pb.h"
+
 #include "cloudstate/tck/case_registry.h"
 #include "cloudstate/tck/compare.h"
 #include "cloudstate/tck/messages.h"
-#include "cloudstate/value_entity.pb.h"
-#include "google/protobuf/message.h"
 
 namespace grpc {
 class Channel;
@@ -50,8 +53,8 @@ namespace cloudstate::tck {
 
 struct Timing {
   double time_scale = 1.0;
-  std::chrono::milliseconds window{3000};   // every expectation
-  std::chrono::milliseconds quiet{100};     // "no further message"
+  std::chrono::milliseconds window{3000};          // every expectation
+  std::chrono::milliseconds quiet{100};            // "no further message"
   std::chrono::milliseconds stream_budget{30000};  // hard deadline of any single gRPC call
 
   static Timing Scaled(double time_scale);
@@ -112,10 +115,10 @@ class Stream {
   std::shared_ptr<StreamCore> core_;
 };
 
-using EventSourcedStream =
-    Stream<cloudstate::eventsourced::EventSourcedStreamIn, cloudstate::eventsourced::EventSourcedStreamOut>;
-using ValueEntityStream =
-    Stream<cloudstate::valueentity::ValueEntityStreamIn, cloudstate::valueentity::ValueEntityStreamOut>;
+using EventSourcedStream = Stream<cloudstate::eventsourced::EventSourcedStreamIn,
+                                  cloudstate::eventsourced::EventSourcedStreamOut>;
+using ValueEntityStream = Stream<cloudstate::valueentity::ValueEntityStreamIn,
+                                 cloudstate::valueentity::ValueEntityStreamOut>;
 using CrdtStream = Stream<cloudstate::crdt::CrdtStreamIn, cloudstate::crdt::CrdtStreamOut>;
 using ActionStream = Stream<cloudstate::action::ActionCommand, cloudstate::action::ActionResponse>;
 
@@ -173,7 +176,6 @@ class CaseContext {
                                        const google::protobuf::Message& out_prototype);
 
  private:
-
   const CaseSpec* spec_;
   std::shared_ptr<grpc::Channel> channel_;
   const DiscoveryInfo* discovery_;

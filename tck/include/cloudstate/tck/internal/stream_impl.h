@@ -6,8 +6,9 @@
 #include <string>
 #include <string_view>
 
-#include "cloudstate/tck/compare.h"
 #include "google/protobuf/message.h"
+
+#include "cloudstate/tck/compare.h"
 
 namespace cloudstate::tck {
 
@@ -25,7 +26,8 @@ class StreamCore {
                     bool tolerate_ended) = 0;
   // Returns the received message when it matched, nullptr otherwise (the case then failed).
   virtual std::unique_ptr<google::protobuf::Message> Expect(
-      CaseContext& ctx, const google::protobuf::Message& expected, const CompareOptions& options) = 0;
+      CaseContext& ctx, const google::protobuf::Message& expected,
+      const CompareOptions& options) = 0;
   virtual std::unique_ptr<google::protobuf::Message> ExpectThat(
       CaseContext& ctx, std::string_view what,
       const std::function<std::string(const google::protobuf::Message&)>& check) = 0;
@@ -57,8 +59,8 @@ void Stream<In, Out>::Expect(const Out& expected, const CompareOptions& options)
 }
 
 template <typename In, typename Out>
-std::optional<Out> Stream<In, Out>::ExpectThat(std::string_view what,
-                                               const std::function<std::string(const Out&)>& check) {
+std::optional<Out> Stream<In, Out>::ExpectThat(
+    std::string_view what, const std::function<std::string(const Out&)>& check) {
   auto got = core_->ExpectThat(*ctx_, what, [&check](const google::protobuf::Message& m) {
     return check(static_cast<const Out&>(m));
   });

@@ -7,6 +7,7 @@
 //                        [--time-scale X] [--known-failing FILE] [--spec-dir DIR] [-v] [--list]
 
 #include "CLI/CLI.hpp"
+
 #include "cloudstate/tck/proxy_suite/proxy_suite.h"
 
 namespace cloudstate::tck::proxy_suite {

@@ -24,14 +24,16 @@
 #include <string_view>
 #include <vector>
 
+#include "google/protobuf/message.h"
+
 #include "cloudstate/entity.pb.h"
+
 #include "cloudstate/reports/results.h"
+#include "cloudstate/tck/compare.h"
 #include "cloudstate/tck/proxy_suite/http_client.h"
 #include "cloudstate/tck/proxy_suite/interceptor.h"
 #include "cloudstate/tck/proxy_suite/wire.h"
-#include "cloudstate/tck/compare.h"
 #include "cloudstate/tck/runner.h"
-#include "google/protobuf/message.h"
 
 namespace cloudstate::tck::proxy_suite {
 
@@ -73,8 +75,8 @@ struct ProxyCase {
   std::string hint{};
   std::string original_id{};            // P1, AP3, ... ("" for new cases)
   std::vector<std::string> services{};  // model services the proxy must serve
-  bool needs_interceptor = false;     // skipped in client-only mode
-  bool needs_http = false;            // skipped without --http
+  bool needs_interceptor = false;       // skipped in client-only mode
+  bool needs_http = false;              // skipped without --http
   ProxyCaseBody body{};
 };
 
@@ -128,7 +130,8 @@ class ProxyCaseContext {
 
   // Client-side checks.
   void ExpectOk(const grpc::Status& status, std::string_view what);
-  void ExpectFailure(const grpc::Status& status, std::string_view description, std::string_view what);
+  void ExpectFailure(const grpc::Status& status, std::string_view description,
+                     std::string_view what);
   void ExpectMessage(const google::protobuf::Message& expected,
                      const google::protobuf::Message& actual, std::string_view what);
 
@@ -183,7 +186,10 @@ class ProxyCaseContext {
 
 #define CS_PROXY_CASE_CONCAT2(a, b) a##b
 #define CS_PROXY_CASE_CONCAT(a, b) CS_PROXY_CASE_CONCAT2(a, b)
-// Registers a proxy case at start-up: PROXY_CASE({.name = "proxy.x", ..., .body = [](auto& ctx){}});
+// Registers a proxy case at start-up: PROXY_CASE({.name = "proxy.x", ..., .body = [](auto&
+// ctx){}});
 #define PROXY_CASE(...)                                                                           \
   static const ::cloudstate::tck::proxy_suite::internal::ProxyCaseRegistrar CS_PROXY_CASE_CONCAT( \
-      proxy_case_registrar_, __LINE__){::cloudstate::tck::proxy_suite::ProxyCase __VA_ARGS__}
+      proxy_case_registrar_, __LINE__) {                                                          \
+    ::cloudstate::tck::proxy_suite::ProxyCase __VA_ARGS__                                         \
+  }

@@ -40,7 +40,8 @@ class ClientCall {
   ClientCall& operator=(const ClientCall&) = delete;
 
   // Sends a message; false when the call already ended or the write did not complete in time.
-  bool Write(const std::string& bytes, std::chrono::milliseconds timeout = std::chrono::seconds(10));
+  bool Write(const std::string& bytes,
+             std::chrono::milliseconds timeout = std::chrono::seconds(10));
   void WritesDone();
   // The next message, or nullopt when the call ended (see ended()) or nothing came in time.
   std::optional<std::string> Read(std::chrono::milliseconds timeout);
@@ -69,15 +70,15 @@ inline constexpr const char* kReflectionMethod =
 inline constexpr const char* kReflectionService = "grpc.reflection.v1alpha.ServerReflection";
 
 struct ReflectionRequest {
-  std::string host{};                                // field 1
-  std::optional<std::string> list_services{};        // field 7
+  std::string host{};                                   // field 1
+  std::optional<std::string> list_services{};           // field 7
   std::optional<std::string> file_containing_symbol{};  // field 4
 };
 std::string EncodeReflectionRequest(const ReflectionRequest& request);
 
 struct ReflectionResponse {
-  std::string valid_host;                        // field 1
-  std::optional<ReflectionRequest> original;     // field 2
+  std::string valid_host;                                    // field 1
+  std::optional<ReflectionRequest> original;                 // field 2
   std::optional<std::vector<std::string>> services;          // list_services_response (6)
   std::optional<std::vector<std::string>> file_descriptors;  // file_descriptor_response (4)
   std::optional<std::pair<int, std::string>> error;          // error_response (7)
