@@ -28,9 +28,19 @@ if [ ! -f "$BUILD_DIR/compile_commands.json" ]; then
   echo "lint: $BUILD_DIR/compile_commands.json missing; configure first" >&2
   exit 1
 fi
-# clang-tidy costs ~15 s per translation unit here; cap the batch to keep CI inside its budget.
-max="${CS_TIDY_MAX_FILES:-12}"
+# clang-tidy costs 10-40 s per translation unit here; cap the batch to keep CI inside its budget.
+# Its findings are reported; they fail the job only with CS_TIDY_STRICT=1, because the code base
+# is not yet clean under the full check set (see docs/DEVELOPING.md).
+max="${CS_TIDY_MAX_FILES:-6}"
 echo "lint: clang-tidy on ${#changed[@]} changed files (at most $max)"
+tidy_status=0
 printf '%s\n' "${changed[@]}" | head -n "$max" |
-  xargs -P 2 -n 1 clang-tidy -p "$BUILD_DIR" --quiet
+  xargs -P 2 -n 1 clang-tidy -p "$BUILD_DIR" --quiet || tidy_status=$?
+if [ "$tidy_status" -ne 0 ]; then
+  if [ "${CS_TIDY_STRICT:-0}" = "1" ]; then
+    echo "lint: clang-tidy found problems" >&2
+    exit 1
+  fi
+  echo "lint: clang-tidy found problems (advisory; set CS_TIDY_STRICT=1 to fail on them)"
+fi
 echo "lint: ok"
