@@ -10,7 +10,7 @@ fi
 
 PACKAGES=(
   # toolchain
-  build-essential cmake ninja-build pkg-config ccache git ca-certificates curl python3
+  build-essential cmake ninja-build pkg-config ccache git ca-certificates curl python3 jq
   # protocol and RPC
   protobuf-compiler libprotobuf-dev libgrpc++-dev protobuf-compiler-grpc libabsl-dev
   # libraries
