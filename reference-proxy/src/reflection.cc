@@ -133,12 +133,13 @@ std::string ErrorBody(grpc::StatusCode code, std::string_view message) {
 }  // namespace
 
 ReflectionIndex::ReflectionIndex(const ServiceModel& model) : model_(model) {
-  services_.emplace_back(kReflectionService);
+  // FE-023: the reflection service first, then the user's services sorted by name.
   for (const auto& entity : model.entities()) {
     services_.push_back(entity->service_name);
   }
   std::sort(services_.begin(), services_.end());
   services_.erase(std::unique(services_.begin(), services_.end()), services_.end());
+  services_.insert(services_.begin(), std::string(kReflectionService));
   // Serve the files exactly as the function sent them (options and all).
   google::protobuf::FileDescriptorSet set;
   if (set.ParseFromString(model.descriptor_set())) {
@@ -215,7 +216,8 @@ std::string ReflectionIndex::Answer(std::string_view request_bytes) const {
       case kReqFileContainingSymbol: {
         const auto* fd = pool.FindFileContainingSymbol(request.text);
         if (fd == nullptr) {
-          not_found("Symbol not found.");
+          // FE-024: an unknown symbol gets a file_descriptor_response holding no files.
+          files_body({});
         } else {
           files_body(FileWithDependencies(fd->name()));
         }

@@ -21,6 +21,7 @@ using google::protobuf::FileDescriptor;
 using google::protobuf::FileDescriptorProto;
 using google::protobuf::Message;
 using ::testing::HasSubstr;
+using ::testing::Not;
 using testing::ReflectionMessages;
 
 void AddWithImports(const FileDescriptor* file, google::protobuf::FileDescriptorSet* set,
@@ -86,10 +87,9 @@ class ReflectionTest : public ::testing::Test {
   }
 };
 
-TEST_F(ReflectionTest, ListsReflectionAndEntityServicesSorted) {
-  EXPECT_EQ(index_.services(),
-            (std::vector<std::string>{"com.example.shoppingcart.ShoppingCart",
-                                      "grpc.reflection.v1alpha.ServerReflection"}));
+TEST_F(ReflectionTest, ListsReflectionFirstThenEntityServicesSorted) {
+  EXPECT_EQ(index_.services(), (std::vector<std::string>{"grpc.reflection.v1alpha.ServerReflection",
+                                                         "com.example.shoppingcart.ShoppingCart"}));
   auto response = Ask(messages_.Request("list_services", "*", "localhost:9000"));
   const std::string text = testing::Text(*response);
   EXPECT_THAT(text, HasSubstr("valid_host: \"localhost:9000\""));
@@ -100,7 +100,7 @@ TEST_F(ReflectionTest, ListsReflectionAndEntityServicesSorted) {
   ASSERT_EQ(list.GetReflection()->FieldSize(list, service_field), 2);
   const Message& first = list.GetReflection()->GetRepeatedMessage(list, service_field, 0);
   EXPECT_EQ(first.GetReflection()->GetString(first, first.GetDescriptor()->FindFieldByName("name")),
-            "com.example.shoppingcart.ShoppingCart");
+            "grpc.reflection.v1alpha.ServerReflection");
 }
 
 TEST_F(ReflectionTest, FileContainingSymbolCarriesDependenciesThatBuild) {
@@ -145,10 +145,16 @@ TEST_F(ReflectionTest, FileByFilenameAndExtensions) {
   EXPECT_THAT(text, HasSubstr("extension_number: 1080"));
 }
 
-TEST_F(ReflectionTest, UnknownNamesAndMalformedRequestsAreErrorResponses) {
+TEST_F(ReflectionTest, UnknownSymbolGetsAnEmptyFileDescriptorResponse) {
   auto response = Ask(messages_.Request("file_containing_symbol", "no.Such"));
-  EXPECT_EQ(ErrorCode(*response), 5);  // NOT_FOUND
-  response = Ask(messages_.Request("file_by_filename", "nope.proto"));
+  const std::string text = testing::Text(*response);
+  EXPECT_THAT(text, HasSubstr("file_descriptor_response {"));
+  EXPECT_THAT(text, Not(HasSubstr("error_response")));
+  EXPECT_THAT(text, Not(HasSubstr("file_descriptor_proto")));
+}
+
+TEST_F(ReflectionTest, UnknownNamesAndMalformedRequestsAreErrorResponses) {
+  auto response = Ask(messages_.Request("file_by_filename", "nope.proto"));
   EXPECT_EQ(ErrorCode(*response), 5);
   response = Ask(messages_.ExtensionRequest("google.protobuf.FieldOptions", 4242));
   EXPECT_EQ(ErrorCode(*response), 5);
