@@ -11,6 +11,7 @@
 #include "google/protobuf/text_format.h"
 #include "google/protobuf/util/message_differencer.h"
 
+#include "cloudstate/action.pb.h"
 #include "cloudstate/crdt.pb.h"
 
 #include "cloudstate/common/any.h"
@@ -205,5 +206,25 @@ void SortCrdtDeltas(Message* message) {
 }
 
 CompareOptions SortedCrdtDeltas() { return CompareOptions{.normalize = &SortCrdtDeltas}; }
+
+void StripActionResponseMetadata(google::protobuf::Message* action_response) {
+  auto* response = dynamic_cast<cloudstate::action::ActionResponse*>(action_response);
+  if (response == nullptr) {
+    return;
+  }
+  if (response->has_reply()) {
+    response->mutable_reply()->clear_metadata();
+  }
+  if (response->has_forward()) {
+    response->mutable_forward()->clear_metadata();
+  }
+  for (auto& effect : *response->mutable_side_effects()) {
+    effect.clear_metadata();
+  }
+}
+
+CompareOptions IgnoringActionMetadata() {
+  return CompareOptions{.normalize = &StripActionResponseMetadata};
+}
 
 }  // namespace cloudstate::tck

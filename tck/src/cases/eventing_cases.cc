@@ -146,7 +146,7 @@ TCK_CASES(Eventing) {
         *event.mutable_step() = EvReplyStep("some message");
         auto call = ctx.ActionUnary(Delivery("ProcessEventOne", event, subject, kSourceOne,
                                              "cloudstate.tck.model.eventlogeventing.EventOne", 1));
-        call.Expect(action::Reply(EvResponse(subject, "some message")));
+        call.Expect(action::Reply(EvResponse(subject, "some message")), IgnoringActionMetadata());
         call.ExpectClosed();
       });
 
@@ -164,7 +164,8 @@ TCK_CASES(Eventing) {
         *event.mutable_step() = EvForwardStep("some message");
         auto call = ctx.ActionUnary(Delivery("ProcessEventOne", event, subject, kSourceOne,
                                              "cloudstate.tck.model.eventlogeventing.EventOne", 2));
-        call.Expect(action::Forward(kSubscriber, "Effect", EffectRequest(subject, "some message")));
+        call.Expect(action::Forward(kSubscriber, "Effect", EffectRequest(subject, "some message")),
+                    IgnoringActionMetadata());
         call.ExpectClosed();
       });
 
@@ -181,8 +182,9 @@ TCK_CASES(Eventing) {
         auto call =
             ctx.ActionStreamedOut(Delivery("ProcessEventTwo", event, subject, kSourceOne,
                                            "cloudstate.tck.model.eventlogeventing.EventTwo", 3));
-        call.Expect(action::Reply(EvResponse(subject, "first")));
-        call.Expect(action::Forward(kSubscriber, "Effect", EffectRequest(subject, "second")));
+        call.Expect(action::Reply(EvResponse(subject, "first")), IgnoringActionMetadata());
+        call.Expect(action::Forward(kSubscriber, "Effect", EffectRequest(subject, "second")),
+                    IgnoringActionMetadata());
         call.ExpectClosed();
       });
 
@@ -199,7 +201,8 @@ TCK_CASES(Eventing) {
         google::protobuf::Any event = PackJson("JsonEvent", "{\"message\":\"some json message\"}");
         auto call = ctx.ActionUnary(
             Delivery("ProcessAnyEvent", event, subject, kSourceTwo, "JsonEvent", 4));
-        call.Expect(action::Reply(EvResponse(subject, "some json message")));
+        call.Expect(action::Reply(EvResponse(subject, "some json message")),
+                    IgnoringActionMetadata());
         call.ExpectClosed();
       });
 }

@@ -50,4 +50,10 @@ void SortCrdtDeltas(google::protobuf::Message* crdt_stream_out);
 // CompareOptions with SortCrdtDeltas as normalization.
 CompareOptions SortedCrdtDeltas();
 
+// Clears the metadata of an ActionResponse's reply, forward and side effects, as the original TCK
+// does when comparing action messages: a function may echo or add metadata (PROT-004 leaves its
+// meaning to the transport), which is not part of the model's expected answer.
+void StripActionResponseMetadata(google::protobuf::Message* action_response);
+CompareOptions IgnoringActionMetadata();
+
 }  // namespace cloudstate::tck
