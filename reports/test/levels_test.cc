@@ -25,6 +25,17 @@ TEST(VerdictTest, AllPassIsFull) {
   EXPECT_EQ(v.gating_areas, (std::vector<std::string>{"discovery", "eventsourced"}));
 }
 
+TEST(VerdictTest, ProxySuiteRunIsJudgedOnItsOwnCases) {
+  RunResults run = AllPassRun();
+  run.configuration["suite"] = "proxy";
+  run.sut.declared_entity_types = {"cloudstate.crdt.Crdt"};  // no crdt case in this run
+  const Verdict v = ComputeVerdict(run, SampleRules());
+  EXPECT_EQ(v.level, ConformanceLevel::kFull);
+  EXPECT_EQ(v.areas.count("crdt"), 0u);
+  run.configuration.erase("suite");
+  EXPECT_EQ(ComputeVerdict(run, SampleRules()).level, ConformanceLevel::kNone);
+}
+
 TEST(VerdictTest, MustFailureIsNone) {
   RunResults run = AllPassRun();
   run.cases[1].outcome = Outcome::kFailed;
