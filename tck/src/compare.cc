@@ -207,8 +207,12 @@ void SortCrdtDeltas(Message* message) {
 
 CompareOptions SortedCrdtDeltas() { return CompareOptions{.normalize = &SortCrdtDeltas}; }
 
-void StripActionResponseMetadata(google::protobuf::Message* action_response) {
-  auto* response = dynamic_cast<cloudstate::action::ActionResponse*>(action_response);
+void StripActionMetadata(google::protobuf::Message* action_message) {
+  if (auto* command = dynamic_cast<cloudstate::action::ActionCommand*>(action_message)) {
+    command->clear_metadata();
+    return;
+  }
+  auto* response = dynamic_cast<cloudstate::action::ActionResponse*>(action_message);
   if (response == nullptr) {
     return;
   }
@@ -224,7 +228,7 @@ void StripActionResponseMetadata(google::protobuf::Message* action_response) {
 }
 
 CompareOptions IgnoringActionMetadata() {
-  return CompareOptions{.normalize = &StripActionResponseMetadata};
+  return CompareOptions{.normalize = &StripActionMetadata};
 }
 
 }  // namespace cloudstate::tck

@@ -292,33 +292,6 @@ class Target {
   int restarts_ = 0;
 };
 
-std::string NowRfc3339() {
-  std::time_t t = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
-
-std::string HostName() {
-  char buf[256] = {0};
-  if (gethostname(buf, sizeof buf - 1) != 0) {
-    return "unknown";
-  }
-  return buf;
-}
-
-std::string RunId() {
-  std::random_device rd;
-  static const char* kAlphabet = "abcdefghijklmnopqrstuvwxyz0123456789";
-  std::string id;
-  for (int i = 0; i < 6; ++i) {
-    id += kAlphabet[rd() % 36];
-  }
-  return id;
-}
-
 struct Palette {
   bool on = false;
   std::string Wrap(std::string_view text, const char* code) const {
@@ -343,20 +316,6 @@ std::string OutcomeLabel(Outcome o, const Palette& p) {
       return p.Wrap("XPASS", "31;1");
   }
   return "?";
-}
-
-std::string IndentLines(const std::string& text, const std::string& prefix) {
-  std::string out;
-  size_t start = 0;
-  while (start < text.size()) {
-    size_t end = text.find('\n', start);
-    if (end == std::string::npos) {
-      end = text.size();
-    }
-    absl::StrAppend(&out, prefix, text.substr(start, end - start), "\n");
-    start = end + 1;
-  }
-  return out;
 }
 
 void PrintSummary(const reports::RunResults& results, std::ostream& out) {
@@ -424,6 +383,49 @@ void PrintSummary(const reports::RunResults& results, std::ostream& out) {
   }
 }
 
+}  // namespace
+
+std::string NowRfc3339() {
+  std::time_t t = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+std::string HostName() {
+  char buf[256] = {0};
+  if (gethostname(buf, sizeof buf - 1) != 0) {
+    return "unknown";
+  }
+  return buf;
+}
+
+std::string RunId() {
+  std::random_device rd;
+  static const char* kAlphabet = "abcdefghijklmnopqrstuvwxyz0123456789";
+  std::string id;
+  for (int i = 0; i < 6; ++i) {
+    id += kAlphabet[rd() % 36];
+  }
+  return id;
+}
+
+std::string IndentLines(const std::string& text, const std::string& prefix) {
+  std::string out;
+  size_t start = 0;
+  while (start < text.size()) {
+    size_t end = text.find('\n', start);
+    if (end == std::string::npos) {
+      end = text.size();
+    }
+    absl::StrAppend(&out, prefix, text.substr(start, end - start), "\n");
+    start = end + 1;
+  }
+  return out;
+}
+
 std::vector<reports::RuleInfo> LoadRules(const std::string& spec_dir, std::ostream& out,
                                          std::vector<std::string>* known_ids) {
   std::vector<std::string> candidates;
@@ -445,7 +447,9 @@ std::vector<reports::RuleInfo> LoadRules(const std::string& spec_dir, std::ostre
     std::vector<reports::RuleInfo> rules;
     for (const auto& r : registry->rules()) {
       rules.push_back({.id = r.id, .level = r.level, .area = r.area, .title = r.title});
-      known_ids->push_back(r.id);
+      if (known_ids != nullptr) {
+        known_ids->push_back(r.id);
+      }
     }
     return rules;
   }
@@ -454,8 +458,6 @@ std::vector<reports::RuleInfo> LoadRules(const std::string& spec_dir, std::ostre
   }
   return {};
 }
-
-}  // namespace
 
 RunOutcome RunSuite(const RunOptions& options, std::ostream& out) {
   RunOutcome outcome;

@@ -18,6 +18,7 @@
 #include "cloudstate/reports/writers.h"
 #include "cloudstate/tck/compare.h"
 #include "cloudstate/tck/known_failing.h"
+#include "cloudstate/tck/runner.h"
 
 #ifndef CS_DEFAULT_SPEC_DIR
 #define CS_DEFAULT_SPEC_DIR "spec"
@@ -58,68 +59,6 @@ milliseconds Scaled(const ProxySuiteOptions& o, int64_t ms) {
   return milliseconds(static_cast<int64_t>(static_cast<double>(ms) * o.time_scale));
 }
 
-// Clears the metadata fields of action messages (the original compared actions without them).
-void StripActionMetadata(google::protobuf::Message* m) {
-  if (auto* command = dynamic_cast<cloudstate::action::ActionCommand*>(m)) {
-    command->clear_metadata();
-  } else if (auto* response = dynamic_cast<cloudstate::action::ActionResponse*>(m)) {
-    if (response->has_reply()) {
-      response->mutable_reply()->clear_metadata();
-    }
-    if (response->has_forward()) {
-      response->mutable_forward()->clear_metadata();
-    }
-    for (auto& effect : *response->mutable_side_effects()) {
-      effect.clear_metadata();
-    }
-  }
-}
-
-std::string NowRfc3339() {
-  std::time_t t = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
-
-std::string RandomToken() {
-  std::random_device rd;
-  static const char* kAlphabet = "abcdefghijklmnopqrstuvwxyz0123456789";
-  std::string id;
-  for (int i = 0; i < 6; ++i) {
-    id += kAlphabet[rd() % 36];
-  }
-  return id;
-}
-
-std::vector<reports::RuleInfo> LoadRules(const std::string& spec_dir, std::ostream& out) {
-  std::vector<std::string> candidates;
-  if (!spec_dir.empty()) {
-    candidates.push_back(spec_dir);
-  } else {
-    candidates = {CS_DEFAULT_SPEC_DIR, "spec"};
-  }
-  for (const auto& dir : candidates) {
-    std::string path = (std::filesystem::path(dir) / "rules.tsv").string();
-    if (!std::filesystem::exists(path)) {
-      continue;
-    }
-    auto registry = cloudstate::LoadRuleRegistry(path);
-    if (!registry.ok()) {
-      out << "warning: cannot load " << path << ": " << registry.status().message() << "\n";
-      return {};
-    }
-    std::vector<reports::RuleInfo> rules;
-    for (const auto& r : registry->rules()) {
-      rules.push_back({.id = r.id, .level = r.level, .area = r.area, .title = r.title});
-    }
-    return rules;
-  }
-  return {};
-}
-
 // Services listed by the proxy's reflection (client-only gating), nullopt when it has none.
 std::optional<std::set<std::string>> ReflectedServices(SuiteShared& shared) {
   ClientCall call(shared.channel, kReflectionMethod, Scaled(*shared.options, 5000));
@@ -154,20 +93,6 @@ const char* Label(Outcome o) {
       return "XPASS";
   }
   return "?";
-}
-
-std::string Indent(const std::string& text, const std::string& prefix) {
-  std::string out;
-  size_t start = 0;
-  while (start < text.size()) {
-    size_t end = text.find('\n', start);
-    if (end == std::string::npos) {
-      end = text.size();
-    }
-    absl::StrAppend(&out, prefix, text.substr(start, end - start), "\n");
-    start = end + 1;
-  }
-  return out;
 }
 
 }  // namespace
@@ -547,10 +472,7 @@ RunOutcome RunProxySuite(const ProxySuiteOptions& options, std::ostream& out) {
   auto& results = outcome.results;
   results.kit_version = CS_KIT_VERSION;
   results.started_at = NowRfc3339();
-  {
-    char buf[256] = {0};
-    results.host = gethostname(buf, sizeof buf - 1) == 0 ? buf : "unknown";
-  }
+  results.host = HostName();
   results.configuration = options.configuration;
   results.configuration["suite"] = "proxy";
   results.configuration["mode"] = Intercepting(options) ? "intercepting" : "client-only";
@@ -581,7 +503,7 @@ RunOutcome RunProxySuite(const ProxySuiteOptions& options, std::ostream& out) {
 
   SuiteShared shared;
   shared.options = &options;
-  shared.run_id = RandomToken();
+  shared.run_id = RunId();
   auto not_run = [&](const std::string& why) {
     out << "error: " << why << "\n";
     for (const auto* c : cases) {
@@ -740,7 +662,7 @@ RunOutcome RunProxySuite(const ProxySuiteOptions& options, std::ostream& out) {
         out << "        " << r.message << "\n";
       }
       if (!r.details.empty()) {
-        out << Indent(r.details, "        ");
+        out << IndentLines(r.details, "        ");
       }
     }
     out.flush();

@@ -50,10 +50,10 @@ void SortCrdtDeltas(google::protobuf::Message* crdt_stream_out);
 // CompareOptions with SortCrdtDeltas as normalization.
 CompareOptions SortedCrdtDeltas();
 
-// Clears the metadata of an ActionResponse's reply, forward and side effects, as the original TCK
-// does when comparing action messages: a function may echo or add metadata (PROT-004 leaves its
-// meaning to the transport), which is not part of the model's expected answer.
-void StripActionResponseMetadata(google::protobuf::Message* action_response);
+// Clears the metadata of an ActionCommand, or of an ActionResponse's reply, forward and side
+// effects, as the original TCK does when comparing action messages: metadata is transport-defined
+// (PROT-004) and not part of the model's expected exchange. Other messages are left unchanged.
+void StripActionMetadata(google::protobuf::Message* action_message);
 CompareOptions IgnoringActionMetadata();
 
 }  // namespace cloudstate::tck

@@ -69,4 +69,16 @@ std::string ClosingLine(const cloudstate::reports::RunResults& results);
 // case passed unexpectedly; 1 otherwise.
 int VerdictExitCode(const cloudstate::reports::RunResults& results);
 
+// Helpers shared by the SDK suite (`run`) and the proxy suite (`proxy`).
+std::string NowRfc3339();  // current UTC time, e.g. "2026-11-27T04:08:49Z"
+std::string HostName();    // this machine's name, "unknown" if it cannot be read
+std::string RunId();       // six random [a-z0-9] characters that keep entity ids unique per run
+// Every line of `text` prefixed with `prefix`, each ending in a newline.
+std::string IndentLines(const std::string& text, const std::string& prefix);
+// The spec rules from SPEC_DIR/rules.tsv (default: the source tree's spec/, then ./spec). A missing
+// or unreadable registry gives an empty list and, when unreadable, a warning on `out`. When
+// `known_ids` is given, every rule id is appended to it.
+std::vector<cloudstate::reports::RuleInfo> LoadRules(const std::string& spec_dir, std::ostream& out,
+                                                     std::vector<std::string>* known_ids = nullptr);
+
 }  // namespace cloudstate::tck
