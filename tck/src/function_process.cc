@@ -1,6 +1,7 @@
 #include "cloudstate/tck/function_process.h"
 
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <spawn.h>
 #include <unistd.h>
@@ -15,6 +16,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 
 extern char** environ;
@@ -220,6 +222,29 @@ std::optional<std::string> FunctionProcess::ExitDescription() {
     return absl::StrCat("killed by signal ", WTERMSIG(status));
   }
   return std::string("stopped");
+}
+
+std::optional<std::string> FunctionProcess::WaitForExit(std::chrono::milliseconds timeout) {
+  if (auto exit = ExitDescription()) {
+    return exit;
+  }
+  // A pidfd becomes readable when the process exits: wait on that event instead of polling.
+  const int fd = static_cast<int>(::syscall(SYS_pidfd_open, pid_, 0));
+  if (fd >= 0) {
+    pollfd p{.fd = fd, .events = POLLIN, .revents = 0};
+    (void)::poll(&p, 1, static_cast<int>(timeout.count()));
+    ::close(fd);
+    return ExitDescription();
+  }
+  // Kernels without pidfd_open: poll our own child.
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (auto exit = ExitDescription()) {
+      return exit;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  return ExitDescription();
 }
 
 void FunctionProcess::Stop(std::chrono::milliseconds grace) {

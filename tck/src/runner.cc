@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <mutex>
 #include <random>
+#include <set>
 #include <thread>
 
 #include "absl/strings/str_cat.h"
@@ -157,7 +158,18 @@ bool PortAcceptsConnections(const std::string& address) {
   return ok;
 }
 
-// The function under test: a fixed address, or a process the kit starts and restarts.
+// How the function died while cases ran against it: what happened and which cases were running
+// against that instance (started before the death was noticed and not yet finished).
+struct Death {
+  std::string what;             // "exited with status 2", "stopped answering discover", ...
+  std::vector<size_t> running;  // indices of the cases running against the dead instance
+  bool before = false;          // it was already dead when the case began (restart disabled)
+};
+
+// The function under test: a fixed address, or a process the kit starts and restarts. Every
+// (re)start is a new generation; a case runs against the generation current when it began, and
+// after its body the kit checks that this generation is still alive, so a death is charged to the
+// cases that were running when it happened and never to the next one.
 class Target {
  public:
   Target(const RunOptions& options, Timing timing, std::ostream& out)
@@ -180,71 +192,128 @@ class Target {
     }
     address_ = options_.function_address;
     channel_ = MakeChannel(address_);
-    return WaitForDiscover(
-        channel_, std::chrono::milliseconds(static_cast<int64_t>(10000 * options_.time_scale)));
+    return WaitForDiscover(channel_, Scaled(10000));
   }
 
-  std::shared_ptr<grpc::Channel> channel() {
-    std::lock_guard<std::mutex> lock(mu_);
-    return channel_;
-  }
   const std::string& address() const { return address_; }
 
-  // Restarts a dead function; returns what happened ("" when it was alive).
-  std::string EnsureAlive() {
-    std::lock_guard<std::mutex> lock(mu_);
-    if (!process_) {
-      return "";
-    }
-    auto exit = process_->ExitDescription();
-    if (!exit) {
-      return "";
-    }
-    std::string what = dead_note_.empty() ? *exit : dead_note_;
-    dead_note_.clear();
-    if (!options_.function->restart) {
-      return absl::StrCat("the function ", what, " (restart disabled)");
-    }
-    ++restarts_;
-    auto spec = SpawnAndDiscover();
-    return absl::StrCat(
-        "the function ", what, "; restarted",
-        spec.ok() ? "" : absl::StrCat(" but it did not answer: ", spec.status().message()));
-  }
+  struct Ticket {
+    int generation = 0;
+    std::shared_ptr<grpc::Channel> channel;
+    std::string note;  // what happened before the case could start ("" when nothing)
+  };
 
-  // Whether the function process died (without restarting it).
-  std::optional<std::string> Died() {
+  // Registers case `index` as running; restarts the function first when it is known to be dead
+  // (or its process has exited since the last look).
+  Ticket BeginCase(size_t index) {
     std::lock_guard<std::mutex> lock(mu_);
-    if (!process_ || !process_->running()) {
-      return std::nullopt;
-    }
-    auto exit = process_->ExitDescription();
-    if (!exit && !PortAcceptsConnections(address_)) {
-      // A crashing process closes its sockets a moment before it can be reaped: when its port
-      // refuses connections, wait (bounded) for the exit instead of blaming the next case.
-      const auto deadline =
-          std::chrono::steady_clock::now() +
-          std::chrono::milliseconds(static_cast<int64_t>(3000 * options_.time_scale));
-      while (!exit && std::chrono::steady_clock::now() < deadline) {
-        std::this_thread::sleep_for(std::chrono::milliseconds(5));
-        exit = process_->ExitDescription();
+    Ticket ticket;
+    if (process_ && !deaths_.contains(generation_)) {
+      if (auto exit = process_->ExitDescription()) {
+        RecordDeathLocked(generation_, *exit);
       }
     }
-    if (exit) {
-      dead_note_ = *exit;
-      // Keep it marked dead for EnsureAlive.
+    if (process_ && deaths_.contains(generation_)) {
+      const std::string what = deaths_[generation_].what;
+      if (!options_.function->restart) {
+        ticket.note = absl::StrCat("the function ", what, " (restart disabled)");
+      } else {
+        ++restarts_;
+        ++generation_;
+        auto spec = SpawnAndDiscover();
+        ticket.note = absl::StrCat(
+            "the function ", what, "; restarted",
+            spec.ok() ? "" : absl::StrCat(" but it did not answer: ", spec.status().message()));
+      }
     }
-    return exit;
+    running_[index] = generation_;
+    ticket.generation = generation_;
+    ticket.channel = channel_;
+    return ticket;
+  }
+
+  // Ends case `index` begun with `ticket`: nullopt when the function instance it ran against is
+  // still alive (it answers discover and its process runs), otherwise how it died and which cases
+  // were running against it.
+  std::optional<Death> EndCase(size_t index, const Ticket& ticket) {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (auto it = deaths_.find(ticket.generation); it != deaths_.end()) {
+        running_.erase(index);
+        return DeathFor(index, it->second);
+      }
+    }
+    // A crashing process has already closed its connections when the case saw them break, so a
+    // fresh discover fails at once; a live one answers within the window.
+    const bool answers = CallDiscover(ticket.channel, KitProxyInfo(), timing_.window).ok();
+    std::lock_guard<std::mutex> lock(mu_);
+    if (auto it = deaths_.find(ticket.generation); it != deaths_.end()) {
+      running_.erase(index);
+      return DeathFor(index, it->second);
+    }
+    std::optional<std::string> exit;
+    if (process_ && ticket.generation == generation_) {
+      exit = process_->ExitDescription();
+      if (!exit && !answers) {
+        // The port no longer answers: wait (bounded) for the process to be reaped instead of
+        // letting the next case find it dead.
+        exit = process_->WaitForExit(Scaled(10000));
+        if (!exit) {
+          process_->Stop(Scaled(3000));
+          exit = "stopped answering discover (stopped by the kit)";
+        }
+      }
+    } else if (!process_ && !answers) {
+      exit = "no longer answers discover";
+    }
+    if (!exit) {
+      running_.erase(index);
+      return std::nullopt;
+    }
+    if (!process_) {
+      // Nothing to restart: report it against this case only.
+      running_.erase(index);
+      return Death{.what = *exit, .running = {index}};
+    }
+    RecordDeathLocked(ticket.generation, *exit);
+    running_.erase(index);
+    return deaths_[ticket.generation];
   }
 
   void Stop() {
     if (process_) {
-      process_->Stop(std::chrono::milliseconds(static_cast<int64_t>(3000 * options_.time_scale)));
+      process_->Stop(Scaled(3000));
     }
   }
   int restarts() const { return restarts_; }
 
  private:
+  std::chrono::milliseconds Scaled(int64_t ms) const {
+    return std::chrono::milliseconds(static_cast<int64_t>(ms * options_.time_scale));
+  }
+
+  // The death as seen by case `index`: one recorded before the case began (no restart) is not
+  // shared with the cases that were running then.
+  static Death DeathFor(size_t index, const Death& death) {
+    if (std::find(death.running.begin(), death.running.end(), index) != death.running.end()) {
+      return death;
+    }
+    return Death{.what = death.what, .running = {index}, .before = true};
+  }
+
+  void RecordDeathLocked(int generation, const std::string& what) {
+    if (deaths_.contains(generation)) {
+      return;
+    }
+    Death death{.what = what};
+    for (const auto& [index, g] : running_) {
+      if (g == generation) {
+        death.running.push_back(index);
+      }
+    }
+    deaths_[generation] = std::move(death);
+  }
+
   absl::StatusOr<cloudstate::EntitySpec> SpawnAndDiscover() {
     auto status = process_->Spawn();
     if (!status.ok()) {
@@ -270,6 +339,7 @@ class Target {
         return spec;
       }
       if (auto exit = process_->ExitDescription()) {
+        RecordDeathLocked(generation_, *exit);
         return absl::FailedPreconditionError(absl::StrCat(
             "the function ", *exit, " while starting (", options_.function->command, ")"));
       }
@@ -288,7 +358,9 @@ class Target {
   std::unique_ptr<FunctionProcess> process_;
   std::shared_ptr<grpc::Channel> channel_;
   std::string address_;
-  std::string dead_note_;
+  int generation_ = 0;
+  std::map<size_t, int> running_;  // case index -> generation it runs against
+  std::map<int, Death> deaths_;    // generation -> how it died
   int restarts_ = 0;
 };
 
@@ -566,78 +638,118 @@ RunOutcome RunSuite(const RunOptions& options, std::ostream& out) {
   std::atomic<size_t> next{0};
   std::atomic<size_t> done{0};
   std::mutex out_mu;
-  auto worker = [&]() {
-    while (true) {
-      size_t index = next.fetch_add(1);
-      if (index >= cases.size()) {
-        return;
-      }
-      const CaseSpec& c = *cases[index];
-      reports::CaseResult r{.name = c.name,
+  // Cases that were running, in parallel with others, against a function instance that died: run
+  // again one at a time after the parallel pass to find which of them makes it die.
+  std::mutex deferred_mu;
+  std::map<size_t, Death> deferred;
+
+  // Runs case `index` once. Returns how the function died while it ran (nullopt when it did not).
+  auto run_case = [&](size_t index, reports::CaseResult& r,
+                      std::string& note) -> std::optional<Death> {
+    const CaseSpec& c = *cases[index];
+    r = reports::CaseResult{.name = c.name,
                             .area = c.area,
                             .rule_ids = c.rule_ids,
                             .level = c.level,
                             .description = c.description,
                             .hint = c.hint};
-      std::string restart_note;
-      const auto t0 = std::chrono::steady_clock::now();
-      if (std::string gate = GateReason(c, *discovery); !gate.empty()) {
-        r.outcome = Outcome::kSkipped;
-        r.message = gate;
-      } else if (std::chrono::steady_clock::now() > global_deadline) {
-        r.outcome = Outcome::kFailed;
-        r.message = "not run: the run's global deadline passed";
+    const auto t0 = std::chrono::steady_clock::now();
+    std::optional<Death> death;
+    if (std::string gate = GateReason(c, *discovery); !gate.empty()) {
+      r.outcome = Outcome::kSkipped;
+      r.message = gate;
+    } else if (std::chrono::steady_clock::now() > global_deadline) {
+      r.outcome = Outcome::kFailed;
+      r.message = "not run: the run's global deadline passed";
+    } else {
+      Target::Ticket ticket = target.BeginCase(index);
+      note = ticket.note;
+      CaseContext ctx(&c, ticket.channel, discovery.get(), timing, run_id);
+      if (c.body) {
+        c.body(ctx);
       } else {
-        restart_note = target.EnsureAlive();
-        CaseContext ctx(&c, target.channel(), discovery.get(), timing, run_id);
-        if (c.body) {
-          c.body(ctx);
-        } else {
-          ctx.Fail("the case has no body");
-        }
-        if (auto died = target.Died()) {
-          ctx.Fail(absl::StrCat("the function process ", *died, " during this case"));
-        }
+        ctx.Fail("the case has no body");
+      }
+      death = target.EndCase(index, ticket);
+      if (death) {
+        r.outcome = Outcome::kFailed;
+        r.message =
+            death->before
+                ? absl::StrCat("not run: the function process ", death->what, " before this case")
+                : absl::StrCat("the function process ", death->what, " during this case");
+        r.details = ctx.failed() ? absl::StrCat("What the case saw: ", ctx.message(), "\n",
+                                                ctx.Details())
+                                 : ctx.Details();
+      } else {
         r.outcome = ctx.failed() ? Outcome::kFailed : Outcome::kPassed;
         r.message = ctx.message();
         if (ctx.failed()) {
           r.details = ctx.Details();
         }
       }
-      r.duration_seconds =
-          std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-      if (auto it = known_failing.find(c.name); it != known_failing.end()) {
-        if (r.outcome == Outcome::kFailed) {
-          r.outcome = Outcome::kExpectedFailure;
-          r.message = absl::StrCat(
-              "known failing", it->second.empty() ? "" : " (" + it->second + ")", ": ", r.message);
-        } else if (r.outcome == Outcome::kPassed) {
-          r.outcome = Outcome::kUnexpectedPass;
-          r.message = "listed as known failing but passed: remove it from the known-failing list";
+    }
+    r.duration_seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    return death;
+  };
+
+  auto finish_case = [&](size_t index, reports::CaseResult r, const std::string& note) {
+    const CaseSpec& c = *cases[index];
+    if (auto it = known_failing.find(c.name); it != known_failing.end()) {
+      if (r.outcome == Outcome::kFailed) {
+        r.outcome = Outcome::kExpectedFailure;
+        r.message = absl::StrCat(
+            "known failing", it->second.empty() ? "" : " (" + it->second + ")", ": ", r.message);
+      } else if (r.outcome == Outcome::kPassed) {
+        r.outcome = Outcome::kUnexpectedPass;
+        r.message = "listed as known failing but passed: remove it from the known-failing list";
+      }
+    }
+    size_t n = ++done;
+    {
+      std::lock_guard<std::mutex> lock(out_mu);
+      if (!note.empty()) {
+        out << "  note: " << note << "\n";
+      }
+      out << absl::StrFormat("[%*d/%d] %s %s (%d ms)\n",
+                             static_cast<int>(absl::StrCat(cases.size()).size()), n, cases.size(),
+                             OutcomeLabel(r.outcome, palette), c.name,
+                             static_cast<int>(r.duration_seconds * 1000));
+      if (r.outcome == Outcome::kFailed || r.outcome == Outcome::kUnexpectedPass ||
+          (options.verbose && r.outcome != Outcome::kPassed)) {
+        if (!r.message.empty()) {
+          out << "        " << palette.Wrap(r.message, "1") << "\n";
+        }
+        if (!r.details.empty() && (r.outcome == Outcome::kFailed || options.verbose)) {
+          out << IndentLines(r.details, "        ");
         }
       }
-      size_t n = ++done;
-      {
-        std::lock_guard<std::mutex> lock(out_mu);
-        if (!restart_note.empty()) {
-          out << "  note: " << restart_note << "\n";
-        }
-        out << absl::StrFormat("[%*d/%d] %s %s (%d ms)\n",
-                               static_cast<int>(absl::StrCat(cases.size()).size()), n, cases.size(),
-                               OutcomeLabel(r.outcome, palette), c.name,
-                               static_cast<int>(r.duration_seconds * 1000));
-        if (r.outcome == Outcome::kFailed || r.outcome == Outcome::kUnexpectedPass ||
-            (options.verbose && r.outcome != Outcome::kPassed)) {
-          if (!r.message.empty()) {
-            out << "        " << palette.Wrap(r.message, "1") << "\n";
-          }
-          if (!r.details.empty() && (r.outcome == Outcome::kFailed || options.verbose)) {
-            out << IndentLines(r.details, "        ");
-          }
-        }
-        out.flush();
+      out.flush();
+    }
+    slots[index] = std::move(r);
+  };
+
+  auto worker = [&]() {
+    while (true) {
+      size_t index = next.fetch_add(1);
+      if (index >= cases.size()) {
+        return;
       }
-      slots[index] = std::move(r);
+      reports::CaseResult r;
+      std::string note;
+      std::optional<Death> death = run_case(index, r, note);
+      if (death && death->running.size() > 1) {
+        // Several cases ran against the instance that died: which one made it die is decided by
+        // running each of them alone below.
+        std::lock_guard<std::mutex> lock(deferred_mu);
+        deferred.emplace(index, *death);
+        if (!note.empty()) {
+          std::lock_guard<std::mutex> out_lock(out_mu);
+          out << "  note: " << note << "\n";
+        }
+        continue;
+      }
+      finish_case(index, std::move(r), note);
     }
   };
   int jobs = std::max(1, options.jobs);
@@ -647,6 +759,52 @@ RunOutcome RunSuite(const RunOptions& options, std::ostream& out) {
   }
   for (auto& t : threads) {
     t.join();
+  }
+  // One at a time, in case order: a case that makes the function die alone is charged with the
+  // death; the others get the verdict of their lone run. When no case of a death reproduces it
+  // alone, every case that was running then fails, naming the others.
+  std::map<size_t, reports::CaseResult> lone;
+  std::set<size_t> reproduced;
+  for (const auto& [index, death] : deferred) {
+    std::string note;
+    std::optional<Death> again = run_case(index, lone[index], note);
+    if (again) {
+      reproduced.insert(index);
+      lone[index].message =
+          absl::StrCat(lone[index].message, " (run alone after the function died while it ran ",
+                       "in parallel with other cases: it makes the function die on its own)");
+    }
+    if (!note.empty()) {
+      std::lock_guard<std::mutex> out_lock(out_mu);
+      out << "  note: " << note << "\n";
+    }
+  }
+  for (auto& [index, r] : lone) {
+    const Death& death = deferred.at(index);
+    std::vector<std::string> others;
+    bool someone_reproduced = false;
+    for (size_t other : death.running) {
+      someone_reproduced = someone_reproduced || reproduced.contains(other);
+      if (other != index) {
+        others.push_back(cases[other]->name);
+      }
+    }
+    if (!reproduced.contains(index)) {
+      if (someone_reproduced) {
+        if (r.outcome == Outcome::kPassed) {
+          r.message = absl::StrCat("passed when run alone; the function ", death.what,
+                                   " while it ran in parallel with ", absl::StrJoin(others, ", "),
+                                   ", which makes the function die on its own");
+        }
+      } else if (r.outcome != Outcome::kSkipped) {
+        r.outcome = Outcome::kFailed;
+        r.message = absl::StrCat("the function process ", death.what,
+                                 " while this case ran in parallel with ",
+                                 absl::StrJoin(others, ", "),
+                                 "; run alone, none of them made it die again");
+      }
+    }
+    finish_case(index, std::move(r), "");
   }
   results.cases = std::move(slots);
   target.Stop();

@@ -61,6 +61,9 @@ class FunctionProcess {
   // If the process has exited: a description ("exited with status 2", "killed by signal 11");
   // nullopt while it runs.
   std::optional<std::string> ExitDescription();
+  // Waits up to `timeout` for the process to exit: its ExitDescription(), or nullopt when it
+  // still runs.
+  std::optional<std::string> WaitForExit(std::chrono::milliseconds timeout);
   bool running() const { return pid_ > 0; }
   std::string address() const;
   const FunctionConfig& config() const { return config_; }
