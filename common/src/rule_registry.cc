@@ -74,7 +74,7 @@ absl::Status CheckRule(const Rule& rule, std::string_view where) {
   }
   if (!IsValidRuleLevel(rule.level)) {
     return absl::InvalidArgumentError(Cat(where, ": rule ", rule.id, " has unknown level '",
-                                          rule.level, "' (expected MUST, SHOULD, MAY or RETIRED)"));
+                                          rule.level, "' (expected MUST, SHOULD, MAY, ROBUSTNESS or RETIRED)"));
   }
   if (rule.title.empty() || IsBlank(rule.title.substr(0, 1)) ||
       IsBlank(rule.title.substr(rule.title.size() - 1))) {
@@ -113,7 +113,8 @@ bool IsValidRuleId(std::string_view id) {
 }
 
 bool IsValidRuleLevel(std::string_view level) {
-  return level == "MUST" || level == "SHOULD" || level == "MAY" || level == "RETIRED";
+  return level == "MUST" || level == "SHOULD" || level == "MAY" || level == "ROBUSTNESS" ||
+         level == "RETIRED";
 }
 
 std::string_view RuleAreaPrefix(std::string_view area) {

@@ -28,6 +28,11 @@ BadgeText MakeBadge(const RunResults& run, const std::vector<RuleInfo>& rules) {
   b.label = absl::StrCat("cloudstate ", run.protocol_version);
   b.message = absl::StrCat(v.counts.Succeeded(), "/", v.counts.total, " \xC2\xB7 ",
                            ConformanceLevelName(v.level));
+  // Robustness cases are badged apart from the conformance level: "robustness 20/25".
+  if (v.robustness != RobustnessLevel::kNotRun) {
+    absl::StrAppend(&b.message, " \xC2\xB7 robustness ", v.robustness_counts.Succeeded(), "/",
+                    v.robustness_counts.total - v.robustness_counts.skipped);
+  }
   switch (v.level) {
     case ConformanceLevel::kFull:
       b.color_name = "brightgreen";
@@ -195,6 +200,9 @@ std::string RenderSummaryJson(const RunResults& run, const std::vector<RuleInfo>
             {"case_levels", by_level},
             {"gating_areas", v.gating_areas},
             {"level", ConformanceLevelName(v.level)},
+            {"robustness",
+             {{"counts", CountsJson(v.robustness_counts)},
+              {"verdict", RobustnessLevelName(v.robustness)}}},
             {"badge", MakeBadge(run, rules).message}};
   return j.dump(2, ' ', false, json::error_handler_t::replace) + "\n";
 }

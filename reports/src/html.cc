@@ -222,8 +222,20 @@ std::string RenderHtml(const RunResults& run, const std::vector<RuleInfo>& rules
     absl::StrAppend(&out, "<div class=\"card ", cls, "\"><div class=\"n\">", lv.second,
                     "</div><div class=\"l\">", lv.first, "</div></div>");
   }
+  absl::StrAppend(&out, "</div>\n");
+  if (v.robustness_counts.total > 0) {
+    // Robustness cases feed inputs no conforming proxy sends; they never change the level above.
+    const Counts& r = v.robustness_counts;
+    absl::StrAppend(&out, "<p id=\"robustness\">Robustness <span class=\"level robustness-",
+                    RobustnessLevelName(v.robustness), "\">", RobustnessLevelName(v.robustness),
+                    "</span>: ", r.Succeeded(), " of ", r.total - r.skipped, " passed, ", r.failed,
+                    " failed, ", r.expected_failures,
+                    " expected failures. <span class=\"muted\">These cases send what a conforming "
+                    "proxy never sends; any orderly reaction passes, and they are not part of the "
+                    "conformance level.</span></p>\n");
+  }
   absl::StrAppend(
-      &out, "</div>\n<div class=\"grid2\"><div><h3>System under test</h3><dl class=\"meta\">\n");
+      &out, "<div class=\"grid2\"><div><h3>System under test</h3><dl class=\"meta\">\n");
   Meta(out, "Address", s.address);
   Meta(out, "Service", absl::StrCat(s.service_name, " ", s.service_version));
   Meta(out, "Runtime", s.service_runtime);

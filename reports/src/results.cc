@@ -29,7 +29,15 @@ const char* OutcomeName(Outcome outcome) {
 }
 
 const char* CaseLevelName(CaseLevel level) {
-  return level == CaseLevel::kRequired ? "required" : "optional";
+  switch (level) {
+    case CaseLevel::kRequired:
+      return "required";
+    case CaseLevel::kOptional:
+      return "optional";
+    case CaseLevel::kRobustness:
+      return "robustness";
+  }
+  return "required";
 }
 
 absl::StatusOr<Outcome> ParseOutcomeName(std::string_view name) {
@@ -111,6 +119,8 @@ absl::Status ParseCase(const json& j, CaseResult& c) {
     c.level = CaseLevel::kRequired;
   } else if (level == "optional") {
     c.level = CaseLevel::kOptional;
+  } else if (level == "robustness") {
+    c.level = CaseLevel::kRobustness;
   } else {
     return absl::InvalidArgumentError(absl::StrCat("unknown case level \"", level, "\""));
   }

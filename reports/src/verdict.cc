@@ -21,6 +21,18 @@ const char* ConformanceLevelName(ConformanceLevel level) {
   return "none";
 }
 
+const char* RobustnessLevelName(RobustnessLevel level) {
+  switch (level) {
+    case RobustnessLevel::kNotRun:
+      return "not run";
+    case RobustnessLevel::kPassed:
+      return "passed";
+    case RobustnessLevel::kFailed:
+      return "failed";
+  }
+  return "not run";
+}
+
 void Counts::Add(Outcome outcome) {
   ++total;
   switch (outcome) {
@@ -47,6 +59,9 @@ bool CasePassed(const CaseResult& c) {
 }
 
 bool ChecksMustRule(const CaseResult& c, const std::vector<RuleInfo>& rules) {
+  if (c.level == CaseLevel::kRobustness) {
+    return false;
+  }
   if (c.level == CaseLevel::kRequired) {
     return true;
   }
@@ -101,15 +116,27 @@ Verdict ComputeVerdict(const RunResults& run, const std::vector<RuleInfo>& rules
     }
   }
   for (const CaseResult& c : run.cases) {
-    if (!IsEntityTypeArea(c.area)) {
+    if (!IsEntityTypeArea(c.area) && c.level != CaseLevel::kRobustness) {
       gating.insert(c.area);
     }
   }
   // Per area: whether all MUST cases / all cases passed.
   std::map<std::string, std::pair<bool, bool>> ok;  // area -> {all_must_passed, all_passed}
   for (const CaseResult& c : run.cases) {
-    v.counts.Add(c.outcome);
     v.by_case_level[CaseLevelName(c.level)].Add(c.outcome);
+    if (c.level == CaseLevel::kRobustness) {
+      v.robustness_counts.Add(c.outcome);
+      if (c.outcome != Outcome::kSkipped) {
+        const bool failed = c.outcome == Outcome::kFailed || c.outcome == Outcome::kExpectedFailure;
+        if (failed) {
+          v.robustness = RobustnessLevel::kFailed;
+        } else if (v.robustness == RobustnessLevel::kNotRun) {
+          v.robustness = RobustnessLevel::kPassed;
+        }
+      }
+      continue;
+    }
+    v.counts.Add(c.outcome);
     AreaVerdict& a = v.areas[c.area];
     a.area = c.area;
     a.counts.Add(c.outcome);

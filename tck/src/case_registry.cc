@@ -19,6 +19,10 @@ CaseBuilder& CaseBuilder::Optional() {
   spec_->level = CaseLevel::kOptional;
   return *this;
 }
+CaseBuilder& CaseBuilder::Robustness() {
+  spec_->level = CaseLevel::kRobustness;
+  return *this;
+}
 CaseBuilder& CaseBuilder::Describe(std::string description) {
   spec_->description = std::move(description);
   return *this;

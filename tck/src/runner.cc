@@ -19,6 +19,7 @@
 #include "grpcpp/grpcpp.h"
 
 #include "cloudstate/common/rule_registry.h"
+#include "cloudstate/reports/verdict.h"
 #include "cloudstate/reports/writers.h"
 #include "cloudstate/tck/discovery.h"
 #include "cloudstate/tck/known_failing.h"
@@ -109,7 +110,7 @@ void ListCases(std::ostream& out) {
     width = std::max(width, c->name.size());
   }
   for (const auto* c : cases) {
-    out << absl::StrFormat("%-*s  %-8s  %-28s  %s", static_cast<int>(width), c->name,
+    out << absl::StrFormat("%-*s  %-10s  %-28s  %s", static_cast<int>(width), c->name,
                            reports::CaseLevelName(c->level), absl::StrJoin(c->rule_ids, ","),
                            c->description)
         << "\n";
@@ -445,13 +446,29 @@ void PrintSummary(const reports::RunResults& results, std::ostream& out) {
         << " unexpected passes (listed as known failing)\n";
   }
   int optional_failed = 0;
+  int robustness_failed = 0;
+  int robustness_run = 0;
+  int robustness_passed = 0;
   for (const auto& c : results.cases) {
     if (c.outcome == Outcome::kFailed && c.level == reports::CaseLevel::kOptional) {
       ++optional_failed;
     }
+    if (c.level == reports::CaseLevel::kRobustness && c.outcome != Outcome::kSkipped) {
+      ++robustness_run;
+      robustness_failed += c.outcome == Outcome::kFailed ? 1 : 0;
+      robustness_passed += reports::CasePassed(c) ? 1 : 0;
+    }
   }
   if (optional_failed > 0) {
     out << optional_failed << " of the failures are optional cases (SHOULD/MAY rules; warnings)\n";
+  }
+  if (robustness_failed > 0) {
+    out << robustness_failed
+        << " of the failures are robustness cases (inputs no conforming proxy sends; reported "
+           "apart, not part of the required verdict)\n";
+  }
+  if (robustness_run > 0) {
+    out << "robustness: " << robustness_passed << "/" << robustness_run << " passed\n";
   }
 }
 

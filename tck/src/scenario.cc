@@ -227,6 +227,32 @@ class GrpcStreamCore : public StreamCore {
     }
   }
 
+  Reaction Await(CaseContext& ctx) override {
+    Reaction r;
+    if (ctx.failed()) {
+      return r;
+    }
+    std::string bytes;
+    switch (Wait(timing_.window, &bytes)) {
+      case Arrival::kMessage:
+        r.message = Parse(ctx, bytes);
+        r.kind = r.message != nullptr ? Reaction::Kind::kMessage : Reaction::Kind::kSilent;
+        return r;
+      case Arrival::kTimeout:
+        ctx.RecordEvent(label_, absl::StrCat("(nothing within ", Seconds(timing_.window), ")"));
+        return r;
+      case Arrival::kEnded: {
+        const grpc::Status& status = EndStatus();
+        ctx.RecordEvent(label_, absl::StrCat("← stream ended: ", StatusText(status)));
+        r.kind = Reaction::Kind::kEnded;
+        r.status_ok = status.ok();
+        r.status = StatusText(status);
+        return r;
+      }
+    }
+    return r;
+  }
+
   void Cancel(CaseContext& ctx) override {
     if (ctx.failed()) {
       return;

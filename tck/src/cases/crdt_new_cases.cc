@@ -4,6 +4,7 @@
 // cancellation edge cases, re-creation after delete, nested maps, clocks, multi-voter tallies,
 // concurrent streams, large and non-ASCII values, and overlapping commands.
 
+#include <functional>
 #include <map>
 #include <string>
 #include <utility>
@@ -12,6 +13,7 @@
 #include "absl/strings/str_cat.h"
 
 #include "crdt_helpers.h"
+#include "robustness.h"
 
 namespace cloudstate::tck::crdt_cases {
 namespace {
@@ -34,11 +36,47 @@ tm::Update FirstUpdate(const Actions& actions) { return actions.front().update()
 
 // ---- protocol violations on the CRDT stream -----------------------------------------------------
 
+// A reaction to an undefined input: a stream-level failure, or a client-action failure for
+// `command_id` without a state action.
+cases::Rejection ClassifyRejection(const crdt::Out& out, int64_t command_id) {
+  if (out.has_failure()) {
+    return cases::Rejection::kStreamFailure;
+  }
+  if (out.has_reply() && out.reply().command_id() == command_id &&
+      out.reply().client_action().has_failure() && !out.reply().has_state_action()) {
+    return cases::Rejection::kCommandFailure;
+  }
+  return cases::Rejection::kNone;
+}
+
+// Requires an orderly reaction (PROT-034) on `s`; after a command failure the stream is closed.
+void ExpectOrderly(CaseContext& ctx, CrdtStream& s, int64_t command_id, bool ignorable = false,
+                   const std::function<void()>& still_serves = nullptr) {
+  cases::ExpectOrderlyReaction<crdt::In, crdt::Out>(
+      ctx, s, [command_id](const crdt::Out& out) { return ClassifyRejection(out, command_id); },
+      {.silence_ok = ignorable, .still_serves = [&] {
+         if (still_serves) {
+           still_serves();
+         } else {
+           s.Close();
+           s.ExpectEnded();
+         }
+       }});
+}
+
+CaseBuilder AddRobustness(const char* name, std::vector<std::string> rules,
+                          const char* description, const char* hint, CaseBody body) {
+  CaseBuilder builder = Add(name, std::move(rules), description, hint, std::move(body));
+  builder.Robustness();
+  return builder;
+}
+
 void RegisterProtocolErrors() {
-  Add("crdt.delta_of_wrong_type_fails_stream", {"PROT-024", "CRDT-009"},
-      "a proxy delta of another CRDT type ends the stream with a stream-level failure, not a crash",
+  AddRobustness(
+      "crdt.delta_of_wrong_type_fails_stream", {"PROT-034", "PROT-041"},
+      "a proxy delta of another CRDT type gets an orderly reaction, not a crash",
       "check the delta's type against the entity's value; answer a mismatch with "
-      "CrdtStreamOut.failure and end the stream, keep serving other streams",
+      "CrdtStreamOut.failure (or end the call with an error) and keep serving other streams",
       [](CaseContext& ctx) {
         const std::string id = ctx.NewEntityId("GCounter");
         {
@@ -47,82 +85,80 @@ void RegisterProtocolErrors() {
           s.Send(Process(1, id));
           s.Expect(ReplyState(1, GCounterS(5)));
           s.Send(crdt::Delta(PNCounterD(3)));
-          ExpectStreamFailure(s);
+          s.SendIfOpen(Process(2, id));
+          ExpectOrderly(ctx, s, 2);
         }
         ExpectFunctionStillServes(ctx);
       });
 
-  Add("crdt.command_before_init_fails_stream", {"PROT-027"},
-      "a command before init ends the CRDT stream with a stream-level failure",
-      "require init as the first message of every Crdt/handle stream", [](CaseContext& ctx) {
-        const std::string id = ctx.NewEntityId("GCounter");
-        {
-          auto s = ctx.Crdt();
-          s.Send(Process(1, id, GInc({1})));
-          ExpectStreamFailure(s);
-        }
-        ExpectFunctionStillServes(ctx);
-      });
+  AddRobustness("crdt.command_before_init_fails_stream", {"PROT-034", "PROT-037"},
+                "a command before init on a CRDT stream gets an orderly reaction",
+                "require init as the first message of every Crdt/handle stream",
+                [](CaseContext& ctx) {
+                  const std::string id = ctx.NewEntityId("GCounter");
+                  {
+                    auto s = ctx.Crdt();
+                    s.Send(Process(1, id, GInc({1})));
+                    ExpectOrderly(ctx, s, 1);
+                  }
+                  ExpectFunctionStillServes(ctx);
+                });
 
-  Add("crdt.second_init_fails_stream", {"PROT-028"},
-      "a second init on one CRDT stream ends it with a stream-level failure",
-      "treat a repeated init as a protocol violation", [](CaseContext& ctx) {
-        const std::string id = ctx.NewEntityId("GCounter");
-        {
-          auto s = ctx.Crdt();
-          s.Send(crdt::Init(kCrdtTckModel, id));
-          s.Send(Process(1, id, GInc({1})));
-          s.Expect(ReplyDelta(1, GCounterS(1), GCounterD(1)));
-          s.Send(crdt::Init(kCrdtTckModel, id));
-          ExpectStreamFailure(s);
-        }
-        ExpectFunctionStillServes(ctx);
-      });
+  AddRobustness("crdt.second_init_fails_stream", {"PROT-034", "PROT-037"},
+                "a second init on one CRDT stream gets an orderly reaction",
+                "treat a repeated init as a protocol violation", [](CaseContext& ctx) {
+                  const std::string id = ctx.NewEntityId("GCounter");
+                  {
+                    auto s = ctx.Crdt();
+                    s.Send(crdt::Init(kCrdtTckModel, id));
+                    s.Send(Process(1, id, GInc({1})));
+                    s.Expect(ReplyDelta(1, GCounterS(1), GCounterD(1)));
+                    s.Send(crdt::Init(kCrdtTckModel, id));
+                    s.SendIfOpen(Process(2, id));
+                    ExpectOrderly(ctx, s, 2);
+                  }
+                  ExpectFunctionStillServes(ctx);
+                });
 
-  Add("crdt.empty_stream_message_fails_stream", {"PROT-029"},
-      "a CrdtStreamIn with no oneof member ends the stream with a stream-level failure",
-      "reject a CrdtStreamIn whose message oneof is unset instead of ignoring it",
+  AddRobustness(
+      "crdt.empty_stream_message_fails_stream", {"PROT-034", "PROT-038"},
+      "a CrdtStreamIn with no oneof member gets an orderly reaction (ignoring it is orderly when "
+      "the stream goes on serving)",
+      "fail the stream on an empty CrdtStreamIn, or ignore it and keep serving",
       [](CaseContext& ctx) {
         const std::string id = ctx.NewEntityId("GCounter");
         {
           auto s = ctx.Crdt();
           s.Send(crdt::Init(kCrdtTckModel, id));
           s.Send(crdt::In());
-          ExpectStreamFailure(s);
+          ExpectOrderly(ctx, s, 1, /*ignorable=*/true, [&] {
+            s.Send(Process(1, id, GInc({2})));
+            s.Expect(ReplyDelta(1, GCounterS(2), GCounterD(2)));
+            s.Passivate();
+          });
         }
         ExpectFunctionStillServes(ctx);
       });
 
-  Add("crdt.unknown_command_name_fails_command", {"PROT-014"},
-      "a command with an unknown name gets a client-action failure naming it; the stream goes on",
-      "answer unknown command names with ClientAction.failure whose description names the "
-      "command, without a state action",
+  AddRobustness(
+      "crdt.unknown_command_name_fails_command", {"PROT-034", "PROT-036"},
+      "a command with an unknown name gets an orderly reaction; after a command failure the "
+      "stream goes on",
+      "fail the command (or the stream) for unknown command names; never apply them as another "
+      "method",
       [](CaseContext& ctx) {
         const std::string id = ctx.NewEntityId("GCounter");
-        auto s = ctx.Crdt();
-        s.Send(crdt::Init(kCrdtTckModel, id));
-        s.Send(crdt::Command(1, id, "NoSuchCommand", Req(id, GInc({1}))));
-        s.ExpectThat("a client-action failure for command 1 naming NoSuchCommand",
-                     [](const crdt::Out& out) -> std::string {
-                       if (!out.has_reply()) {
-                         return "expected a CrdtReply";
-                       }
-                       const auto& reply = out.reply();
-                       if (reply.command_id() != 1 || !reply.client_action().has_failure()) {
-                         return "expected CrdtReply{command_id: 1} with client_action.failure";
-                       }
-                       if (reply.client_action().failure().description().find("NoSuchCommand") ==
-                           std::string::npos) {
-                         return "the failure description does not name the command";
-                       }
-                       if (reply.has_state_action()) {
-                         return "a failed command must not carry a state action";
-                       }
-                       return "";
-                     });
-        s.Send(Process(2, id));
-        s.Expect(ReplyState(2, GCounterS(0)));
-        s.Passivate();
+        {
+          auto s = ctx.Crdt();
+          s.Send(crdt::Init(kCrdtTckModel, id));
+          s.Send(crdt::Command(1, id, "NoSuchCommand", Req(id, GInc({1}))));
+          ExpectOrderly(ctx, s, 1, /*ignorable=*/false, [&] {
+            s.Send(Process(2, id));
+            s.Expect(ReplyState(2, GCounterS(0)));
+            s.Passivate();
+          });
+        }
+        ExpectFunctionStillServes(ctx);
       });
 }
 

@@ -7,6 +7,7 @@
 
 #include "cloudstate/tck/discovery.h"
 #include "model.h"
+#include "robustness.h"
 
 namespace cloudstate::tck::cases {
 namespace {
@@ -45,66 +46,56 @@ std::string CheckDiscoveredEntity(const DiscoveryInfo& d, const std::string& ser
   return "";
 }
 
-// A stream-level failure, or the function ending the stream: what protocol violations require.
-std::string IsStreamFailure(const es::Out& out) {
+// A reaction to an undefined input: a stream-level failure, or a failure reply for `command_id`
+// (0: any command) carrying no events, snapshot or side effects.
+Rejection ClassifyRejection(const es::Out& out, int64_t command_id) {
   if (out.has_failure()) {
-    return "";
+    return Rejection::kStreamFailure;
   }
-  return absl::StrCat("expected a stream-level failure, got ", ShortText(out));
+  if (out.has_reply() && out.reply().has_client_action() &&
+      out.reply().client_action().has_failure() &&
+      (command_id == 0 || out.reply().command_id() == command_id) &&
+      out.reply().events_size() == 0 && !out.reply().has_snapshot() &&
+      out.reply().side_effects_size() == 0) {
+    return Rejection::kCommandFailure;
+  }
+  return Rejection::kNone;
 }
 
-// A failure for command `id`: a client-action failure (stream stays usable) or a stream-level
-// failure. Returns "" when it is one, and sets *stream_failed.
-std::string IsCommandFailure(const es::Out& out, int64_t id, const std::string& mention,
-                             bool* stream_failed) {
-  std::string description;
-  if (out.has_failure()) {
-    *stream_failed = true;
-    description = out.failure().description();
-  } else if (out.has_reply() && out.reply().has_client_action() &&
-             out.reply().client_action().has_failure()) {
-    *stream_failed = false;
-    const auto& f = out.reply().client_action().failure();
-    if (out.reply().command_id() != id || f.command_id() != id) {
-      return absl::StrCat("the failure does not carry command id ", id);
-    }
-    if (out.reply().events_size() > 0 || out.reply().has_snapshot() ||
-        out.reply().side_effects_size() > 0) {
-      return "the failure reply carries events, a snapshot or side effects";
-    }
-    description = f.description();
-  } else {
-    return absl::StrCat("expected a failure for command ", id, ", got ", ShortText(out));
-  }
-  if (!mention.empty() && description.find(mention) == std::string::npos) {
-    return absl::StrCat("the failure description \"", description, "\" does not mention \"",
-                        mention, "\"");
-  }
-  return "";
-}
-
-// Sends a command the function must reject (bad name / bad payload), then checks the failure and,
-// when it was a client-action failure, that the stream still works.
-void ExpectRejectedCommand(CaseContext& ctx, const es::In& bad, const std::string& mention) {
-  const std::string id = bad.command().entity_id();
-  auto es = Start(ctx, id);
-  es.Send(bad);
-  bool stream_failed = false;
-  es.ExpectThat(
-      absl::StrCat("a failure for command 1 mentioning \"", mention, "\""),
-      [&](const es::Out& out) { return IsCommandFailure(out, 1, mention, &stream_failed); });
-  if (stream_failed) {
-    es.ExpectEnded();
+// A new entity on a new stream is still served: the function survived the undefined input.
+void ExpectStillServes(CaseContext& ctx) {
+  if (ctx.failed()) {
     return;
   }
-  es.Send(Process(2, id));
-  es.Expect(es::Reply(2, EsResponse("")));
+  const std::string id = ctx.NewEntityId("es");
+  auto es = Start(ctx, id);
+  es.Send(Process(1, id, {Emit("A")}));
+  es.Expect(es::Reply(1, EsResponse("A"), {.events = EsEvents({"A"})}));
   es.Passivate();
 }
 
-// Sends `messages` on a fresh stream and requires a stream-level failure followed by the end of the
-// stream, with no reply.
-void ExpectProtocolViolation(CaseContext& ctx, const std::vector<es::In>& messages) {
+// Sends a command no conforming proxy sends (bad name / bad payload) after init and requires an
+// orderly reaction (PROT-034); when only the command failed, the stream must go on serving.
+void ExpectRejectedCommand(CaseContext& ctx, const es::In& bad) {
+  const std::string id = bad.command().entity_id();
+  auto es = Start(ctx, id);
+  es.Send(bad);
+  ExpectOrderlyReaction<es::In, es::Out>(
+      ctx, es, [](const es::Out& out) { return ClassifyRejection(out, 1); },
+      {.still_serves =
+           [&] {
+             es.Send(Process(2, id));
+             es.Expect(es::Reply(2, EsResponse("")));
+             es.Passivate();
+           }});
+  ExpectStillServes(ctx);
+}
+
+// Sends `messages` on a fresh stream (an order or content no conforming proxy sends) and requires
+// an orderly reaction (PROT-034). With `ignorable`, silence is orderly when the stream then
+// serves `id` (an empty message may be ignored).
+void ExpectProtocolViolation(CaseContext& ctx, const std::vector<es::In>& messages,
+                             bool ignorable = false, const std::string& id = "") {
   auto es = ctx.EventSourced();
   // The function may end the call as soon as it sees the violation; later messages are then
   // not sent.
@@ -112,8 +103,19 @@ void ExpectProtocolViolation(CaseContext& ctx, const std::vector<es::In>& messag
   for (size_t i = 1; i < messages.size(); ++i) {
     es.SendIfOpen(messages[i]);
   }
-  es.ExpectThat("a stream-level failure", IsStreamFailure);
-  es.ExpectEnded();
+  ExpectOrderlyReaction<es::In, es::Out>(
+      ctx, es, [](const es::Out& out) { return ClassifyRejection(out, 0); },
+      {.silence_ok = ignorable, .still_serves = [&] {
+         if (ignorable) {
+           es.Send(Process(1, id, {Emit("A")}));
+           es.Expect(es::Reply(1, EsResponse("A"), {.events = EsEvents({"A"})}));
+           es.Passivate();
+         } else {
+           es.Close();
+           es.ExpectEnded();
+         }
+       }});
+  ExpectStillServes(ctx);
 }
 
 }  // namespace
@@ -554,19 +556,21 @@ TCK_CASES(EventSourcedOriginal) {
 
 TCK_CASES(EventSourcedNew) {
   Case("eventsourced.unknown_command_name")
-      .Rules({"PROT-014"})
-      .Describe("a command whose name is not a method of the service fails that command")
-      .Hint("answer unknown command names with a failure naming the command; never ignore them")
+      .Rules({"PROT-034", "PROT-036"})
+      .Robustness()
+      .Describe("a command whose name is not a method of the service gets an orderly reaction")
+      .Hint("fail the command (or the stream) for unknown command names; never dispatch them to "
+            "another method")
       .Needs(kNeeds)
       .Run([](CaseContext& ctx) {
         const std::string id = ctx.NewEntityId("es");
-        ExpectRejectedCommand(ctx, es::Command(1, id, "NoSuchCommand", EsRequest(id)),
-                              "NoSuchCommand");
+        ExpectRejectedCommand(ctx, es::Command(1, id, "NoSuchCommand", EsRequest(id)));
       });
 
   Case("eventsourced.unknown_payload_type")
-      .Rules({"PROT-008"})
-      .Describe("a payload whose type URL is not the method's input type fails that command")
+      .Rules({"PROT-034", "PROT-035"})
+      .Robustness()
+      .Describe("a payload whose type URL is not the method's input type gets an orderly reaction")
       .Hint("check Command.payload.type_url against the method input type before decoding")
       .Needs(kNeeds)
       .Run([](CaseContext& ctx) {
@@ -574,24 +578,26 @@ TCK_CASES(EventSourcedNew) {
         google::protobuf::Any bad;
         bad.set_type_url("type.googleapis.com/cloudstate.tck.model.NoSuchMessage");
         bad.set_value(EsRequest(id).SerializeAsString());
-        ExpectRejectedCommand(ctx, es::Command(1, id, "Process", bad), "");
+        ExpectRejectedCommand(ctx, es::Command(1, id, "Process", bad));
       });
 
   Case("eventsourced.empty_payload_type_url")
-      .Rules({"PROT-008"})
-      .Describe("a payload with an empty type URL fails that command")
+      .Rules({"PROT-034", "PROT-035"})
+      .Robustness()
+      .Describe("a payload with an empty type URL gets an orderly reaction")
       .Hint("an Any without type URL cannot be decoded; fail the command instead of guessing")
       .Needs(kNeeds)
       .Run([](CaseContext& ctx) {
         const std::string id = ctx.NewEntityId("es");
         google::protobuf::Any bad;
         bad.set_value(EsRequest(id).SerializeAsString());
-        ExpectRejectedCommand(ctx, es::Command(1, id, "Process", bad), "");
+        ExpectRejectedCommand(ctx, es::Command(1, id, "Process", bad));
       });
 
   Case("eventsourced.command_before_init")
-      .Rules({"PROT-027"})
-      .Describe("a command before init is answered with a stream-level failure and the stream ends")
+      .Rules({"PROT-034", "PROT-037"})
+      .Robustness()
+      .Describe("a command before init gets an orderly reaction")
       .Hint("reject any message other than init as the first message of a stream")
       .Needs(kNeeds)
       .Run([](CaseContext& ctx) {
@@ -600,16 +606,18 @@ TCK_CASES(EventSourcedNew) {
       });
 
   Case("eventsourced.event_before_init")
-      .Rules({"PROT-027"})
-      .Describe("an event before init is answered with a stream-level failure and the stream ends")
+      .Rules({"PROT-034", "PROT-037"})
+      .Robustness()
+      .Describe("an event before init gets an orderly reaction")
       .Hint("reject events that arrive before init")
       .Needs(kNeeds)
       .Run(
           [](CaseContext& ctx) { ExpectProtocolViolation(ctx, {es::Event(1, EsPersisted("A"))}); });
 
   Case("eventsourced.second_init")
-      .Rules({"PROT-028"})
-      .Describe("a second init on one stream is answered with a stream-level failure")
+      .Rules({"PROT-034", "PROT-037"})
+      .Robustness()
+      .Describe("a second init on one stream gets an orderly reaction")
       .Hint("an entity stream carries exactly one init")
       .Needs(kNeeds)
       .Run([](CaseContext& ctx) {
@@ -618,18 +626,22 @@ TCK_CASES(EventSourcedNew) {
       });
 
   Case("eventsourced.empty_stream_message")
-      .Rules({"PROT-029"})
-      .Describe("a stream message with no oneof member set is a protocol violation")
-      .Hint("treat EventSourcedStreamIn with nothing set as a protocol error, not as a no-op")
+      .Rules({"PROT-034", "PROT-038"})
+      .Robustness()
+      .Describe(
+          "a stream message with no oneof member set gets an orderly reaction (ignoring it is "
+          "orderly when the stream goes on serving)")
+      .Hint("fail the stream on an empty EventSourcedStreamIn, or ignore it and keep serving")
       .Needs(kNeeds)
       .Run([](CaseContext& ctx) {
         const std::string id = ctx.NewEntityId("es");
-        ExpectProtocolViolation(ctx, {es::Init(kModel, id), es::In()});
+        ExpectProtocolViolation(ctx, {es::Init(kModel, id), es::In()}, /*ignorable=*/true, id);
       });
 
   Case("eventsourced.init_for_unknown_service")
-      .Rules({"PROT-024"})
-      .Describe("an init naming an undeclared service ends the stream with a stream-level failure")
+      .Rules({"PROT-034", "PROT-039"})
+      .Robustness()
+      .Describe("an init naming an undeclared service gets an orderly reaction")
       .Hint(
           "look the init's service name up among the declared entities; fail the stream if absent")
       .Needs(kNeeds)
@@ -639,9 +651,9 @@ TCK_CASES(EventSourcedNew) {
       });
 
   Case("eventsourced.init_for_service_of_another_entity_type")
-      .Rules({"PROT-024", "DISC-009"})
-      .Describe(
-          "an event-sourced init naming a value-entity service ends the stream with a failure")
+      .Rules({"PROT-034", "PROT-039"})
+      .Robustness()
+      .Describe("an event-sourced init naming a value-entity service gets an orderly reaction")
       .Hint("an EventSourced stream may only serve services declared as event sourced")
       .Needs({kEventSourcedTckModel, kValueEntityTckModel})
       .Run([](CaseContext& ctx) {
@@ -650,8 +662,9 @@ TCK_CASES(EventSourcedNew) {
       });
 
   Case("eventsourced.unknown_event_type_in_replay")
-      .Rules({"ES-023"})
-      .Describe("a replayed event of an unknown type ends the stream with a stream-level failure")
+      .Rules({"PROT-034", "PROT-040"})
+      .Robustness()
+      .Describe("a replayed event of an unknown type gets an orderly reaction, not a reply")
       .Hint("never skip events you cannot decode: fail the stream")
       .Needs(kNeeds)
       .Run([](CaseContext& ctx) {
@@ -662,8 +675,9 @@ TCK_CASES(EventSourcedNew) {
       });
 
   Case("eventsourced.unknown_snapshot_type")
-      .Rules({"ES-023"})
-      .Describe("an init snapshot of an unknown type ends the stream with a stream-level failure")
+      .Rules({"PROT-034", "PROT-040"})
+      .Robustness()
+      .Describe("an init snapshot of an unknown type gets an orderly reaction, not a reply")
       .Hint("a snapshot that cannot be decoded must fail the stream")
       .Needs(kNeeds)
       .Run([](CaseContext& ctx) {

@@ -7,6 +7,7 @@
 
 #include "cloudstate/tck/discovery.h"
 #include "model.h"
+#include "robustness.h"
 
 namespace cloudstate::tck::cases {
 namespace {
@@ -47,39 +48,37 @@ std::string CheckEntity(const DiscoveryInfo& d, const std::string& service,
   return "";
 }
 
-std::string IsStreamFailure(const ve::Out& out) {
-  return out.has_failure() ? ""
-                           : absl::StrCat("expected a stream-level failure, got ", ShortText(out));
-}
-
-std::string IsCommandFailure(const ve::Out& out, int64_t id, const std::string& mention,
-                             bool* stream_failed) {
-  std::string description;
+// A reaction to an undefined input: a stream-level failure, or a failure reply for `command_id`
+// (0: any command) without state action or side effects.
+Rejection ClassifyRejection(const ve::Out& out, int64_t command_id) {
   if (out.has_failure()) {
-    *stream_failed = true;
-    description = out.failure().description();
-  } else if (out.has_reply() && out.reply().has_client_action() &&
-             out.reply().client_action().has_failure()) {
-    *stream_failed = false;
-    const auto& f = out.reply().client_action().failure();
-    if (out.reply().command_id() != id || f.command_id() != id) {
-      return absl::StrCat("the failure does not carry command id ", id);
-    }
-    if (out.reply().has_state_action() || out.reply().side_effects_size() > 0) {
-      return "the failure reply carries a state action or side effects";
-    }
-    description = f.description();
-  } else {
-    return absl::StrCat("expected a failure for command ", id, ", got ", ShortText(out));
+    return Rejection::kStreamFailure;
   }
-  if (!mention.empty() && description.find(mention) == std::string::npos) {
-    return absl::StrCat("the failure description \"", description, "\" does not mention \"",
-                        mention, "\"");
+  if (out.has_reply() && out.reply().has_client_action() &&
+      out.reply().client_action().has_failure() &&
+      (command_id == 0 || out.reply().command_id() == command_id) &&
+      !out.reply().has_state_action() && out.reply().side_effects_size() == 0) {
+    return Rejection::kCommandFailure;
   }
-  return "";
+  return Rejection::kNone;
 }
 
-void ExpectRejectedCommand(CaseContext& ctx, const ve::In& bad, const std::string& mention) {
+// A new entity on a new stream is still served: the function survived the undefined input.
+void ExpectStillServes(CaseContext& ctx) {
+  if (ctx.failed()) {
+    return;
+  }
+  const std::string id = ctx.NewEntityId("ve");
+  auto ve = Start(ctx, id);
+  ve.Send(Process(1, id, {Update("fresh")}));
+  ve.Expect(ve::Reply(1, VeResponse("fresh"), Upd("fresh")));
+  ve.Passivate();
+}
+
+// After a first command stored "kept", sends a command no conforming proxy sends (bad name / bad
+// payload) as command 2 and requires an orderly reaction (PROT-034); when only the command
+// failed, the stream goes on with the state unchanged.
+void ExpectRejectedCommand(CaseContext& ctx, const ve::In& bad) {
   const std::string id = bad.command().entity_id();
   auto ve = Start(ctx, id);
   ve.Send(Process(1, id, {Update("kept")}));
@@ -87,29 +86,41 @@ void ExpectRejectedCommand(CaseContext& ctx, const ve::In& bad, const std::strin
   ve::In command = bad;
   command.mutable_command()->set_id(2);
   ve.Send(command);
-  bool stream_failed = false;
-  ve.ExpectThat(
-      absl::StrCat("a failure for command 2",
-                   mention.empty() ? "" : " mentioning \"" + mention + "\""),
-      [&](const ve::Out& out) { return IsCommandFailure(out, 2, mention, &stream_failed); });
-  if (stream_failed) {
-    ve.ExpectEnded();
-    return;
-  }
-  ve.Send(Process(3, id));
-  ve.Expect(ve::Reply(3, VeResponse("kept")));
-  ve.Passivate();
+  ExpectOrderlyReaction<ve::In, ve::Out>(
+      ctx, ve, [](const ve::Out& out) { return ClassifyRejection(out, 2); },
+      {.still_serves =
+           [&] {
+             ve.Send(Process(3, id));
+             ve.Expect(ve::Reply(3, VeResponse("kept")));
+             ve.Passivate();
+           }});
+  ExpectStillServes(ctx);
 }
 
-void ExpectProtocolViolation(CaseContext& ctx, const std::vector<ve::In>& messages) {
+// Sends `messages` on a fresh stream (an order or content no conforming proxy sends) and requires
+// an orderly reaction (PROT-034). With `ignorable`, silence is orderly when the stream then
+// serves `id` (an empty message may be ignored).
+void ExpectProtocolViolation(CaseContext& ctx, const std::vector<ve::In>& messages,
+                             bool ignorable = false, const std::string& id = "") {
   auto ve = ctx.ValueEntity();
   // The function may end the call as soon as it sees the violation.
   ve.Send(messages.front());
   for (size_t i = 1; i < messages.size(); ++i) {
     ve.SendIfOpen(messages[i]);
   }
-  ve.ExpectThat("a stream-level failure", IsStreamFailure);
-  ve.ExpectEnded();
+  ExpectOrderlyReaction<ve::In, ve::Out>(
+      ctx, ve, [](const ve::Out& out) { return ClassifyRejection(out, 0); },
+      {.silence_ok = ignorable, .still_serves = [&] {
+         if (ignorable) {
+           ve.Send(Process(1, id, {Update("A")}));
+           ve.Expect(ve::Reply(1, VeResponse("A"), Upd("A")));
+           ve.Passivate();
+         } else {
+           ve.Close();
+           ve.ExpectEnded();
+         }
+       }});
+  ExpectStillServes(ctx);
 }
 
 }  // namespace
@@ -457,19 +468,21 @@ TCK_CASES(ValueEntityNew) {
       });
 
   Case("valueentity.unknown_command_name")
-      .Rules({"PROT-014"})
-      .Describe("a command whose name is not a method of the service fails that command")
-      .Hint("answer unknown command names with a failure naming the command")
+      .Rules({"PROT-034", "PROT-036"})
+      .Robustness()
+      .Describe("a command whose name is not a method of the service gets an orderly reaction")
+      .Hint("fail the command (or the stream) for unknown command names; never dispatch them to "
+            "another method")
       .Needs(kNeeds)
       .Run([](CaseContext& ctx) {
         const std::string id = ctx.NewEntityId("ve");
-        ExpectRejectedCommand(ctx, ve::Command(2, id, "NoSuchCommand", VeRequest(id)),
-                              "NoSuchCommand");
+        ExpectRejectedCommand(ctx, ve::Command(2, id, "NoSuchCommand", VeRequest(id)));
       });
 
   Case("valueentity.unknown_payload_type")
-      .Rules({"PROT-008"})
-      .Describe("a payload whose type URL is not the method's input type fails that command")
+      .Rules({"PROT-034", "PROT-035"})
+      .Robustness()
+      .Describe("a payload whose type URL is not the method's input type gets an orderly reaction")
       .Hint("check the payload type URL before decoding it")
       .Needs(kNeeds)
       .Run([](CaseContext& ctx) {
@@ -477,24 +490,26 @@ TCK_CASES(ValueEntityNew) {
         google::protobuf::Any bad;
         bad.set_type_url("type.googleapis.com/cloudstate.tck.model.valueentity.NoSuchMessage");
         bad.set_value(VeRequest(id, {Update("B")}).SerializeAsString());
-        ExpectRejectedCommand(ctx, ve::Command(2, id, "Process", bad), "");
+        ExpectRejectedCommand(ctx, ve::Command(2, id, "Process", bad));
       });
 
   Case("valueentity.empty_payload_type_url")
-      .Rules({"PROT-008"})
-      .Describe("a payload with an empty type URL fails that command")
+      .Rules({"PROT-034", "PROT-035"})
+      .Robustness()
+      .Describe("a payload with an empty type URL gets an orderly reaction")
       .Hint("an Any without type URL cannot be decoded; fail the command")
       .Needs(kNeeds)
       .Run([](CaseContext& ctx) {
         const std::string id = ctx.NewEntityId("ve");
         google::protobuf::Any bad;
         bad.set_value(VeRequest(id, {Update("B")}).SerializeAsString());
-        ExpectRejectedCommand(ctx, ve::Command(2, id, "Process", bad), "");
+        ExpectRejectedCommand(ctx, ve::Command(2, id, "Process", bad));
       });
 
   Case("valueentity.command_before_init")
-      .Rules({"PROT-027"})
-      .Describe("a command before init is answered with a stream-level failure")
+      .Rules({"PROT-034", "PROT-037"})
+      .Robustness()
+      .Describe("a command before init gets an orderly reaction")
       .Hint("the first message of a stream must be init")
       .Needs(kNeeds)
       .Run([](CaseContext& ctx) {
@@ -503,8 +518,9 @@ TCK_CASES(ValueEntityNew) {
       });
 
   Case("valueentity.second_init")
-      .Rules({"PROT-028"})
-      .Describe("a second init on one stream is answered with a stream-level failure")
+      .Rules({"PROT-034", "PROT-037"})
+      .Robustness()
+      .Describe("a second init on one stream gets an orderly reaction")
       .Hint("an entity stream carries exactly one init")
       .Needs(kNeeds)
       .Run([](CaseContext& ctx) {
@@ -513,18 +529,22 @@ TCK_CASES(ValueEntityNew) {
       });
 
   Case("valueentity.empty_stream_message")
-      .Rules({"PROT-029"})
-      .Describe("a stream message with no oneof member set is a protocol violation")
-      .Hint("treat an empty ValueEntityStreamIn as a protocol error")
+      .Rules({"PROT-034", "PROT-038"})
+      .Robustness()
+      .Describe(
+          "a stream message with no oneof member set gets an orderly reaction (ignoring it is "
+          "orderly when the stream goes on serving)")
+      .Hint("fail the stream on an empty ValueEntityStreamIn, or ignore it and keep serving")
       .Needs(kNeeds)
       .Run([](CaseContext& ctx) {
         const std::string id = ctx.NewEntityId("ve");
-        ExpectProtocolViolation(ctx, {ve::Init(kModel, id), ve::In()});
+        ExpectProtocolViolation(ctx, {ve::Init(kModel, id), ve::In()}, /*ignorable=*/true, id);
       });
 
   Case("valueentity.init_for_unknown_service")
-      .Rules({"PROT-024"})
-      .Describe("an init naming an undeclared service ends the stream with a stream-level failure")
+      .Rules({"PROT-034", "PROT-039"})
+      .Robustness()
+      .Describe("an init naming an undeclared service gets an orderly reaction")
       .Hint("fail the stream when init names a service you do not serve")
       .Needs(kNeeds)
       .Run([](CaseContext& ctx) {
@@ -534,9 +554,9 @@ TCK_CASES(ValueEntityNew) {
       });
 
   Case("valueentity.init_for_service_of_another_entity_type")
-      .Rules({"PROT-024", "DISC-009"})
-      .Describe(
-          "a value-entity init naming an event-sourced service ends the stream with a failure")
+      .Rules({"PROT-034", "PROT-039"})
+      .Robustness()
+      .Describe("a value-entity init naming an event-sourced service gets an orderly reaction")
       .Hint("a ValueEntity stream may only serve services declared as value entities")
       .Needs({kValueEntityTckModel, kEventSourcedTckModel})
       .Run([](CaseContext& ctx) {
@@ -545,9 +565,9 @@ TCK_CASES(ValueEntityNew) {
       });
 
   Case("valueentity.init_state_of_unknown_type")
-      .Rules({"VE-020", "PROT-024"})
-      .Describe(
-          "an init state whose type cannot be decoded ends the stream with a stream-level failure")
+      .Rules({"PROT-034", "PROT-040"})
+      .Robustness()
+      .Describe("an init state whose type cannot be decoded gets an orderly reaction, not a reply")
       .Hint("a state that cannot be decoded is unrecoverable; do not start from empty state")
       .Needs(kNeeds)
       .Run([](CaseContext& ctx) {

@@ -25,8 +25,11 @@ enum class Outcome {
 
 // Whether a case gates the verdict.
 enum class CaseLevel {
-  kRequired,  // checks a MUST rule
-  kOptional,  // checks a SHOULD or MAY rule
+  kRequired,    // checks a MUST rule
+  kOptional,    // checks a SHOULD or MAY rule
+  kRobustness,  // feeds an input no conforming peer sends (a ROBUSTNESS rule): any orderly
+                // reaction passes; judged and badged on its own, never part of the conformance
+                // level
 };
 
 // Members carry `{}` initializers so that designated initializers may leave any of them out without
@@ -72,12 +75,12 @@ struct RunResults {
 // A spec rule as the reports need it (from spec/rules.tsv), for the traceability matrix.
 struct RuleInfo {
   std::string id{};
-  std::string level{};  // MUST, SHOULD, MAY
+  std::string level{};  // MUST, SHOULD, MAY, ROBUSTNESS, RETIRED
   std::string area{};
   std::string title{};
 };
 
 const char* OutcomeName(Outcome outcome);    // "passed", "failed", "skipped", "xfail", "xpass"
-const char* CaseLevelName(CaseLevel level);  // "required", "optional"
+const char* CaseLevelName(CaseLevel level);  // "required", "optional", "robustness"
 
 }  // namespace cloudstate::reports

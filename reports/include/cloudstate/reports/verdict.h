@@ -43,15 +43,27 @@ struct AreaVerdict {
   bool gating = false;  // whether this area decides the overall level
 };
 
+// The separate verdict of the robustness cases (inputs no conforming peer sends).
+enum class RobustnessLevel {
+  kNotRun,  // the run had no robustness case (or all were skipped)
+  kPassed,  // every robustness case that ran passed
+  kFailed,  // some robustness case failed: a crash, a hang or an answer as if the input were valid
+};
+
+const char* RobustnessLevelName(RobustnessLevel level);  // "not run", "passed", "failed"
+
 struct Verdict {
-  Counts counts;
+  Counts counts;                // required and optional cases (the conformance level's cases)
+  Counts robustness_counts;     // robustness cases, counted apart
+  RobustnessLevel robustness = RobustnessLevel::kNotRun;
   std::map<std::string, AreaVerdict> areas{};     // every area that has cases or gates
   std::map<std::string, Counts> by_case_level{};  // "required", "optional"
   std::vector<std::string> gating_areas{};        // sorted
   ConformanceLevel level = ConformanceLevel::kNone;
 };
 
-// A case "checks a MUST rule" when its level is kRequired or any of its rule ids is a MUST rule.
+// A case "checks a MUST rule" when its level is kRequired or any of its rule ids is a MUST rule;
+// a robustness case never does (its rules are ROBUSTNESS rules, judged apart).
 bool ChecksMustRule(const CaseResult& c, const std::vector<RuleInfo>& rules);
 
 // Whether the case's checks held (kPassed or kUnexpectedPass). Skips and expected failures did not.
@@ -71,7 +83,8 @@ bool IsEntityTypeArea(std::string_view area);
 //    passed, `none` otherwise; an area without cases is `none` (nothing shows it conforms);
 //  - gating areas: the areas of the SUT's declared entity types, plus every area of the run that
 //    is not tied to an entity type (e.g. discovery);
-//  - overall: the lowest level among gating areas; `none` when there is no gating area.
+//  - overall: the lowest level among gating areas; `none` when there is no gating area;
+//  - robustness cases count for neither: they have their own verdict (`robustness`) and counts.
 Verdict ComputeVerdict(const RunResults& run, const std::vector<RuleInfo>& rules);
 
 }  // namespace cloudstate::reports

@@ -50,6 +50,10 @@ class CaseBuilder {
   CaseBuilder& Rules(std::vector<std::string> rule_ids);
   CaseBuilder& Required();
   CaseBuilder& Optional();
+  // The case feeds an input no conforming proxy sends (unknown names, bad type URLs, messages out
+  // of order or empty, init for an unknown service, undecodable init state): any orderly reaction
+  // passes, and the case is reported apart from the required verdict.
+  CaseBuilder& Robustness();
   CaseBuilder& Describe(std::string description);
   CaseBuilder& Hint(std::string hint);
   CaseBuilder& Needs(std::vector<std::string> services);

@@ -107,6 +107,17 @@ class Stream {
   }
   // Cancels the call (as a proxy does when its client goes away).
   void Cancel();
+  // Waits (within the window) for whatever comes next: a message, the end of the call, or
+  // nothing. Never fails the case by itself; for judging reactions to inputs no conforming proxy
+  // sends, where several reactions are acceptable. After a failure of the case: kSilent at once.
+  enum class ReactionKind { kMessage, kEnded, kSilent };
+  struct Reaction {
+    ReactionKind kind = ReactionKind::kSilent;
+    std::optional<Out> message;  // kMessage
+    bool status_ok = false;      // kEnded: whether the call ended with status OK
+    std::string status;          // kEnded: the status as text
+  };
+  Reaction AwaitReaction();
   // Label used in the transcript, e.g. "eventsourced#2".
   const std::string& label() const;
 

@@ -38,6 +38,15 @@ class StreamCore {
   virtual void ExpectEnd(CaseContext& ctx, End kind) = 0;
   virtual void Cancel(CaseContext& ctx) = 0;
   virtual const std::string& label() const = 0;
+
+  // What happened next, whatever it is (never fails the case by itself).
+  struct Reaction {
+    enum class Kind { kMessage, kEnded, kSilent } kind = Kind::kSilent;
+    std::unique_ptr<google::protobuf::Message> message;  // kMessage
+    bool status_ok = false;                              // kEnded: the call's status was OK
+    std::string status;                                  // kEnded: "UNKNOWN: ..." or "OK"
+  };
+  virtual Reaction Await(CaseContext& ctx) = 0;
 };
 
 template <typename In, typename Out>
@@ -111,6 +120,21 @@ void Stream<In, Out>::ExpectEnded() {
 template <typename In, typename Out>
 void Stream<In, Out>::ExpectError() {
   core_->ExpectEnd(*ctx_, StreamCore::End::kError);
+}
+
+template <typename In, typename Out>
+typename Stream<In, Out>::Reaction Stream<In, Out>::AwaitReaction() {
+  StreamCore::Reaction r = core_->Await(*ctx_);
+  Reaction out;
+  out.kind = r.kind == StreamCore::Reaction::Kind::kMessage ? ReactionKind::kMessage
+             : r.kind == StreamCore::Reaction::Kind::kEnded ? ReactionKind::kEnded
+                                                            : ReactionKind::kSilent;
+  if (r.message != nullptr) {
+    out.message = std::move(static_cast<Out&>(*r.message));
+  }
+  out.status_ok = r.status_ok;
+  out.status = std::move(r.status);
+  return out;
 }
 
 template <typename In, typename Out>
