@@ -74,7 +74,8 @@ absl::Status CheckRule(const Rule& rule, std::string_view where) {
   }
   if (!IsValidRuleLevel(rule.level)) {
     return absl::InvalidArgumentError(Cat(where, ": rule ", rule.id, " has unknown level '",
-                                          rule.level, "' (expected MUST, SHOULD, MAY, ROBUSTNESS or RETIRED)"));
+                                          rule.level,
+                                          "' (expected MUST, SHOULD, MAY, ROBUSTNESS or RETIRED)"));
   }
   if (rule.title.empty() || IsBlank(rule.title.substr(0, 1)) ||
       IsBlank(rule.title.substr(rule.title.size() - 1))) {

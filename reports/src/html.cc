@@ -234,8 +234,8 @@ std::string RenderHtml(const RunResults& run, const std::vector<RuleInfo>& rules
                     "proxy never sends; any orderly reaction passes, and they are not part of the "
                     "conformance level.</span></p>\n");
   }
-  absl::StrAppend(
-      &out, "<div class=\"grid2\"><div><h3>System under test</h3><dl class=\"meta\">\n");
+  absl::StrAppend(&out,
+                  "<div class=\"grid2\"><div><h3>System under test</h3><dl class=\"meta\">\n");
   Meta(out, "Address", s.address);
   Meta(out, "Service", absl::StrCat(s.service_name, " ", s.service_version));
   Meta(out, "Runtime", s.service_runtime);

@@ -42,10 +42,11 @@ std::string RenderMarkdown(const RunResults& run, const std::vector<RuleInfo>& r
   if (v.robustness_counts.total > 0) {
     // Inputs no conforming proxy sends: judged apart, never part of the conformance level.
     const Counts& r = v.robustness_counts;
-    absl::StrAppend(&out, "Robustness (inputs no conforming proxy sends; not part of the level): **",
-                    RobustnessLevelName(v.robustness), "** \xC2\xB7 ", r.Succeeded(), "/",
-                    r.total, " passed \xC2\xB7 ", r.failed, " failed \xC2\xB7 ",
-                    r.expected_failures, " expected failures\n\n");
+    absl::StrAppend(&out,
+                    "Robustness (inputs no conforming proxy sends; not part of the level): **",
+                    RobustnessLevelName(v.robustness), "** \xC2\xB7 ", r.Succeeded(), "/", r.total,
+                    " passed \xC2\xB7 ", r.failed, " failed \xC2\xB7 ", r.expected_failures,
+                    " expected failures\n\n");
   }
   absl::StrAppend(
       &out, "System under test: `", MarkdownInline(s.service_name), " ",

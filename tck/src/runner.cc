@@ -694,9 +694,9 @@ RunOutcome RunSuite(const RunOptions& options, std::ostream& out) {
             death->before
                 ? absl::StrCat("not run: the function process ", death->what, " before this case")
                 : absl::StrCat("the function process ", death->what, " during this case");
-        r.details = ctx.failed() ? absl::StrCat("What the case saw: ", ctx.message(), "\n",
-                                                ctx.Details())
-                                 : ctx.Details();
+        r.details = ctx.failed()
+                        ? absl::StrCat("What the case saw: ", ctx.message(), "\n", ctx.Details())
+                        : ctx.Details();
       } else {
         r.outcome = ctx.failed() ? Outcome::kFailed : Outcome::kPassed;
         r.message = ctx.message();
@@ -715,8 +715,8 @@ RunOutcome RunSuite(const RunOptions& options, std::ostream& out) {
     if (auto it = known_failing.find(c.name); it != known_failing.end()) {
       if (r.outcome == Outcome::kFailed) {
         r.outcome = Outcome::kExpectedFailure;
-        r.message = absl::StrCat(
-            "known failing", it->second.empty() ? "" : " (" + it->second + ")", ": ", r.message);
+        r.message = absl::StrCat("known failing", it->second.empty() ? "" : " (" + it->second + ")",
+                                 ": ", r.message);
       } else if (r.outcome == Outcome::kPassed) {
         r.outcome = Outcome::kUnexpectedPass;
         r.message = "listed as known failing but passed: remove it from the known-failing list";
@@ -815,10 +815,9 @@ RunOutcome RunSuite(const RunOptions& options, std::ostream& out) {
         }
       } else if (r.outcome != Outcome::kSkipped) {
         r.outcome = Outcome::kFailed;
-        r.message = absl::StrCat("the function process ", death.what,
-                                 " while this case ran in parallel with ",
-                                 absl::StrJoin(others, ", "),
-                                 "; run alone, none of them made it die again");
+        r.message = absl::StrCat(
+            "the function process ", death.what, " while this case ran in parallel with ",
+            absl::StrJoin(others, ", "), "; run alone, none of them made it die again");
       }
     }
     finish_case(index, std::move(r), "");

@@ -397,8 +397,9 @@ TCK_CASES(ActionNew) {
       .Rules({"PROT-034", "PROT-036"})
       .Robustness()
       .Describe("a call naming a method the service does not have gets an orderly reaction")
-      .Hint("answer unknown method names with ActionResponse.failure or an error status; never "
-            "dispatch them to another method")
+      .Hint(
+          "answer unknown method names with ActionResponse.failure or an error status; never "
+          "dispatch them to another method")
       .Needs(kNeeds)
       .Run([](CaseContext& ctx) {
         auto call = ctx.ActionUnary(
@@ -424,8 +425,7 @@ TCK_CASES(ActionNew) {
   Case("action.unknown_payload_type")
       .Rules({"PROT-034", "PROT-035"})
       .Robustness()
-      .Describe(
-          "a payload whose type URL is not the method's input type gets an orderly reaction")
+      .Describe("a payload whose type URL is not the method's input type gets an orderly reaction")
       .Hint("check the payload type URL before decoding it")
       .Needs(kNeeds)
       .Run([](CaseContext& ctx) {

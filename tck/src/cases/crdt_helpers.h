@@ -448,12 +448,14 @@ inline crdt::Out Forwarded(int64_t command_id, std::string_view target_id,
 
 // ---- common scenario pieces ---------------------------------------------------------------------
 
-// The stream must carry a stream-level failure and then end (PROT-024/027/028/029).
+// The stream must carry a stream-level failure and then end (PROT-024). Like the original proxy,
+// the kit half-closes after the failure and then expects the end: a function may wait for that.
 inline void ExpectStreamFailure(CrdtStream& s) {
   s.ExpectThat("a stream-level failure (CrdtStreamOut.failure)", [](const crdt::Out& out) {
     return out.has_failure() ? std::string()
                              : std::string("expected CrdtStreamOut.failure, got another message");
   });
+  s.Close();
   s.ExpectEnded();
 }
 

@@ -28,22 +28,25 @@ bool NeedPool(CaseContext& ctx) {
                    "the descriptor set does not resolve (see discovery.descriptor_set_complete)");
 }
 
+// cloudstate.entity_key is extension 1080 of FieldOptions; the legacy cloudstate.legacy_entity_key
+// (50002) is accepted as well, as the original proxy does (the Python SDK still uses it).
+bool IsEntityKeyExtension(int number) { return number == 1080 || number == 50002; }
+
 bool HasEntityKey(const google::protobuf::Descriptor* input) {
   for (int i = 0; i < input->field_count(); ++i) {
     const auto& options = input->field(i)->options();
-    // cloudstate.entity_key is extension 1080 of FieldOptions; read it through reflection so that
-    // a descriptor from the function's own pool is understood.
+    // Read through reflection so that a descriptor from the function's own pool is understood.
     const auto* reflection = options.GetReflection();
     std::vector<const google::protobuf::FieldDescriptor*> fields;
     reflection->ListFields(options, &fields);
     for (const auto* f : fields) {
-      if (f->is_extension() && f->number() == 1080) {
+      if (f->is_extension() && IsEntityKeyExtension(f->number())) {
         return true;
       }
     }
     if (options.unknown_fields().field_count() > 0) {
       for (int u = 0; u < options.unknown_fields().field_count(); ++u) {
-        if (options.unknown_fields().field(u).number() == 1080) {
+        if (IsEntityKeyExtension(options.unknown_fields().field(u).number())) {
           return true;
         }
       }
@@ -224,14 +227,17 @@ TCK_CASES(Discovery) {
       });
 
   Case("discovery.service_identified")
-      .Rules({"DISC-016"})
+      .Rules({"DISC-029"})
       .Optional()
-      .Describe("ServiceInfo names the service, its version and runtime")
-      .Hint("fill service_name, service_version and service_runtime")
+      .Describe("ServiceInfo states the service's version and runtime (its name is advisory)")
+      .Hint("fill service_version and service_runtime")
       .Run([](CaseContext& ctx) {
         const auto& info = ctx.discovery().spec.service_info();
-        ctx.Check(!info.service_name().empty() && !info.service_version().empty() &&
-                      !info.service_runtime().empty(),
+        if (info.service_name().empty()) {
+          // All of ServiceInfo is optional in the original protocol; an empty name is only noted.
+          ctx.Note("advisory: service_info.service_name is empty");
+        }
+        ctx.Check(!info.service_version().empty() && !info.service_runtime().empty(),
                   absl::StrCat("service_info is ", ShortText(info)));
       });
 

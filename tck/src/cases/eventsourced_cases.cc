@@ -81,13 +81,11 @@ void ExpectRejectedCommand(CaseContext& ctx, const es::In& bad) {
   auto es = Start(ctx, id);
   es.Send(bad);
   ExpectOrderlyReaction<es::In, es::Out>(
-      ctx, es, [](const es::Out& out) { return ClassifyRejection(out, 1); },
-      {.still_serves =
-           [&] {
-             es.Send(Process(2, id));
-             es.Expect(es::Reply(2, EsResponse("")));
-             es.Passivate();
-           }});
+      ctx, es, [](const es::Out& out) { return ClassifyRejection(out, 1); }, {.still_serves = [&] {
+        es.Send(Process(2, id));
+        es.Expect(es::Reply(2, EsResponse("")));
+        es.Passivate();
+      }});
   ExpectStillServes(ctx);
 }
 
@@ -559,8 +557,9 @@ TCK_CASES(EventSourcedNew) {
       .Rules({"PROT-034", "PROT-036"})
       .Robustness()
       .Describe("a command whose name is not a method of the service gets an orderly reaction")
-      .Hint("fail the command (or the stream) for unknown command names; never dispatch them to "
-            "another method")
+      .Hint(
+          "fail the command (or the stream) for unknown command names; never dispatch them to "
+          "another method")
       .Needs(kNeeds)
       .Run([](CaseContext& ctx) {
         const std::string id = ctx.NewEntityId("es");

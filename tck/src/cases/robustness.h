@@ -45,9 +45,10 @@ void ExpectOrderlyReaction(CaseContext& ctx, Stream<In, Out>& stream,
     case Kind::kMessage: {
       switch (classify(*reaction.message)) {
         case Rejection::kNone:
-          ctx.Fail(absl::StrCat("the function answered an input no conforming proxy sends as if "
-                                "it were valid: ",
-                                ShortText(*reaction.message)));
+          ctx.Fail(
+              absl::StrCat("the function answered an input no conforming proxy sends as if "
+                           "it were valid: ",
+                           ShortText(*reaction.message)));
           return;
         case Rejection::kStreamFailure:
           ctx.Note("orderly reaction: a stream-level failure");
@@ -75,8 +76,9 @@ void ExpectOrderlyReaction(CaseContext& ctx, Stream<In, Out>& stream,
       return;
     case Kind::kSilent:
       if (!options.silence_ok) {
-        ctx.Fail(absl::StrCat("no reaction within the window: the function neither answered nor "
-                              "ended the call (a hang)"));
+        ctx.Fail(
+            absl::StrCat("no reaction within the window: the function neither answered nor "
+                         "ended the call (a hang)"));
         return;
       }
       ctx.Note("orderly reaction: the message was ignored; the stream must still serve");

@@ -87,13 +87,11 @@ void ExpectRejectedCommand(CaseContext& ctx, const ve::In& bad) {
   command.mutable_command()->set_id(2);
   ve.Send(command);
   ExpectOrderlyReaction<ve::In, ve::Out>(
-      ctx, ve, [](const ve::Out& out) { return ClassifyRejection(out, 2); },
-      {.still_serves =
-           [&] {
-             ve.Send(Process(3, id));
-             ve.Expect(ve::Reply(3, VeResponse("kept")));
-             ve.Passivate();
-           }});
+      ctx, ve, [](const ve::Out& out) { return ClassifyRejection(out, 2); }, {.still_serves = [&] {
+        ve.Send(Process(3, id));
+        ve.Expect(ve::Reply(3, VeResponse("kept")));
+        ve.Passivate();
+      }});
   ExpectStillServes(ctx);
 }
 
@@ -471,8 +469,9 @@ TCK_CASES(ValueEntityNew) {
       .Rules({"PROT-034", "PROT-036"})
       .Robustness()
       .Describe("a command whose name is not a method of the service gets an orderly reaction")
-      .Hint("fail the command (or the stream) for unknown command names; never dispatch them to "
-            "another method")
+      .Hint(
+          "fail the command (or the stream) for unknown command names; never dispatch them to "
+          "another method")
       .Needs(kNeeds)
       .Run([](CaseContext& ctx) {
         const std::string id = ctx.NewEntityId("ve");

@@ -53,8 +53,8 @@ enum class RobustnessLevel {
 const char* RobustnessLevelName(RobustnessLevel level);  // "not run", "passed", "failed"
 
 struct Verdict {
-  Counts counts;                // required and optional cases (the conformance level's cases)
-  Counts robustness_counts;     // robustness cases, counted apart
+  Counts counts;             // required and optional cases (the conformance level's cases)
+  Counts robustness_counts;  // robustness cases, counted apart
   RobustnessLevel robustness = RobustnessLevel::kNotRun;
   std::map<std::string, AreaVerdict> areas{};     // every area that has cases or gates
   std::map<std::string, Counts> by_case_level{};  // "required", "optional"
