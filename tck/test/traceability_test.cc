@@ -94,5 +94,47 @@ TEST(Traceability, EveryMustRuleHasACaseOrAnUntestedEntry) {
   }
 }
 
+// The robustness level (spec/protocol.md, PROT-034): a robustness case names only ROBUSTNESS rules,
+// a ROBUSTNESS rule is checked only by robustness cases and by at least one, and no case names a
+// RETIRED rule. So the required verdict never depends on an input no conforming proxy sends.
+TEST(Traceability, RobustnessCasesAndRulesMatch) {
+  auto registry = LoadRuleRegistry(kSpecDir + "/rules.tsv");
+  ASSERT_TRUE(registry.ok()) << registry.status();
+  std::map<std::string, int> robustness_rule_cases;
+  for (const auto& rule : registry->rules()) {
+    if (rule.level == "ROBUSTNESS") {
+      robustness_rule_cases[rule.id] = 0;
+    }
+  }
+  ASSERT_FALSE(robustness_rule_cases.empty());
+  for (const CaseSpec* c : CaseRegistry::Global().Sorted()) {
+    const bool robustness = c->level == CaseLevel::kRobustness;
+    for (const auto& id : c->rule_ids) {
+      const Rule* rule = registry->Find(id);
+      if (rule == nullptr) {
+        continue;  // EveryCaseNamesKnownRules reports it
+      }
+      EXPECT_NE(rule->level, "RETIRED") << c->name << " names retired rule " << id;
+      EXPECT_EQ(rule->level == "ROBUSTNESS", robustness)
+          << c->name << " (" << CaseLevelName(c->level) << ") names " << id << " (" << rule->level
+          << "): robustness cases name ROBUSTNESS rules only, and only they do";
+      if (robustness && rule->level == "ROBUSTNESS") {
+        ++robustness_rule_cases[id];
+      }
+    }
+  }
+  for (const auto& c : proxy_suite::ProxyCases()) {
+    for (const auto& id : c.rule_ids) {
+      const Rule* rule = registry->Find(id);
+      if (rule != nullptr) {
+        EXPECT_NE(rule->level, "RETIRED") << c.name << " names retired rule " << id;
+      }
+    }
+  }
+  for (const auto& [id, n] : robustness_rule_cases) {
+    EXPECT_GT(n, 0) << id << " is a ROBUSTNESS rule that no robustness case checks";
+  }
+}
+
 }  // namespace
 }  // namespace cloudstate::tck
