@@ -75,9 +75,9 @@ const bool kBuiltInFaultsRegistered = [] {
        "calls end with an extra empty reply)",
        "action"},
       {f::kActionFailureWithoutDescription, "action failures have an empty description", "action"},
-      {f::kActionBadInputGrpcError,
-       "malformed action calls (unknown service or command, bad payload) end with a gRPC error "
-       "instead of an ActionResponse failure",
+      {f::kActionExitOnBadInput,
+       "malformed action calls (unknown service or command, bad payload) make the function "
+       "process exit",
        "action"},
       {f::kActionExitOnCancel,
        "the function process exits when a streamed action call is cancelled", "action"},
@@ -90,8 +90,8 @@ const bool kBuiltInFaultsRegistered = [] {
        "action"},
       {f::kActionNonAsciiMangled, "action replies replace non-ASCII bytes with '?'", "action"},
       {f::kProtocolCrashOnError,
-       "protocol errors (command before init, unknown service) end the stream with a gRPC error "
-       "instead of a Failure message",
+       "protocol errors (command before init, unknown service) make the function process exit "
+       "instead of sending a Failure message",
        "protocol"},
       {f::kEsWrongCommandId, "event sourced replies carry the command id plus one", "eventsourced"},
       {f::kEsEventNotAppliedBeforeReply,

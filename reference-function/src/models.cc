@@ -95,7 +95,7 @@ sdk::ServerOptions ReferenceServerOptions(const Faults& faults) {
   options.discover_answers_once = faults.Has(fault::kDiscoveryAnswersOnce);
   options.discover_rejects_partial_proxy = faults.Has(fault::kDiscoveryRejectsPartialProxy);
   options.report_error_unimplemented = faults.Has(fault::kDiscoveryReportErrorUnimplemented);
-  options.action_errors_as_status = faults.Has(fault::kActionBadInputGrpcError);
+  options.exit_on_action_bad_input = faults.Has(fault::kActionExitOnBadInput);
   options.exit_on_action_cancel = faults.Has(fault::kActionExitOnCancel);
   return options;
 }

@@ -1,8 +1,10 @@
 #include "cloudstate/sdk/action.h"
 
+#include <cstdlib>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "spdlog/spdlog.h"
 
 #include "cloudstate/common/any.h"
 
@@ -87,7 +89,21 @@ absl::StatusOr<std::vector<ActionResponse>> Action::HandleStreamedEnd(const Acti
   return std::vector<ActionResponse>{};
 }
 
+std::optional<std::string> ActionDispatcher::Checked(std::optional<std::string> problem) const {
+  if (problem.has_value() && exit_on_bad_input_) {
+    spdlog::error("Deliberate fault: exiting on a malformed action call: {}", *problem);
+    std::_Exit(3);
+  }
+  return problem;
+}
+
 std::optional<std::string> ActionDispatcher::Resolve(
+    const ActionCommand& header, ActionShape shape, ActionContext* ctx,
+    const ActionRegistration** registration) const {
+  return Checked(ResolveUnchecked(header, shape, ctx, registration));
+}
+
+std::optional<std::string> ActionDispatcher::ResolveUnchecked(
     const ActionCommand& header, ActionShape shape, ActionContext* ctx,
     const ActionRegistration** registration) const {
   const ActionRegistration* found = resolver_(header.service_name());
@@ -134,7 +150,7 @@ absl::StatusOr<ActionResponse> ActionDispatcher::Unary(const ActionCommand& comm
   if (auto problem = Resolve(command, ActionShape::kUnary, &ctx, &registration)) {
     return Malformed(*problem);
   }
-  if (auto problem = CheckPayload(command.payload(), *ctx.method->input_type())) {
+  if (auto problem = Checked(CheckPayload(command.payload(), *ctx.method->input_type()))) {
     return Malformed(*problem);
   }
   absl::StatusOr<ActionResponse> response = registration->action->HandleUnary(ctx, command);
@@ -154,7 +170,7 @@ absl::StatusOr<std::vector<ActionResponse>> ActionDispatcher::StreamedOut(
     }
     return std::vector<ActionResponse>{ActionFailure(*problem)};
   }
-  if (auto problem = CheckPayload(command.payload(), *ctx.method->input_type())) {
+  if (auto problem = Checked(CheckPayload(command.payload(), *ctx.method->input_type()))) {
     if (errors_as_status_) {
       return absl::InvalidArgumentError(*problem);
     }
@@ -185,7 +201,8 @@ std::optional<absl::StatusOr<ActionResponse>> ActionStreamedInCore::Feed(
       return std::nullopt;
     }
   }
-  if (auto problem = CheckPayload(command.payload(), *ctx_.method->input_type())) {
+  if (auto problem =
+          dispatcher_.Checked(CheckPayload(command.payload(), *ctx_.method->input_type()))) {
     return dispatcher_.Malformed(*problem);
   }
   commands_.push_back(command);
@@ -243,7 +260,7 @@ StreamStep<ActionResponse> ActionStreamedCore::OnMessage(const ActionCommand& in
       return {};
     }
   }
-  if (auto problem = CheckPayload(in.payload(), *ctx_.method->input_type())) {
+  if (auto problem = dispatcher_.Checked(CheckPayload(in.payload(), *ctx_.method->input_type()))) {
     StreamStep<ActionResponse> step;
     if (dispatcher_.errors_as_status()) {
       step.finish = true;

@@ -1,5 +1,6 @@
 #include "cloudstate/sdk/event_sourced.h"
 
+#include <cstdlib>
 #include <algorithm>
 #include <utility>
 
@@ -249,8 +250,9 @@ StreamStep<EventSourcedStreamOut> EventSourcedStreamCore::StreamFailure(int64_t 
   StreamStep<Out> step;
   step.finish = true;
   if (crash_on_protocol_error_) {
-    step.status = absl::InternalError(description);
-    return step;
+    // The deliberate fault: what an SDK that dereferences the missing state would do.
+    spdlog::error("Deliberate fault: exiting on a protocol error: {}", description);
+    std::_Exit(3);
   }
   Out out;
   out.mutable_failure()->set_command_id(command_id);

@@ -253,8 +253,10 @@ class StreamedOutReactor final : public grpc::ServerWriteReactor<ActionResponse>
 
 class ActionService final : public cloudstate::action::ActionProtocol::CallbackService {
  public:
-  ActionService(ActionResolver resolver, bool errors_as_status, bool exit_on_cancel)
-      : dispatcher_(std::move(resolver), errors_as_status), exit_on_cancel_(exit_on_cancel) {}
+  ActionService(ActionResolver resolver, bool errors_as_status, bool exit_on_cancel,
+                bool exit_on_bad_input)
+      : dispatcher_(std::move(resolver), errors_as_status, exit_on_bad_input),
+        exit_on_cancel_(exit_on_cancel) {}
 
   grpc::ServerUnaryReactor* handleUnary(grpc::CallbackServerContext* context,
                                         const ActionCommand* request,
@@ -442,7 +444,8 @@ Server& Server::AddAction(ActionOptions options, std::shared_ptr<Action> action)
           auto it = impl->actions.find(service);
           return it == impl->actions.end() ? nullptr : &it->second;
         },
-        impl_->options.action_errors_as_status, impl_->options.exit_on_action_cancel);
+        impl_->options.action_errors_as_status, impl_->options.exit_on_action_cancel,
+        impl_->options.exit_on_action_bad_input);
   });
   return *this;
 }

@@ -83,9 +83,16 @@ enum class ActionShape { kUnary, kStreamedIn, kStreamedOut, kStreamed };
 class ActionDispatcher {
  public:
   // errors_as_status (a deliberate fault): a malformed call ends with an error status instead of
-  // an ActionResponse failure.
-  explicit ActionDispatcher(ActionResolver resolver, bool errors_as_status = false)
-      : resolver_(std::move(resolver)), errors_as_status_(errors_as_status) {}
+  // an ActionResponse failure. exit_on_bad_input (a deliberate fault): a malformed call makes the
+  // process exit, as an SDK that dereferences an unresolved type or method would.
+  explicit ActionDispatcher(ActionResolver resolver, bool errors_as_status = false,
+                            bool exit_on_bad_input = false)
+      : resolver_(std::move(resolver)),
+        errors_as_status_(errors_as_status),
+        exit_on_bad_input_(exit_on_bad_input) {}
+
+  // Returns `problem`; under the fault exit_on_bad_input, a problem ends the process instead.
+  std::optional<std::string> Checked(std::optional<std::string> problem) const;
 
   // The answer to a malformed call: a failure response (or, under the fault, an error status).
   absl::StatusOr<cloudstate::action::ActionResponse> Malformed(std::string problem) const;
@@ -107,8 +114,13 @@ class ActionDispatcher {
                           cloudstate::action::ActionResponse* response);
 
  private:
+  std::optional<std::string> ResolveUnchecked(const cloudstate::action::ActionCommand& header,
+                                              ActionShape shape, ActionContext* ctx,
+                                              const ActionRegistration** registration) const;
+
   ActionResolver resolver_;
   bool errors_as_status_ = false;
+  bool exit_on_bad_input_ = false;
 };
 
 // The streamed-in call: feed messages, then End() (or stop early when Feed returns a response).

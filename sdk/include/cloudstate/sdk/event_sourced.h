@@ -129,8 +129,8 @@ class EventSourcedStreamCore : public StreamCore<cloudstate::eventsourced::Event
   using In = cloudstate::eventsourced::EventSourcedStreamIn;
   using Out = cloudstate::eventsourced::EventSourcedStreamOut;
 
-  // crash_on_protocol_error (a deliberate fault): end the stream with an error status instead of
-  // sending a stream-level Failure message.
+  // crash_on_protocol_error (a deliberate fault): exit the process instead of sending a
+  // stream-level Failure message.
   explicit EventSourcedStreamCore(EventSourcedResolver resolver,
                                   bool crash_on_protocol_error = false);
   StreamStep<Out> OnMessage(const In& in) override;

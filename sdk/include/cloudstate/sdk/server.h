@@ -71,8 +71,8 @@ struct EntityDeclaration {
 struct ServerOptions {
   std::string service_name = "cloudstate-cpp-function";
   std::string service_version = "0.0.0";
-  // Deliberate fault (conformance kit only): protocol errors on entity streams end the stream
-  // with an error status instead of a stream-level Failure message.
+  // Deliberate fault (conformance kit only): protocol errors on entity streams make the process
+  // exit instead of sending a stream-level Failure message.
   bool crash_on_protocol_error = false;
   // Deliberate faults of discovery and actions (conformance kit only).
   bool discover_answers_once = false;  // every discover call after the first fails UNAVAILABLE
@@ -82,6 +82,7 @@ struct ServerOptions {
   bool exit_on_action_cancel = false;           // the process exits when a streamed action call is
                                                 // cancelled before it ended
   bool action_errors_as_status = false;  // malformed action calls end with a gRPC error status
+  bool exit_on_action_bad_input = false;  // malformed action calls make the process exit
                                          // instead of an ActionResponse failure
 };
 
