@@ -8,8 +8,9 @@
 #            Akka proxy (blocked: its artifact is not in the reachable Maven registry)
 #
 # Steps (each timed): build the Go SDK function (interop/go-sdk/run.sh build); direct runs
-# (`cloudstate-tck run --config`, the kit starts the function and restarts it when it dies; the
-# Go SDK with interop/go-sdk/known-failing.txt); proxy-suite runs through cloudstate-proxy;
+# (`cloudstate-tck run --config --jobs N`, the kit starts the function, charges a death to the
+# case that caused it and restarts it; the Go SDK with interop/go-sdk/known-failing.txt);
+# proxy-suite runs through cloudstate-proxy;
 # matrix -> $OUT/MATRIX.md (printed). Everything listens on 127.0.0.1; everything started here
 # is stopped on exit (trap). Exit status: 0 when every run passed its verdict (no unexpected
 # failure beyond its known-failing list), 1 when one did not, 2 on a setup error.
@@ -18,6 +19,7 @@
 # Go (see interop/README.md); jq.
 # Env: CS_INTEROP_OUT (default <repo>/out/interop), CS_INTEROP_CACHE (Go module/build cache,
 # default ~/.cache/cloudstate-interop), CS_INTEROP_TIME_SCALE (kit --time-scale, default 2),
+# CS_INTEROP_JOBS (kit --jobs of the direct runs, default 2),
 # CS_INTEROP_STOP_GRACE (seconds between TERM and KILL when stopping, default 15),
 # CS_INTEROP_PROXY_KNOWN_FAILING (optional known-failing file for the proxy-suite runs).
 set -uo pipefail
@@ -27,7 +29,7 @@ export CS_COMPONENT=ci-interop
 # shellcheck source=interop/lib.sh
 source "$ROOT/interop/lib.sh"
 
-[[ $# -eq 1 ]] || { sed -n '2,22p' "$0" >&2; exit 2; }
+[[ $# -eq 1 ]] || { sed -n '2,24p' "$0" >&2; exit 2; }
 [[ -d "$1" ]] || cs_die "no build directory: $1"
 BUILD="$(cd "$1" && pwd)"
 TCK="$BUILD/tck/cloudstate-tck"
@@ -40,6 +42,7 @@ cs_need jq
 
 OUT="${CS_INTEROP_OUT:-$ROOT/out/interop}"
 SCALE="${CS_INTEROP_TIME_SCALE:-2}"
+JOBS="${CS_INTEROP_JOBS:-2}"
 STOP_GRACE="${CS_INTEROP_STOP_GRACE:-15}"
 GO_KNOWN="$ROOT/interop/go-sdk/known-failing.txt"
 RF_KNOWN="$ROOT/tck/test/reference-function.known-failing"
@@ -50,7 +53,7 @@ AKKA_BLOCKED="blocked: io.cloudstate:cloudstate-proxy-core_2.13:0.6.0 is not in 
 export CS_INTEROP_RUN_DIR="$OUT/run"
 GO_RUN="$ROOT/interop/go-sdk/run.sh"
 
-rm -rf "$OUT/go-sdk-direct" "$OUT/go-sdk-direct-rerun" "$OUT/reference-direct" \
+rm -rf "$OUT/go-sdk-direct" "$OUT/reference-direct" \
   "$OUT/reference-cloudstate-proxy" "$OUT/go-sdk-cloudstate-proxy" "$OUT/logs"
 mkdir -p "$OUT/logs" "$CS_INTEROP_RUN_DIR"
 
@@ -146,12 +149,6 @@ set_cell() {  # ROW COL REPORT_DIR RC [NOTE]
   CELL["$1,$2"]="$(cell_counts "$3"), $verdict${5:+; $5}"
 }
 
-# Unexpected failures (failed required cases and unexpected passes) of a run, one per line.
-unexpected_failures() {
-  jq -r '.cases[] | select((.outcome == "failed" and .level == "required") or .outcome == "xpass")
-    | .name' "$1/results.json" 2>/dev/null
-}
-
 # ---- step 1: the Go SDK function ----
 t=$(now)
 "$GO_RUN" build
@@ -174,7 +171,7 @@ EOF
 
 t=$(now)
 "$TCK" run --config "$RF_CONFIG" --known-failing "$RF_KNOWN" --spec-dir "$SPEC" \
-  --time-scale "$SCALE" --report-dir "$OUT/reference-direct" >"$OUT/logs/reference-direct.txt" 2>&1
+  --time-scale "$SCALE" --jobs "$JOBS" --report-dir "$OUT/reference-direct" >"$OUT/logs/reference-direct.txt" 2>&1
 rc=$?
 record_step "reference function, direct (cloudstate-tck run)" "$t" "$rc"
 tail -n 1 "$OUT/logs/reference-direct.txt"
@@ -183,39 +180,12 @@ set_cell ref direct "$OUT/reference-direct" "$rc"
 if (( GO_OK )); then
   t=$(now)
   "$TCK" run --config "$ROOT/interop/go-sdk/tck.yaml" --known-failing "$GO_KNOWN" \
-    --spec-dir "$SPEC" --time-scale "$SCALE" --report-dir "$OUT/go-sdk-direct" \
+    --spec-dir "$SPEC" --time-scale "$SCALE" --jobs "$JOBS" --report-dir "$OUT/go-sdk-direct" \
     >"$OUT/logs/go-sdk-direct.txt" 2>&1
   rc=$?
   record_step "Go SDK, direct (cloudstate-tck run --config interop/go-sdk/tck.yaml)" "$t" "$rc"
   tail -n 1 "$OUT/logs/go-sdk-direct.txt"
-  note=""
-  if (( rc == 1 )); then
-    # The kit notices a dead function only when waitpid already reports it right after the case
-    # that killed it; when the Go process is still exiting, the *next* case runs against a dead
-    # port ("failed to connect to all addresses") and fails for nothing it did. Re-run exactly
-    # those cases once on their own; every other unexpected failure stands.
-    mapfile -t bad < <(unexpected_failures "$OUT/go-sdk-direct")
-    mapfile -t raced < <(jq -r '.cases[] | select(.outcome == "failed" and .level == "required"
-        and (.message | test("failed to connect to all addresses"))) | .name' \
-        "$OUT/go-sdk-direct/results.json")
-    if (( ${#bad[@]} > 0 && ${#bad[@]} == ${#raced[@]} )); then
-      filters=()
-      for name in "${raced[@]}"; do filters+=(--filter "[${name:0:1}]${name:1}"); done
-      cs_log "re-running ${raced[*]}: failed because the function was already dead when they started"
-      t=$(now)
-      "$TCK" run --config "$ROOT/interop/go-sdk/tck.yaml" --known-failing "$GO_KNOWN" \
-        --spec-dir "$SPEC" --time-scale "$SCALE" --report-dir "$OUT/go-sdk-direct-rerun" \
-        "${filters[@]}" >"$OUT/logs/go-sdk-direct-rerun.txt" 2>&1
-      rerun_rc=$?
-      record_step "Go SDK, direct: re-run of ${#raced[@]} case(s) hit by the restart race" "$t" "$rerun_rc"
-      if (( rerun_rc == 0 )); then
-        cs_log "warning: ${raced[*]} passed on re-run; counting the direct run as passed (kit restart race)"
-        note="${#raced[@]} failure(s) from the kit's restart race passed on re-run: ${raced[*]}"
-        rc=0
-      fi
-    fi
-  fi
-  set_cell go direct "$OUT/go-sdk-direct" "$rc" "$note"
+  set_cell go direct "$OUT/go-sdk-direct" "$rc"
 else
   CELL["go,direct"]="**not run: Go SDK build failed**"
   OVERALL=1

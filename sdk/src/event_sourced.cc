@@ -1,7 +1,7 @@
 #include "cloudstate/sdk/event_sourced.h"
 
-#include <cstdlib>
 #include <algorithm>
+#include <cstdlib>
 #include <utility>
 
 #include "absl/strings/str_cat.h"

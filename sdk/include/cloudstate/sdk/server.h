@@ -81,9 +81,9 @@ struct ServerOptions {
   bool report_error_unimplemented = false;      // reportError answers UNIMPLEMENTED
   bool exit_on_action_cancel = false;           // the process exits when a streamed action call is
                                                 // cancelled before it ended
-  bool action_errors_as_status = false;  // malformed action calls end with a gRPC error status
+  bool action_errors_as_status = false;   // malformed action calls end with a gRPC error status
   bool exit_on_action_bad_input = false;  // malformed action calls make the process exit
-                                         // instead of an ActionResponse failure
+                                          // instead of an ActionResponse failure
 };
 
 class Server {
