@@ -116,6 +116,7 @@ sdk::EventSourcedQuirks QuirksFor(const Faults& faults) {
   quirks.keep_events_on_failure = faults.Has(fault::kEsFailureKeepsEvents);
   quirks.keep_side_effects_on_failure = faults.Has(fault::kEsFailureKeepsSideEffects);
   quirks.stay_open_without_commands = faults.Has(fault::kProtocolOpenAfterHalfClose);
+  quirks.snapshot_only_on_multiple = faults.Has(fault::kEsSnapshotOnlyOnMultiple);
   return quirks;
 }
 

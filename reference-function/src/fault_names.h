@@ -59,4 +59,16 @@ inline constexpr char kActionReplyTypeUrlShort[] = "action-reply-type-url-short"
 inline constexpr char kEventingJsonWrongTypeUrl[] = "eventing-json-wrong-type-url";
 inline constexpr char kEventingIdFromSource[] = "eventing-id-from-source";
 
+// Added for the coverage holes of issue #10 (kept apart: append-only).
+inline constexpr char kDiscoverySharedPersistenceId[] = "discovery-shared-persistence-id";
+inline constexpr char kDiscoveryRejectsOtherVersion[] = "discovery-rejects-other-protocol-version";
+inline constexpr char kEsSnapshotOnlyOnMultiple[] = "es-snapshot-only-on-multiple";
+inline constexpr char kActionMetadataEchoed[] = "action-metadata-echoed";
+inline constexpr char kCartNegativeQuantityAccepted[] = "shoppingcart-negative-quantity-accepted";
+inline constexpr char kCartRemoveMissingAccepted[] = "shoppingcart-remove-missing-accepted";
+inline constexpr char kCartLinesNotMerged[] = "shoppingcart-lines-not-merged";
+inline constexpr char kCartRemoveNotApplied[] = "shoppingcart-remove-not-applied";
+inline constexpr char kCartSnapshotIgnored[] = "shoppingcart-snapshot-ignored";
+inline constexpr char kCartWrongEventType[] = "shoppingcart-wrong-event-type";
+
 }  // namespace cloudstate::reference_function::fault

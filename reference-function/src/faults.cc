@@ -135,6 +135,33 @@ const bool kBuiltInFaultsRegistered = [] {
        "eventing"},
       {f::kEventingIdFromSource,
        "the event-log subscriber takes the id from ce-source instead of ce-subject", "eventing"},
+      {f::kDiscoverySharedPersistenceId,
+       "CrdtTwo reports the persistence id of CrdtTckModel, so both share state in the proxy",
+       "discovery"},
+      {f::kDiscoveryRejectsOtherVersion,
+       "discover fails with FAILED_PRECONDITION unless the proxy announces protocol 0.2",
+       "discovery"},
+      {f::kEsSnapshotOnlyOnMultiple,
+       "a snapshot is taken only when a reply's last sequence number is a multiple of "
+       "snapshot-every, not when its events cross one",
+       "eventsourced"},
+      {f::kActionMetadataEchoed,
+       "unary action replies, forwards and side effects carry the command's metadata", "action"},
+      {f::kCartNegativeQuantityAccepted, "ShoppingCart.AddItem accepts a zero or negative quantity",
+       "shoppingcart"},
+      {f::kCartRemoveMissingAccepted,
+       "ShoppingCart.RemoveItem of an item not in the cart succeeds and emits ItemRemoved",
+       "shoppingcart"},
+      {f::kCartLinesNotMerged,
+       "ShoppingCart: adding a product already in the cart adds a second line", "shoppingcart"},
+      {f::kCartRemoveNotApplied, "ShoppingCart: the ItemRemoved event does not remove the line",
+       "shoppingcart"},
+      {f::kCartSnapshotIgnored,
+       "ShoppingCart: the snapshot in init is ignored (the cart starts empty)", "shoppingcart"},
+      {f::kCartWrongEventType,
+       "ShoppingCart.AddItem emits its ItemAdded event under the type URL of the API's "
+       "AddLineItem",
+       "shoppingcart"},
   };
   for (const auto& info : kFaults) {
     RegisterFault(info);
