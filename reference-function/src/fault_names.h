@@ -70,5 +70,9 @@ inline constexpr char kCartLinesNotMerged[] = "shoppingcart-lines-not-merged";
 inline constexpr char kCartRemoveNotApplied[] = "shoppingcart-remove-not-applied";
 inline constexpr char kCartSnapshotIgnored[] = "shoppingcart-snapshot-ignored";
 inline constexpr char kCartWrongEventType[] = "shoppingcart-wrong-event-type";
+inline constexpr char kCrdtVoteReplicatedResent[] = "crdt-vote-replicated-vote-resent";
+inline constexpr char kCrdtORMapAddedKeyRemovedListed[] = "crdt-ormap-added-key-removed-listed";
+inline constexpr char kCrdtDeleteConsistencyDropped[] = "crdt-delete-consistency-dropped";
+inline constexpr char kCrdtStreamedOpeningDeltaLost[] = "crdt-streamed-opening-delta-lost";
 
 }  // namespace cloudstate::reference_function::fault

@@ -162,6 +162,18 @@ const bool kBuiltInFaultsRegistered = [] {
        "ShoppingCart.AddItem emits its ItemAdded event under the type URL of the API's "
        "AddLineItem",
        "shoppingcart"},
+      {f::kCrdtVoteReplicatedResent,
+       "Vote: after a replicated delta changed this node's vote, the next command that does not "
+       "vote still sends a vote delta",
+       "crdt"},
+      {f::kCrdtORMapAddedKeyRemovedListed,
+       "ORMap: a key added and removed in one command is listed in the delta's removed keys",
+       "crdt"},
+      {f::kCrdtDeleteConsistencyDropped,
+       "a CRDT delete action always carries LOCAL instead of the requested write consistency",
+       "crdt"},
+      {f::kCrdtStreamedOpeningDeltaLost,
+       "the reply opening a streamed CRDT call omits the delta of its own initial update", "crdt"},
   };
   for (const auto& info : kFaults) {
     RegisterFault(info);
