@@ -652,7 +652,7 @@ class CrdtTckModelEntity final : public sdk::CrdtEntity {
 // CrdtTwo: the forward and side-effect target. It owns a GCounter so that a delete means something.
 class CrdtTwoEntity final : public sdk::CrdtEntity {
  public:
-  explicit CrdtTwoEntity(sdk::CrdtCreationContext& ctx) {
+  CrdtTwoEntity(sdk::CrdtCreationContext& ctx, bool ignore_delete) : ignore_delete_(ignore_delete) {
     if (ctx.state() == nullptr) {
       (void)ctx.SetState(std::make_unique<sdk::GCounter>());
     }
@@ -662,13 +662,16 @@ class CrdtTwoEntity final : public sdk::CrdtEntity {
     tck::Request request;
     if (UnpackAny(command, &request)) {
       for (const auto& action : request.actions()) {
-        if (action.has_delete_()) {
+        if (action.has_delete_() && !ignore_delete_) {
           ctx.Delete();
         }
       }
     }
     return PackAny(tck::Response());
   }
+
+ private:
+  bool ignore_delete_;  // the fault crdt-two-ignores-delete
 };
 
 // CrdtConfigured: answers with an empty Response; only its passivation timeout matters.
@@ -692,8 +695,9 @@ std::vector<sdk::CrdtEntityRegistration> CrdtModelRegistrations(const Faults& fa
                    return std::make_unique<CrdtTckModelEntity>(ctx, flags);
                  }});
   out.push_back({{file->FindServiceByName("CrdtTwo"), std::nullopt},
-                 [](sdk::CrdtCreationContext& ctx) -> std::unique_ptr<sdk::CrdtEntity> {
-                   return std::make_unique<CrdtTwoEntity>(ctx);
+                 [ignore = faults.Has(fault::kCrdtTwoIgnoresDelete)](
+                     sdk::CrdtCreationContext& ctx) -> std::unique_ptr<sdk::CrdtEntity> {
+                   return std::make_unique<CrdtTwoEntity>(ctx, ignore);
                  }});
   std::optional<int64_t> passivation = int64_t{100};
   if (faults.Has(fault::kDiscoveryPassivationDropped)) {

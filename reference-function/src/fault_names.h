@@ -74,5 +74,8 @@ inline constexpr char kCrdtVoteReplicatedResent[] = "crdt-vote-replicated-vote-r
 inline constexpr char kCrdtORMapAddedKeyRemovedListed[] = "crdt-ormap-added-key-removed-listed";
 inline constexpr char kCrdtDeleteConsistencyDropped[] = "crdt-delete-consistency-dropped";
 inline constexpr char kCrdtStreamedOpeningDeltaLost[] = "crdt-streamed-opening-delta-lost";
+inline constexpr char kEsTwoNonEmptyReply[] = "es-two-non-empty-reply";
+inline constexpr char kVeTwoNonEmptyReply[] = "ve-two-non-empty-reply";
+inline constexpr char kCrdtTwoIgnoresDelete[] = "crdt-two-ignores-delete";
 
 }  // namespace cloudstate::reference_function::fault

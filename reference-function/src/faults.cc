@@ -174,6 +174,11 @@ const bool kBuiltInFaultsRegistered = [] {
        "crdt"},
       {f::kCrdtStreamedOpeningDeltaLost,
        "the reply opening a streamed CRDT call omits the delta of its own initial update", "crdt"},
+      {f::kEsTwoNonEmptyReply, "EventSourcedTwo.Call replies with a non-empty Response",
+       "eventsourced"},
+      {f::kVeTwoNonEmptyReply, "ValueEntityTwo.Call replies with a non-empty Response",
+       "valueentity"},
+      {f::kCrdtTwoIgnoresDelete, "CrdtTwo.Call ignores a delete action", "crdt"},
   };
   for (const auto& info : kFaults) {
     RegisterFault(info);

@@ -124,6 +124,50 @@ TCK_CASES(CoverageEventSourced) {
       });
 }
 
+TCK_CASES(CoverageSecondServices) {
+  Case("eventsourced.second_services_answer_empty")
+      .Rules({"ES-029"})
+      .Describe(
+          "EventSourcedTwo (and EventSourcedConfigured when declared) answer Call with an empty "
+          "Response and no events")
+      .Hint("the second model services reply Response{} to every Call")
+      .Needs({kEventSourcedTwo})
+      .Run([](CaseContext& ctx) {
+        for (const char* service : {kEventSourcedTwo, kEventSourcedConfigured}) {
+          if (!ctx.discovery().Declares(service) || ctx.failed()) {
+            continue;
+          }
+          const std::string id = ctx.NewEntityId("es");
+          auto es = ctx.EventSourced();
+          es.Send(es::Init(service, id));
+          es.Send(es::Command(1, id, "Call", EsRequest(id)));
+          es.Expect(es::Reply(1, EsResponse("")));
+          es.Passivate();
+        }
+      });
+
+  Case("valueentity.second_services_answer_empty")
+      .Rules({"VE-019"})
+      .Describe(
+          "ValueEntityTwo (and ValueEntityConfigured when declared) answer Call with an empty "
+          "Response and no state action")
+      .Hint("the second model services reply Response{} to every Call")
+      .Needs({kValueEntityTwo})
+      .Run([](CaseContext& ctx) {
+        for (const char* service : {kValueEntityTwo, kValueEntityConfigured}) {
+          if (!ctx.discovery().Declares(service) || ctx.failed()) {
+            continue;
+          }
+          const std::string id = ctx.NewEntityId("ve");
+          auto ve = ctx.ValueEntity();
+          ve.Send(ve::Init(service, id));
+          ve.Send(ve::Command(1, id, "Call", VeRequest(id)));
+          ve.Expect(ve::Reply(1, VeResponse("")));
+          ve.Passivate();
+        }
+      });
+}
+
 TCK_CASES(CoverageAction) {
   Case("action.metadata_not_echoed")
       .Rules({"PROT-018"})

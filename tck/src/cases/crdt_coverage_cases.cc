@@ -7,6 +7,7 @@
 
 #include "absl/strings/str_cat.h"
 
+#include "cloudstate/tck/discovery.h"
 #include "crdt_helpers.h"
 
 namespace cloudstate::tck::crdt_cases {
@@ -134,6 +135,35 @@ TCK_CASES(CrdtCoverage) {
           return;
         }
         s.Expect(crdt::Streamed(1, GCounterS(7)));
+        s.Passivate();
+      });
+
+  Case("crdt.second_services_answer_empty")
+      .Rules({"CRDT-071"})
+      .Describe(
+          "CrdtTwo answers Call with an empty Response and no state action, honours a delete "
+          "action in Call, and CrdtConfigured (when declared) answers Call with an empty Response")
+      .Hint("the second model services reply Response{}; CrdtTwo deletes its value on request")
+      .Needs({kCrdtTwo})
+      .Run([](CaseContext& ctx) {
+        const std::string id = ctx.NewEntityId("two");
+        {
+          auto s = ctx.Crdt();
+          s.Send(crdt::Init(kCrdtTwo, id));
+          s.Send(crdt::Command(1, id, "Call", Req(id)));
+          s.Expect(crdt::Reply(1, tm::Response()));
+          s.Send(crdt::Command(2, id, "Call", Req(id, DeleteA())));
+          s.Expect(crdt::Reply(2, tm::Response(), {.state_action = crdt::DeleteAction()}));
+          s.Passivate();
+        }
+        if (ctx.failed() || !ctx.discovery().Declares(kCrdtConfigured)) {
+          return;
+        }
+        const std::string configured = ctx.NewEntityId("configured");
+        auto s = ctx.Crdt();
+        s.Send(crdt::Init(kCrdtConfigured, configured));
+        s.Send(crdt::Command(1, configured, "Call", Req(configured)));
+        s.Expect(crdt::Reply(1, tm::Response()));
         s.Passivate();
       });
 }
