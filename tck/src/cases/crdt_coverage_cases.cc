@@ -146,7 +146,9 @@ TCK_CASES(CrdtCoverage) {
       .Hint("the second model services reply Response{}; CrdtTwo deletes its value on request")
       .Needs({kCrdtTwo})
       .Run([](CaseContext& ctx) {
-        const std::string id = ctx.NewEntityId("two");
+        // A GCounter-named id, so that a model that picks its CRDT type from the id prefix for
+        // every service (the Go SDK's) serves it too; CrdtTwo itself always holds a GCounter.
+        const std::string id = ctx.NewEntityId("GCounter");
         {
           auto s = ctx.Crdt();
           s.Send(crdt::Init(kCrdtTwo, id));
@@ -159,7 +161,7 @@ TCK_CASES(CrdtCoverage) {
         if (ctx.failed() || !ctx.discovery().Declares(kCrdtConfigured)) {
           return;
         }
-        const std::string configured = ctx.NewEntityId("configured");
+        const std::string configured = ctx.NewEntityId("GCounter");
         auto s = ctx.Crdt();
         s.Send(crdt::Init(kCrdtConfigured, configured));
         s.Send(crdt::Command(1, configured, "Call", Req(configured)));
