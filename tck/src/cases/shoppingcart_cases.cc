@@ -186,7 +186,7 @@ TCK_CASES(ShoppingCart) {
       });
 
   Case("shoppingcart.non_positive_quantity_rejected")
-      .Rules({"ES-031", "ES-017"})
+      .Rules({"ES-031", "ES-017", "DUR-004"})
       .Describe(
           "AddItem with quantity -1 and with quantity 0 fails without an event; the cart stays "
           "as it was and the stream stays usable")
@@ -212,7 +212,7 @@ TCK_CASES(ShoppingCart) {
       });
 
   Case("shoppingcart.remove_missing_item_rejected")
-      .Rules({"ES-031", "ES-017"})
+      .Rules({"ES-031", "ES-017", "DUR-004"})
       .Describe(
           "RemoveItem of a product that is not in the cart fails without an event and the stream "
           "stays usable")
