@@ -35,7 +35,8 @@ class ActionTckModel final : public sdk::Action {
         reply_cache_(faults.Has(fault::kActionUnaryReplyCache)),
         mangle_non_ascii_(faults.Has(fault::kActionNonAsciiMangled)),
         short_type_url_(faults.Has(fault::kActionReplyTypeUrlShort)),
-        truncate_large_(faults.Has(fault::kProtocolLargePayloadTruncated)) {}
+        truncate_large_(faults.Has(fault::kProtocolLargePayloadTruncated)),
+        echo_metadata_(faults.Has(fault::kActionMetadataEchoed)) {}
 
   absl::StatusOr<ActionResponse> HandleUnary(const sdk::ActionContext& ctx,
                                              const ActionCommand& command) override {
@@ -59,6 +60,9 @@ class ActionTckModel final : public sdk::Action {
       Fold(&combined, ProcessGroup(group));
     }
     NoReplyAsEmpty(&combined);
+    if (echo_metadata_) {
+      EchoMetadata(ctx.metadata, &combined);
+    }
     if (reply_cache_) {
       std::lock_guard<std::mutex> lock(cache_mu_);
       cache_[cache_key] = {std::chrono::steady_clock::now(), combined};
@@ -111,6 +115,22 @@ class ActionTckModel final : public sdk::Action {
       out.push_back(sdk::ActionReply(model::Response()));
     }
     return out;
+  }
+
+  // The fault: the command's metadata is copied onto everything the reply sends on.
+  static void EchoMetadata(const cloudstate::Metadata& metadata, ActionResponse* response) {
+    if (metadata.entries_size() == 0) {
+      return;
+    }
+    if (response->has_reply()) {
+      *response->mutable_reply()->mutable_metadata() = metadata;
+    }
+    if (response->has_forward()) {
+      *response->mutable_forward()->mutable_metadata() = metadata;
+    }
+    for (auto& effect : *response->mutable_side_effects()) {
+      *effect.mutable_metadata() = metadata;
+    }
   }
 
   void NoReplyAsEmpty(ActionResponse* response) const {
@@ -201,6 +221,7 @@ class ActionTckModel final : public sdk::Action {
   bool mangle_non_ascii_;
   bool short_type_url_;
   bool truncate_large_;
+  bool echo_metadata_;
   std::mutex cache_mu_;
   std::map<std::string, std::pair<std::chrono::steady_clock::time_point, ActionResponse>> cache_;
 };

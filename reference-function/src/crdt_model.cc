@@ -74,6 +74,11 @@ struct FaultFlags {
   bool failure_without_description = false;
   bool failure_keeps_side_effects = false;
   bool side_effect_sync_lost = false;
+  // Added for issue #10 (fault_names.h, kCrdt*).
+  bool vote_replicated_resent = false;
+  bool ormap_added_key_removed_listed = false;
+  bool delete_consistency_dropped = false;
+  bool streamed_opening_delta_lost = false;
 
   explicit FaultFlags(const Faults& faults)
       : delta_lost(faults.Has(crdt_fault::kDeltaLost)),
@@ -92,7 +97,11 @@ struct FaultFlags {
         delete_answered(faults.Has(crdt_fault::kDeleteAnswered)),
         failure_without_description(faults.Has(crdt_fault::kFailureWithoutDescription)),
         failure_keeps_side_effects(faults.Has(crdt_fault::kFailureKeepsSideEffects)),
-        side_effect_sync_lost(faults.Has(crdt_fault::kSideEffectSyncLost)) {}
+        side_effect_sync_lost(faults.Has(crdt_fault::kSideEffectSyncLost)),
+        vote_replicated_resent(faults.Has(fault::kCrdtVoteReplicatedResent)),
+        ormap_added_key_removed_listed(faults.Has(fault::kCrdtORMapAddedKeyRemovedListed)),
+        delete_consistency_dropped(faults.Has(fault::kCrdtDeleteConsistencyDropped)),
+        streamed_opening_delta_lost(faults.Has(fault::kCrdtStreamedOpeningDeltaLost)) {}
 };
 
 // The CRDT type named by the prefix of an entity id or map key ("GCounter-1" -> GCounter).
@@ -213,6 +222,8 @@ struct CommandTrace {
   std::set<std::string> orset_readded;
   bool flag_enable_requested = false;
   std::vector<cloudstate::SideEffect> requested_effects;  // for crdt-failure-keeps-side-effects
+  std::set<std::string> ormap_new_keys;                   // root map keys this command created
+  std::set<std::string> ormap_added_removed;              // ... and removed again
 };
 
 // An empty delta of `kind` (what crdt-empty-state-delta sends for a command that changed nothing).
@@ -261,6 +272,9 @@ class CrdtTckModelEntity final : public sdk::CrdtEntity {
         ctx.state()->RestoreFrom(*fresh);
       }
     }
+    if (const auto* vote = dynamic_cast<const sdk::Vote*>(ctx.state())) {
+      self_vote_ = last_sent_vote_ = vote->self_vote();  // the proxy knows the init vote
+    }
   }
 
   std::optional<CrdtStreamOut> AnswerDelete() override {
@@ -298,6 +312,7 @@ class CrdtTckModelEntity final : public sdk::CrdtEntity {
       return;
     }
     auto* reply = message.mutable_reply();
+    RewriteForNewFaults(reply);
     if (faults_.side_effect_sync_lost) {
       for (auto& effect : *reply->mutable_side_effects()) {
         effect.set_synchronous(false);
@@ -350,6 +365,33 @@ class CrdtTckModelEntity final : public sdk::CrdtEntity {
   }
 
  private:
+  // The faults added for issue #10; each imitates one SDK mistake on the outgoing reply.
+  void RewriteForNewFaults(cloudstate::crdt::CrdtReply* reply) {
+    const bool failed = reply->client_action().has_failure();
+    if (faults_.delete_consistency_dropped && reply->state_action().has_delete_()) {
+      reply->mutable_state_action()->set_write_consistency(cloudstate::crdt::LOCAL);
+    }
+    if (faults_.streamed_opening_delta_lost && reply->streamed() &&
+        reply->state_action().has_update()) {
+      reply->clear_state_action();
+    }
+    if (faults_.ormap_added_key_removed_listed && !failed && !trace_.ormap_added_removed.empty()) {
+      auto* map = reply->mutable_state_action()->mutable_update()->mutable_ormap();
+      for (const auto& key : trace_.ormap_added_removed) {
+        *map->add_removed() = PackPrimitiveString(key);
+      }
+    }
+    if (faults_.vote_replicated_resent && kind_ == CrdtKind::kVote && !failed) {
+      // The imitated SDK compares the vote with the last one it sent, not with the replicated one.
+      if (reply->state_action().update().has_vote()) {
+        last_sent_vote_ = reply->state_action().update().vote().self_vote();
+      } else if (!reply->has_state_action() && self_vote_ != last_sent_vote_) {
+        reply->mutable_state_action()->mutable_update()->mutable_vote()->set_self_vote(self_vote_);
+        last_sent_vote_ = self_vote_;
+      }
+    }
+  }
+
   absl::StatusOr<std::optional<Any>> Process(const tck::Request& request,
                                              sdk::CrdtCommandContext& ctx) {
     bool forwarding = false;
@@ -434,6 +476,14 @@ class CrdtTckModelEntity final : public sdk::CrdtEntity {
     if (crdt != nullptr && crdt->kind() == CrdtKind::kVote) {
       const auto* vote = static_cast<const sdk::Vote*>(crdt);
       vote_tally_ = {vote->votes_for(), vote->total_voters()};
+      self_vote_ = vote->self_vote();
+    }
+  }
+
+  void NoteNewKey(const sdk::ORMap* map, const std::string& key, bool root) {
+    if (root && !map->Contains(PackPrimitiveString(key))) {
+      trace_.ormap_new_keys.insert(key);
+      trace_.ormap_added_removed.erase(key);
     }
   }
 
@@ -539,6 +589,7 @@ class CrdtTckModelEntity final : public sdk::CrdtEntity {
         switch (ormap.action_case()) {
           case tck::ORMapUpdate::kAdd: {
             const std::string& key = ormap.add();
+            NoteNewKey(map, key, root);
             if (map->GetOrCreate(PackPrimitiveString(key), [&key] { return NewValueFor(key); }) ==
                 nullptr) {
               ctx.Fail(absl::StrCat("no CRDT type for map key ", key));
@@ -548,6 +599,7 @@ class CrdtTckModelEntity final : public sdk::CrdtEntity {
           }
           case tck::ORMapUpdate::kUpdate: {
             const std::string& key = ormap.update().key();
+            NoteNewKey(map, key, root);
             Crdt* value =
                 map->GetOrCreate(PackPrimitiveString(key), [&key] { return NewValueFor(key); });
             if (value == nullptr) {
@@ -557,11 +609,16 @@ class CrdtTckModelEntity final : public sdk::CrdtEntity {
             return ApplyUpdate(value, ormap.update().update(), /*root=*/false, ctx);
           }
           case tck::ORMapUpdate::kRemove:
+            if (root && trace_.ormap_new_keys.erase(ormap.remove()) > 0) {
+              trace_.ormap_added_removed.insert(ormap.remove());
+            }
             map->Remove(PackPrimitiveString(ormap.remove()));
             break;
           case tck::ORMapUpdate::kClear:
             if (ormap.clear()) {
               map->Clear();
+              trace_.ormap_new_keys.clear();
+              trace_.ormap_added_removed.clear();
             }
             break;
           case tck::ORMapUpdate::ACTION_NOT_SET:
@@ -588,12 +645,14 @@ class CrdtTckModelEntity final : public sdk::CrdtEntity {
   std::optional<CrdtKind> kind_ = KindOfName(id_);
   CommandTrace trace_;
   std::pair<int32_t, int32_t> vote_tally_{0, 1};
+  bool self_vote_ = false;       // after the last command (crdt-vote-replicated-vote-resent)
+  bool last_sent_vote_ = false;  // in the last vote delta sent (same fault)
 };
 
 // CrdtTwo: the forward and side-effect target. It owns a GCounter so that a delete means something.
 class CrdtTwoEntity final : public sdk::CrdtEntity {
  public:
-  explicit CrdtTwoEntity(sdk::CrdtCreationContext& ctx) {
+  CrdtTwoEntity(sdk::CrdtCreationContext& ctx, bool ignore_delete) : ignore_delete_(ignore_delete) {
     if (ctx.state() == nullptr) {
       (void)ctx.SetState(std::make_unique<sdk::GCounter>());
     }
@@ -603,13 +662,16 @@ class CrdtTwoEntity final : public sdk::CrdtEntity {
     tck::Request request;
     if (UnpackAny(command, &request)) {
       for (const auto& action : request.actions()) {
-        if (action.has_delete_()) {
+        if (action.has_delete_() && !ignore_delete_) {
           ctx.Delete();
         }
       }
     }
     return PackAny(tck::Response());
   }
+
+ private:
+  bool ignore_delete_;  // the fault crdt-two-ignores-delete
 };
 
 // CrdtConfigured: answers with an empty Response; only its passivation timeout matters.
@@ -633,8 +695,9 @@ std::vector<sdk::CrdtEntityRegistration> CrdtModelRegistrations(const Faults& fa
                    return std::make_unique<CrdtTckModelEntity>(ctx, flags);
                  }});
   out.push_back({{file->FindServiceByName("CrdtTwo"), std::nullopt},
-                 [](sdk::CrdtCreationContext& ctx) -> std::unique_ptr<sdk::CrdtEntity> {
-                   return std::make_unique<CrdtTwoEntity>(ctx);
+                 [ignore = faults.Has(fault::kCrdtTwoIgnoresDelete)](
+                     sdk::CrdtCreationContext& ctx) -> std::unique_ptr<sdk::CrdtEntity> {
+                   return std::make_unique<CrdtTwoEntity>(ctx, ignore);
                  }});
   std::optional<int64_t> passivation = int64_t{100};
   if (faults.Has(fault::kDiscoveryPassivationDropped)) {

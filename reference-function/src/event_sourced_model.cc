@@ -100,11 +100,19 @@ class EventSourcedTckModel final : public sdk::EventSourcedEntity {
 // EventSourcedTwo and EventSourcedConfigured: no state, reply with an empty Response.
 class EmptyReplyEntity final : public sdk::EventSourcedEntity {
  public:
+  explicit EmptyReplyEntity(bool non_empty = false) : non_empty_(non_empty) {}
   absl::Status HandleEvent(const google::protobuf::Any& event) override { return absl::OkStatus(); }
   absl::StatusOr<std::optional<google::protobuf::Any>> HandleCommand(
       const google::protobuf::Any& command, sdk::EventSourcedContext& ctx) override {
-    return PackAny(model::Response());
+    model::Response response;
+    if (non_empty_) {
+      response.set_message("unexpected");  // the fault es-two-non-empty-reply
+    }
+    return PackAny(response);
   }
+
+ private:
+  bool non_empty_;
 };
 
 sdk::EventSourcedQuirks QuirksFor(const Faults& faults) {
@@ -116,6 +124,7 @@ sdk::EventSourcedQuirks QuirksFor(const Faults& faults) {
   quirks.keep_events_on_failure = faults.Has(fault::kEsFailureKeepsEvents);
   quirks.keep_side_effects_on_failure = faults.Has(fault::kEsFailureKeepsSideEffects);
   quirks.stay_open_without_commands = faults.Has(fault::kProtocolOpenAfterHalfClose);
+  quirks.snapshot_only_on_multiple = faults.Has(fault::kEsSnapshotOnlyOnMultiple);
   return quirks;
 }
 
@@ -137,8 +146,10 @@ void RegisterEventSourcedModels(sdk::Server& server, const Faults& faults) {
   sdk::EventSourcedEntityOptions two;
   two.service = FindService(kTwo);
   two.persistence_id = "event-sourced-tck-model-two";
-  server.AddEventSourcedEntity(
-      two, [](std::string_view) { return std::make_unique<EmptyReplyEntity>(); });
+  const bool two_non_empty = faults.Has(fault::kEsTwoNonEmptyReply);
+  server.AddEventSourcedEntity(two, [two_non_empty](std::string_view) {
+    return std::make_unique<EmptyReplyEntity>(two_non_empty);
+  });
 
   sdk::EventSourcedEntityOptions configured;
   configured.service = FindService(kConfigured);

@@ -59,4 +59,23 @@ inline constexpr char kActionReplyTypeUrlShort[] = "action-reply-type-url-short"
 inline constexpr char kEventingJsonWrongTypeUrl[] = "eventing-json-wrong-type-url";
 inline constexpr char kEventingIdFromSource[] = "eventing-id-from-source";
 
+// Added for the coverage holes of issue #10 (kept apart: append-only).
+inline constexpr char kDiscoverySharedPersistenceId[] = "discovery-shared-persistence-id";
+inline constexpr char kDiscoveryRejectsOtherVersion[] = "discovery-rejects-other-protocol-version";
+inline constexpr char kEsSnapshotOnlyOnMultiple[] = "es-snapshot-only-on-multiple";
+inline constexpr char kActionMetadataEchoed[] = "action-metadata-echoed";
+inline constexpr char kCartNegativeQuantityAccepted[] = "shoppingcart-negative-quantity-accepted";
+inline constexpr char kCartRemoveMissingAccepted[] = "shoppingcart-remove-missing-accepted";
+inline constexpr char kCartLinesNotMerged[] = "shoppingcart-lines-not-merged";
+inline constexpr char kCartRemoveNotApplied[] = "shoppingcart-remove-not-applied";
+inline constexpr char kCartSnapshotIgnored[] = "shoppingcart-snapshot-ignored";
+inline constexpr char kCartWrongEventType[] = "shoppingcart-wrong-event-type";
+inline constexpr char kCrdtVoteReplicatedResent[] = "crdt-vote-replicated-vote-resent";
+inline constexpr char kCrdtORMapAddedKeyRemovedListed[] = "crdt-ormap-added-key-removed-listed";
+inline constexpr char kCrdtDeleteConsistencyDropped[] = "crdt-delete-consistency-dropped";
+inline constexpr char kCrdtStreamedOpeningDeltaLost[] = "crdt-streamed-opening-delta-lost";
+inline constexpr char kEsTwoNonEmptyReply[] = "es-two-non-empty-reply";
+inline constexpr char kVeTwoNonEmptyReply[] = "ve-two-non-empty-reply";
+inline constexpr char kCrdtTwoIgnoresDelete[] = "crdt-two-ignores-delete";
+
 }  // namespace cloudstate::reference_function::fault

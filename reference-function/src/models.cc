@@ -23,8 +23,9 @@ void InstallDiscoveryFaults(sdk::Server& server, const Faults& faults) {
   const bool duplicate = faults.Has(fault::kDiscoveryDuplicateEntity);
   const bool zero_passivation = faults.Has(fault::kDiscoveryPassivationZero);
   const bool info_incomplete = faults.Has(fault::kDiscoveryServiceInfoIncomplete);
+  const bool shared_persistence_id = faults.Has(fault::kDiscoverySharedPersistenceId);
   if (!wrong_version && !missing_import && !wrong_type && !garbled && !short_types && !duplicate &&
-      !zero_passivation && !info_incomplete) {
+      !zero_passivation && !info_incomplete && !shared_persistence_id) {
     return;
   }
   server.SetSpecHook([=](cloudstate::EntitySpec& spec) {
@@ -61,6 +62,19 @@ void InstallDiscoveryFaults(sdk::Server& server, const Faults& faults) {
       info->clear_support_library_name();
       info->clear_support_library_version();
     }
+    if (shared_persistence_id) {
+      std::string main_id;
+      for (const auto& entity : spec.entities()) {
+        if (entity.service_name() == "cloudstate.tck.model.crdt.CrdtTckModel") {
+          main_id = entity.persistence_id();
+        }
+      }
+      for (auto& entity : *spec.mutable_entities()) {
+        if (entity.service_name() == "cloudstate.tck.model.crdt.CrdtTwo") {
+          entity.set_persistence_id(main_id);
+        }
+      }
+    }
     if (wrong_version) {
       spec.mutable_service_info()->set_protocol_minor_version(1);
     }
@@ -95,6 +109,7 @@ sdk::ServerOptions ReferenceServerOptions(const Faults& faults) {
   options.discover_answers_once = faults.Has(fault::kDiscoveryAnswersOnce);
   options.discover_rejects_partial_proxy = faults.Has(fault::kDiscoveryRejectsPartialProxy);
   options.report_error_unimplemented = faults.Has(fault::kDiscoveryReportErrorUnimplemented);
+  options.discover_rejects_other_version = faults.Has(fault::kDiscoveryRejectsOtherVersion);
   options.exit_on_action_bad_input = faults.Has(fault::kActionExitOnBadInput);
   options.exit_on_action_cancel = faults.Has(fault::kActionExitOnCancel);
   return options;

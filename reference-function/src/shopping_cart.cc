@@ -9,6 +9,7 @@
 
 #include "cloudstate/common/any.h"
 #include "cloudstate/reference_function/reference_function.h"
+#include "fault_names.h"
 #include "model_util.h"
 
 namespace cloudstate::reference_function {
@@ -19,23 +20,37 @@ namespace domain = com::example::shoppingcart::persistence;
 
 constexpr char kShoppingCart[] = "com.example.shoppingcart.ShoppingCart";
 
+// The deliberate faults of the example (fault_names.h, kCart*).
+struct CartFaults {
+  bool negative_quantity_accepted = false;
+  bool remove_missing_accepted = false;
+  bool lines_not_merged = false;
+  bool remove_not_applied = false;
+  bool snapshot_ignored = false;
+  bool wrong_event_type = false;
+};
+
 class ShoppingCartEntity final : public sdk::EventSourcedEntity {
  public:
+  explicit ShoppingCartEntity(CartFaults faults) : faults_(faults) {}
+
   absl::Status HandleSnapshot(const google::protobuf::Any& snapshot) override {
     domain::Cart cart;
     if (!UnpackAny(snapshot, &cart)) {
       return absl::InvalidArgumentError("snapshot is not a persistence.Cart");
     }
-    items_.assign(cart.items().begin(), cart.items().end());
+    if (!faults_.snapshot_ignored) {
+      items_.assign(cart.items().begin(), cart.items().end());
+    }
     return absl::OkStatus();
   }
 
   absl::Status HandleEvent(const google::protobuf::Any& event) override {
     domain::ItemAdded added;
     domain::ItemRemoved removed;
-    if (UnpackAny(event, &added)) {
+    if (UnpackAny(event, &added) || (faults_.wrong_event_type && UnpackWrongType(event, &added))) {
       auto it = Find(added.item().productid());
-      if (it == items_.end()) {
+      if (it == items_.end() || faults_.lines_not_merged) {
         items_.push_back(added.item());
       } else {
         it->set_quantity(it->quantity() + added.item().quantity());
@@ -44,7 +59,7 @@ class ShoppingCartEntity final : public sdk::EventSourcedEntity {
     }
     if (UnpackAny(event, &removed)) {
       auto it = Find(removed.productid());
-      if (it != items_.end()) {
+      if (it != items_.end() && !faults_.remove_not_applied) {
         items_.erase(it);
       }
       return absl::OkStatus();
@@ -65,7 +80,7 @@ class ShoppingCartEntity final : public sdk::EventSourcedEntity {
     if (ctx.command_name() == "AddItem") {
       api::AddLineItem add;
       UnpackAny(command, &add);
-      if (add.quantity() <= 0) {
+      if (add.quantity() <= 0 && !faults_.negative_quantity_accepted) {
         ctx.Fail(absl::StrCat("Cannot add negative quantity of to item ", add.product_id()));
         return std::nullopt;
       }
@@ -73,7 +88,7 @@ class ShoppingCartEntity final : public sdk::EventSourcedEntity {
       event.mutable_item()->set_productid(add.product_id());
       event.mutable_item()->set_name(add.name());
       event.mutable_item()->set_quantity(add.quantity());
-      absl::Status status = ctx.Emit(event);
+      absl::Status status = faults_.wrong_event_type ? EmitWrongType(event, ctx) : ctx.Emit(event);
       if (!status.ok()) {
         return status;
       }
@@ -82,7 +97,7 @@ class ShoppingCartEntity final : public sdk::EventSourcedEntity {
     if (ctx.command_name() == "RemoveItem") {
       api::RemoveLineItem remove;
       UnpackAny(command, &remove);
-      if (Find(remove.product_id()) == items_.end()) {
+      if (Find(remove.product_id()) == items_.end() && !faults_.remove_missing_accepted) {
         ctx.Fail(absl::StrCat("Cannot remove item ", remove.product_id(),
                               " because it is not in the cart."));
         return std::nullopt;
@@ -109,12 +124,32 @@ class ShoppingCartEntity final : public sdk::EventSourcedEntity {
   }
 
  private:
+  // The fault kCartWrongEventType: the added line travels as the API's AddLineItem.
+  static absl::Status EmitWrongType(const domain::ItemAdded& event, sdk::EventSourcedContext& ctx) {
+    api::AddLineItem line;
+    line.set_product_id(event.item().productid());
+    line.set_name(event.item().name());
+    line.set_quantity(event.item().quantity());
+    return ctx.Emit(line);
+  }
+  static bool UnpackWrongType(const google::protobuf::Any& event, domain::ItemAdded* added) {
+    api::AddLineItem line;
+    if (!UnpackAny(event, &line)) {
+      return false;
+    }
+    added->mutable_item()->set_productid(line.product_id());
+    added->mutable_item()->set_name(line.name());
+    added->mutable_item()->set_quantity(line.quantity());
+    return true;
+  }
+
   std::vector<domain::LineItem>::iterator Find(const std::string& product_id) {
     return std::find_if(items_.begin(), items_.end(), [&](const domain::LineItem& item) {
       return item.productid() == product_id;
     });
   }
 
+  CartFaults faults_;
   std::vector<domain::LineItem> items_;  // in the order they were first added
 };
 
@@ -125,8 +160,16 @@ void RegisterShoppingCart(sdk::Server& server, const Faults& faults) {
   options.service = FindService(kShoppingCart);
   options.persistence_id = "shopping-cart";
   options.snapshot_every = 100;
-  server.AddEventSourcedEntity(
-      options, [](std::string_view) { return std::make_unique<ShoppingCartEntity>(); });
+  CartFaults cart_faults;
+  cart_faults.negative_quantity_accepted = faults.Has(fault::kCartNegativeQuantityAccepted);
+  cart_faults.remove_missing_accepted = faults.Has(fault::kCartRemoveMissingAccepted);
+  cart_faults.lines_not_merged = faults.Has(fault::kCartLinesNotMerged);
+  cart_faults.remove_not_applied = faults.Has(fault::kCartRemoveNotApplied);
+  cart_faults.snapshot_ignored = faults.Has(fault::kCartSnapshotIgnored);
+  cart_faults.wrong_event_type = faults.Has(fault::kCartWrongEventType);
+  server.AddEventSourcedEntity(options, [cart_faults](std::string_view) {
+    return std::make_unique<ShoppingCartEntity>(cart_faults);
+  });
 }
 
 }  // namespace cloudstate::reference_function

@@ -120,10 +120,18 @@ class ValueEntityTckModel final : public sdk::ValueEntity {
 // ValueEntityTwo and ValueEntityConfigured: reply with an empty Response.
 class EmptyReplyEntity final : public sdk::ValueEntity {
  public:
+  explicit EmptyReplyEntity(bool non_empty = false) : non_empty_(non_empty) {}
   absl::StatusOr<std::optional<google::protobuf::Any>> HandleCommand(
       const google::protobuf::Any& command, sdk::ValueEntityContext& ctx) override {
-    return PackAny(model::Response());
+    model::Response response;
+    if (non_empty_) {
+      response.set_message("unexpected");  // the fault ve-two-non-empty-reply
+    }
+    return PackAny(response);
   }
+
+ private:
+  bool non_empty_;
 };
 
 }  // namespace
@@ -144,7 +152,10 @@ void RegisterValueEntityModels(sdk::Server& server, const Faults& faults) {
   sdk::ValueEntityOptions two;
   two.service = FindService(kTwo);
   two.persistence_id = "value-entity-tck-model-two";
-  server.AddValueEntity(two, [](std::string_view) { return std::make_unique<EmptyReplyEntity>(); });
+  const bool two_non_empty = faults.Has(fault::kVeTwoNonEmptyReply);
+  server.AddValueEntity(two, [two_non_empty](std::string_view) {
+    return std::make_unique<EmptyReplyEntity>(two_non_empty);
+  });
 
   sdk::ValueEntityOptions configured;
   configured.service = FindService(kConfigured);

@@ -13,7 +13,7 @@ absl::Status AddCrdtEntity(Server& server, CrdtEntityOptions options, CrdtEntity
   // The key is used only here, so the service behind it is always ours.
   auto* service = static_cast<CrdtService*>(server.GetOrAddProtocolService(
       kCrdtEntityType, [] { return std::make_unique<CrdtService>(); }));
-  EntityDeclaration declaration{kCrdtEntityType, options.service, "",
+  EntityDeclaration declaration{kCrdtEntityType, options.service, options.persistence_id,
                                 options.passivation_timeout_ms};
   absl::Status status = service->Register(std::move(options), std::move(factory));
   if (!status.ok()) {

@@ -227,7 +227,10 @@ StreamStep<EventSourcedStreamOut> EventSourcedStreamCore::OnCommand(
   const int64_t before = sequence_;
   sequence_ = ctx.sequence();
   const int64_t every = registration_->options.snapshot_every;
-  if (every > 0 && !ctx.events().empty() && before / every != sequence_ / every) {
+  const bool crossed = every > 0 && (registration_->options.quirks.snapshot_only_on_multiple
+                                         ? sequence_ % every == 0
+                                         : before / every != sequence_ / every);
+  if (!ctx.events().empty() && crossed) {
     if (auto snapshot = entity_->Snapshot()) {
       *reply->mutable_snapshot() = std::move(*snapshot);
     }

@@ -65,6 +65,13 @@ class DiscoveryService final : public cloudstate::EntityDiscovery::CallbackServi
       reactor->Finish(grpc::Status(grpc::StatusCode::UNAVAILABLE, "discovery already answered"));
       return reactor;
     }
+    if (options.discover_rejects_other_version &&
+        (request->protocol_major_version() != kProtocolMajorVersion ||
+         request->protocol_minor_version() != kProtocolMinorVersion)) {
+      reactor->Finish(grpc::Status(grpc::StatusCode::FAILED_PRECONDITION,
+                                   "the proxy speaks another protocol version"));
+      return reactor;
+    }
     if (options.discover_rejects_partial_proxy) {
       for (const auto& declaration : server_.declarations()) {
         if (supported.count(declaration.entity_type) == 0) {
@@ -350,6 +357,12 @@ Server& Server::Declare(EntityDeclaration declaration) {
     impl_->errors.push_back(
         absl::StrCat("Service ", declaration.service->full_name(), " was added twice"));
     return *this;
+  }
+  // Stateful entities without a configured persistence id get the service's simple name, as in
+  // the Java SDK (StatefulService.persistenceId) and the JavaScript CRDT support: an empty id
+  // would make the proxy key the state of every such service by entity id alone.
+  if (declaration.entity_type != kActionEntityType && declaration.persistence_id.empty()) {
+    declaration.persistence_id = declaration.service->name();
   }
   impl_->declarations.push_back(std::move(declaration));
   return *this;

@@ -132,7 +132,7 @@ TEST_F(CrdtIntegrationTest, DiscoveryDeclaresTheCrdtEntity) {
   const EntityDeclaration* declaration =
       server_.FindDeclaration(kCrdtEntityType, "cloudstate.tck.model.crdt.CrdtTckModel");
   ASSERT_NE(declaration, nullptr);
-  EXPECT_TRUE(declaration->persistence_id.empty());
+  EXPECT_EQ(declaration->persistence_id, "CrdtTckModel");  // the default: simple name
 }
 
 TEST_F(CrdtIntegrationTest, CommandsDeltasAndStreamedUpdatesOverGrpc) {

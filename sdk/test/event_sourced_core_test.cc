@@ -204,6 +204,25 @@ TEST_F(EventSourcedCoreTest, SnapshotAfterCrossingAMultiple) {
       ProtoEq(One(Cmd(2, {Emit("D"), Emit("E"), Fwd("x")})).reply().snapshot(), P("ABCDE")));
 }
 
+TEST_F(EventSourcedCoreTest, SnapshotWhenEventsCrossAMultipleWithoutLandingOnIt) {
+  Silent(Init());
+  EXPECT_TRUE(ProtoEq(One(Cmd(1, {Emit("A"), Emit("B"), Emit("C"), Emit("D")})),
+                      R(1, "ABCD", {"A", "B", "C", "D"})));
+  EXPECT_TRUE(ProtoEq(One(Cmd(2, {Emit("E"), Emit("F")})), R(2, "ABCDEF", {"E", "F"}, "ABCDEF")));
+}
+
+TEST_F(EventSourcedCoreTest, QuirkSnapshotOnlyOnMultipleMissesACrossing) {
+  EventSourcedQuirks quirks;
+  quirks.snapshot_only_on_multiple = true;
+  Register(quirks);
+  Silent(Init());
+  EXPECT_TRUE(ProtoEq(One(Cmd(1, {Emit("A"), Emit("B"), Emit("C"), Emit("D")})),
+                      R(1, "ABCD", {"A", "B", "C", "D"})));
+  EXPECT_TRUE(ProtoEq(One(Cmd(2, {Emit("E"), Emit("F")})), R(2, "ABCDEF", {"E", "F"})));
+  EXPECT_TRUE(ProtoEq(One(Cmd(3, {Emit("G"), Emit("H"), Emit("I"), Emit("J")})),
+                      R(3, "ABCDEFGHIJ", {"G", "H", "I", "J"}, "ABCDEFGHIJ")));
+}
+
 TEST_F(EventSourcedCoreTest, InitialSnapshotAndEvents) {
   Silent(Init(kModel, std::make_pair(5, "ABCDE")));
   Silent(Event(6, "F"));

@@ -102,6 +102,33 @@ class ServerIntegrationTest : public ::testing::Test {
   std::shared_ptr<grpc::Channel> channel_;
 };
 
+// DISC-027: an unset persistence id defaults to the service's simple name (Java SDK), never "".
+TEST(ServerDeclarationTest, StatefulEntitiesDefaultTheirPersistenceIdToTheServiceName) {
+  Server server;
+  EventSourcedEntityOptions es;
+  es.service = testing::Service(kModel);
+  server.AddEventSourcedEntity(
+      es, [](std::string_view) { return std::make_unique<testing::ConcatEntity>(); });
+  ValueEntityOptions ve;
+  ve.service = testing::Service(kValueModel);
+  ve.persistence_id = "configured";
+  server.AddValueEntity(ve,
+                        [](std::string_view) { return std::make_unique<testing::ValueModel>(); });
+  (void)m::action::Request::descriptor();
+  ActionOptions action;
+  action.service = testing::Service(kAction);
+  server.AddAction(action, std::make_shared<UpperAction>());
+  const EntityDeclaration* es_declaration = server.FindDeclaration(kEventSourcedEntityType, kModel);
+  ASSERT_NE(es_declaration, nullptr);
+  EXPECT_EQ(es_declaration->persistence_id, "EventSourcedTckModel");
+  const EntityDeclaration* ve_declaration = server.FindDeclaration(kValueEntityType, kValueModel);
+  ASSERT_NE(ve_declaration, nullptr);
+  EXPECT_EQ(ve_declaration->persistence_id, "configured");
+  const EntityDeclaration* action_declaration = server.FindDeclaration(kActionEntityType, kAction);
+  ASSERT_NE(action_declaration, nullptr);
+  EXPECT_EQ(action_declaration->persistence_id, "");
+}
+
 TEST_F(ServerIntegrationTest, DiscoveryReportsEntitiesInfoAndCompleteDescriptors) {
   auto stub = cloudstate::EntityDiscovery::NewStub(channel_);
   grpc::ClientContext ctx;

@@ -16,7 +16,8 @@
 
 namespace cloudstate::sdk {
 
-// Declares the service for discovery (entity type cloudstate.crdt.Crdt, no persistence id) and
+// Declares the service for discovery (entity type cloudstate.crdt.Crdt; persistence id
+// defaulted as for every stateful entity, see Server::Declare) and
 // serves it on the server's `cloudstate.crdt.Crdt` protocol service. Call before Start().
 absl::Status AddCrdtEntity(Server& server, CrdtEntityOptions options, CrdtEntityFactory factory);
 

@@ -165,6 +165,10 @@ using CrdtEntityFactory = std::function<std::unique_ptr<CrdtEntity>(CrdtCreation
 struct CrdtEntityOptions {
   const google::protobuf::ServiceDescriptor* service = nullptr;
   std::optional<int64_t> passivation_timeout_ms;
+  // Last, so that existing aggregate initialisers stay valid. Namespace of the entities' state in
+  // the proxy; empty: the service's simple name (as the Java and JavaScript SDKs default it), so
+  // two CRDT services never share state.
+  std::string persistence_id;
 };
 
 struct CrdtEntityRegistration {

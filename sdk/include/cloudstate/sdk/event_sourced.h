@@ -51,11 +51,12 @@ struct EventSourcedQuirks {
   bool keep_events_on_failure = false;      // a failed command still sends its events
   bool keep_side_effects_on_failure = false;
   bool stay_open_without_commands = false;  // a half-close before any command does not end it
+  bool snapshot_only_on_multiple = false;   // snapshot only when the sequence lands on a multiple
 };
 
 struct EventSourcedEntityOptions {
   const google::protobuf::ServiceDescriptor* service = nullptr;
-  std::string persistence_id;
+  std::string persistence_id;  // empty: the service's simple name (see Server::Declare)
   std::optional<int64_t> passivation_timeout_ms;
   // A snapshot is attached to the reply whose events make the sequence number cross a multiple
   // of this (0 = never).

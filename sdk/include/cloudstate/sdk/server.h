@@ -64,7 +64,7 @@ std::string ServiceRuntime();
 struct EntityDeclaration {
   std::string entity_type;                                       // one of the k*EntityType above
   const google::protobuf::ServiceDescriptor* service = nullptr;  // the user's service
-  std::string persistence_id;                                    // empty for actions and CRDTs
+  std::string persistence_id;                                    // empty for actions
   std::optional<int64_t> passivation_timeout_ms;                 // absent: proxy default
 };
 
@@ -79,6 +79,8 @@ struct ServerOptions {
   bool discover_rejects_partial_proxy = false;  // FAILED_PRECONDITION unless every declared
                                                 // entity type is in the proxy's supported types
   bool report_error_unimplemented = false;      // reportError answers UNIMPLEMENTED
+  bool discover_rejects_other_version = false;  // FAILED_PRECONDITION unless the proxy announces
+                                                // protocol 0.2
   bool exit_on_action_cancel = false;           // the process exits when a streamed action call is
                                                 // cancelled before it ended
   bool action_errors_as_status = false;   // malformed action calls end with a gRPC error status

@@ -43,7 +43,7 @@ struct ValueEntityQuirks {
 
 struct ValueEntityOptions {
   const google::protobuf::ServiceDescriptor* service = nullptr;
-  std::string persistence_id;
+  std::string persistence_id;  // empty: the service's simple name (see Server::Declare)
   std::optional<int64_t> passivation_timeout_ms;
   ValueEntityQuirks quirks;
 };
