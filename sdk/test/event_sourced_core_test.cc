@@ -337,13 +337,12 @@ TEST_F(EventSourcedCoreTest, HandlerErrorCrashesTheEntity) {
   EXPECT_NE(failure.description().find("boom"), std::string::npos);
 }
 
-TEST_F(EventSourcedCoreTest, CrashQuirkEndsWithAnErrorStatus) {
+// The deliberate fault crash_on_protocol_error makes the process exit (status 3) on a protocol
+// error, as an SDK that dereferences missing state would.
+TEST_F(EventSourcedCoreTest, CrashQuirkExitsTheProcess) {
   core_ = std::make_unique<EventSourcedStreamCore>(
       [](std::string_view) -> const EventSourcedRegistration* { return nullptr; }, true);
-  auto step = core_->OnMessage(Cmd(1, {}));
-  EXPECT_TRUE(step.finish);
-  EXPECT_FALSE(step.status.ok());
-  EXPECT_TRUE(step.messages.empty());
+  EXPECT_EXIT(core_->OnMessage(Cmd(1, {})), ::testing::ExitedWithCode(3), "");
 }
 
 TEST_F(EventSourcedCoreTest, QuirkWrongCommandId) {

@@ -16,7 +16,10 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "google/protobuf/empty.pb.h"
 #include "grpcpp/grpcpp.h"
+#include "grpcpp/impl/codegen/client_unary_call.h"
+#include "grpcpp/impl/codegen/proto_utils.h"
 
 #include "cloudstate/common/rule_registry.h"
 #include "cloudstate/reports/verdict.h"
@@ -132,6 +135,26 @@ std::shared_ptr<grpc::Channel> MakeChannel(const std::string& address) {
   return grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(), args);
 }
 
+// Whether the gRPC server at the other end of `channel` still answers: a call of a method no
+// function implements must come back with a status from the server (UNIMPLEMENTED, normally). A
+// transport failure (UNAVAILABLE) or no answer in time means it does not. Unlike discover, the
+// probe has no meaning for the function, so a function whose discover misbehaves is not taken for
+// dead.
+bool FunctionAnswers(const std::shared_ptr<grpc::Channel>& channel,
+                     std::chrono::milliseconds timeout) {
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + timeout);
+  const grpc::internal::RpcMethod method("/cloudstate.tck.LivenessProbe/Ping",
+                                         grpc::internal::RpcMethod::NORMAL_RPC, channel);
+  google::protobuf::Empty request;
+  google::protobuf::Empty response;
+  grpc::Status status =
+      grpc::internal::BlockingUnaryCall<google::protobuf::Empty, google::protobuf::Empty>(
+          channel.get(), method, &context, request, &response);
+  return status.error_code() != grpc::StatusCode::UNAVAILABLE &&
+         status.error_code() != grpc::StatusCode::DEADLINE_EXCEEDED;
+}
+
 // True when a TCP connection to "host:port" succeeds. A live gRPC server always accepts one; a
 // refused connection on loopback answers at once.
 bool PortAcceptsConnections(const std::string& address) {
@@ -162,7 +185,7 @@ bool PortAcceptsConnections(const std::string& address) {
 // How the function died while cases ran against it: what happened and which cases were running
 // against that instance (started before the death was noticed and not yet finished).
 struct Death {
-  std::string what;             // "exited with status 2", "stopped answering discover", ...
+  std::string what;             // "exited with status 2", "stopped answering", ...
   std::vector<size_t> running;  // indices of the cases running against the dead instance
   bool before = false;          // it was already dead when the case began (restart disabled)
 };
@@ -234,7 +257,7 @@ class Target {
   }
 
   // Ends case `index` begun with `ticket`: nullopt when the function instance it ran against is
-  // still alive (it answers discover and its process runs), otherwise how it died and which cases
+  // still alive (it answers gRPC calls and its process runs), otherwise how it died and which cases
   // were running against it.
   std::optional<Death> EndCase(size_t index, const Ticket& ticket) {
     {
@@ -244,9 +267,9 @@ class Target {
         return DeathFor(index, it->second);
       }
     }
-    // A crashing process has already closed its connections when the case saw them break, so a
-    // fresh discover fails at once; a live one answers within the window.
-    const bool answers = CallDiscover(ticket.channel, KitProxyInfo(), timing_.window).ok();
+    // A crashing process has already closed its connections when the case saw them break, so the
+    // probe fails at once; a live one answers within the window.
+    const bool answers = FunctionAnswers(ticket.channel, timing_.window);
     std::lock_guard<std::mutex> lock(mu_);
     if (auto it = deaths_.find(ticket.generation); it != deaths_.end()) {
       running_.erase(index);
@@ -261,11 +284,11 @@ class Target {
         exit = process_->WaitForExit(Scaled(10000));
         if (!exit) {
           process_->Stop(Scaled(3000));
-          exit = "stopped answering discover (stopped by the kit)";
+          exit = "stopped answering (stopped by the kit)";
         }
       }
     } else if (!process_ && !answers) {
-      exit = "no longer answers discover";
+      exit = "no longer answers";
     }
     if (!exit) {
       running_.erase(index);
