@@ -57,7 +57,10 @@ for exe in cloudstate-tck cloudstate-proxy cloudstate-reference-function; do
   MANPAGER=cat MANWIDTH=100 man "$exe" 2> /dev/null | grep -q -- "--version" ||
     fail "man $exe does not show the --version option"
 done
-MANPAGER=cat MANWIDTH=100 man cloudstate-tck | grep -q "report" || fail "man cloudstate-tck"
+for option in --known-failing --render --interceptor-port; do
+  MANPAGER=cat MANWIDTH=100 man cloudstate-tck | grep -q -- "$option" ||
+    fail "man cloudstate-tck does not document $option"
+done
 [ -f /usr/share/cloudstate-tck/rules.tsv ] || fail "/usr/share/cloudstate-tck/rules.tsv missing"
 echo "packages: --version and man pages of all three executables OK ($version)"
 

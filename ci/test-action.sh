@@ -3,8 +3,9 @@
 # its `run:` steps the way the runner would (bash -e -o pipefail, inputs resolved into each step's
 # env, GITHUB_OUTPUT between steps; `uses:` steps are reported and skipped), against the reference
 # function. Three runs:
-#   1. packages built from source at this checkout, clean function: the action succeeds;
-#   2. the packages of run 1 as a "release asset" directory, function with a deliberate fault and
+#   1. packages built from source at this checkout, clean function, every case: the action
+#      succeeds and the badge says full conformance;
+#   2. (runs 2 and 3: the event-sourced cases only) the packages of run 1 as a "release asset" directory, function with a deliberate fault and
 #      no known-failing file: the suite step still writes the reports and badge, the action fails;
 #   3. as 2, with a known-failing file naming the cases that failed in 2: the action succeeds.
 set -euo pipefail
@@ -25,7 +26,7 @@ badge_message() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1])
 echo "test-action: run 1: packages from source, clean function"
 $RUN --workspace "$OUT/ws1" --temp "$OUT/tmp1" \
   --input function-command='cloudstate-reference-function --host "$HOST" --port "$PORT"' \
-  --input tck-args="$FILTER" > "$OUT/run1.log" 2>&1 || {
+  > "$OUT/run1.log" 2>&1 || {
   tail -n 40 "$OUT/run1.log"
   fail "run 1 failed (log: $OUT/run1.log)"
 }
@@ -33,6 +34,8 @@ grep -q '^action: step "Upload the reports" skipped (uses: actions/upload-artifa
   fail "run 1 did not reach the upload step"
 [ -f "$OUT/ws1/cloudstate-badge.json" ] || fail "run 1 wrote no badge JSON"
 [ -f "$OUT/ws1/cloudstate-reports/report.html" ] || fail "run 1 wrote no report.html"
+[ "$(badge_message "$OUT/ws1/cloudstate-badge.json" | cut -d' ' -f3)" = full ] ||
+  fail "run 1: the reference function is not fully conforming"
 echo "test-action: run 1 passed, badge: $(badge_message "$OUT/ws1/cloudstate-badge.json")"
 
 mkdir -p "$OUT/release"

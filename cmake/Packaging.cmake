@@ -7,10 +7,11 @@ include(GNUInstallDirs)
 
 find_program(CS_HELP2MAN help2man)
 
-# cs_package(TARGET exe SUMMARY "one line" DESCRIPTION "paragraph")
-# The package and its CPack component are both named after the target.
+# cs_package(TARGET exe SUMMARY "one line" DESCRIPTION "paragraph" [SUBCOMMANDS sub...])
+# The package and its CPack component are both named after the target. The man page documents
+# each subcommand's --help too.
 function(cs_package)
-  cmake_parse_arguments(ARG "" "TARGET;SUMMARY;DESCRIPTION" "" ${ARGN})
+  cmake_parse_arguments(ARG "" "TARGET;SUMMARY;DESCRIPTION" "SUBCOMMANDS" ${ARGN})
   if(NOT TARGET ${ARG_TARGET})
     return()
   endif()
@@ -19,10 +20,18 @@ function(cs_package)
   if(CS_HELP2MAN)
     # Generated at install time (so while CPack stages the package), never in an ordinary build.
     set(man "${CMAKE_BINARY_DIR}/man/${ARG_TARGET}.1")
+    set(include "${CMAKE_BINARY_DIR}/man/${ARG_TARGET}.h2m")
     install(CODE "
       file(MAKE_DIRECTORY \"${CMAKE_BINARY_DIR}/man\")
       execute_process(
-        COMMAND \"${CS_HELP2MAN}\" --no-info --no-discard-stderr
+        COMMAND \"${CMAKE_CURRENT_LIST_DIR}/man-subcommands.sh\" \"$<TARGET_FILE:${ARG_TARGET}>\"
+                \"${include}\" ${ARG_SUBCOMMANDS}
+        RESULT_VARIABLE rc)
+      if(NOT rc EQUAL 0)
+        message(FATAL_ERROR \"man-subcommands.sh failed for ${ARG_TARGET}\")
+      endif()
+      execute_process(
+        COMMAND \"${CS_HELP2MAN}\" --no-info --no-discard-stderr --include \"${include}\"
                 --name \"${ARG_SUMMARY}\" --output \"${man}\" \"$<TARGET_FILE:${ARG_TARGET}>\"
         RESULT_VARIABLE rc)
       if(NOT rc EQUAL 0)
@@ -42,7 +51,7 @@ function(cs_package)
   set_property(GLOBAL APPEND PROPERTY CS_PACKAGED_COMPONENTS ${component})
 endfunction()
 
-cs_package(TARGET cloudstate-tck
+cs_package(TARGET cloudstate-tck SUBCOMMANDS run list report proxy
   SUMMARY "conformance suite for Cloudstate protocol 0.2"
   DESCRIPTION "Plays the proxy against a user function (run) or the client against a proxy \
 (proxy) and reports a verdict per spec rule as JUnit, CTRF, TAP, HTML, Markdown and a badge.")
