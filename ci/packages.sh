@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Builds the Debian packages (cloudstate-tck, cloudstate-proxy, cloudstate-reference-function) with
+# Builds the Debian packages (cloudstate-tck, cloudstate-proxy, cloudstate-reference-function, and
+# any other declared with cs_package() in cmake/Packaging.cmake) with
 # CPack from the main job's build tree, installs them with apt-get, and checks the installed files:
 # --version of each executable, `man cloudstate-tck`, and a whole `cloudstate-tck run` of the
 # installed kit against the installed reference function, reading the installed spec data.
@@ -22,8 +23,8 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 
 cmake --preset "$PRESET" > /dev/null
-cmake --build --preset "$PRESET" -j2 --target cloudstate-tck cloudstate-reference-function \
-  cloudstate-proxy
+mapfile -t targets < "$BUILD/packaged-targets.txt"  # one per package, from cmake/Packaging.cmake
+cmake --build --preset "$PRESET" -j2 --target "${targets[@]}"
 rm -rf "$BUILD/packages"
 (cd "$BUILD" && cpack -G DEB > /dev/null)
 mapfile -t debs < <(find "$BUILD/packages" -maxdepth 1 -name '*.deb' | sort)
@@ -50,7 +51,9 @@ fail() {
 
 # Every executable answers --version with its name and the kit version.
 version="$(sed -n 's/^project([a-z_]* VERSION \([0-9.]*\).*/\1/p' CMakeLists.txt)"
-for exe in cloudstate-tck cloudstate-proxy cloudstate-reference-function; do
+# (Each package is named after its executable, see cmake/Packaging.cmake.)
+mapfile -t executables < <(for deb in "${debs[@]}"; do dpkg-deb -f "$deb" Package; done)
+for exe in "${executables[@]}"; do
   [ "$(command -v "$exe")" = "/usr/bin/$exe" ] || fail "$exe is not installed in /usr/bin"
   got="$("$exe" --version)"
   [ "$got" = "$exe $version" ] || fail "$exe --version printed '$got', expected '$exe $version'"
@@ -62,7 +65,7 @@ for option in --known-failing --render --interceptor-port; do
     fail "man cloudstate-tck does not document $option"
 done
 [ -f /usr/share/cloudstate-tck/rules.tsv ] || fail "/usr/share/cloudstate-tck/rules.tsv missing"
-echo "packages: --version and man pages of all three executables OK ($version)"
+echo "packages: --version and man pages of ${executables[*]} OK ($version)"
 
 # The suite, from the installed files only: run from an empty directory (no ./spec to fall back
 # on), with the installed reference function.

@@ -71,6 +71,9 @@ cs_package(TARGET cloudstate-reference-function
   DESCRIPTION "Serves every TCK model service on the C++ SDK, with switchable deliberate faults.")
 
 get_property(CPACK_COMPONENTS_ALL GLOBAL PROPERTY CS_PACKAGED_COMPONENTS)
+# ci/packages.sh builds exactly these targets before running cpack.
+string(REPLACE ";" "\n" cs_packaged_lines "${CPACK_COMPONENTS_ALL}")
+file(WRITE "${CMAKE_BINARY_DIR}/packaged-targets.txt" "${cs_packaged_lines}\n")
 set(CPACK_GENERATOR DEB)
 set(CPACK_PACKAGE_NAME cloudstate)
 set(CPACK_PACKAGE_VENDOR "Cloudstate Conformance Kit")

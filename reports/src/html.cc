@@ -66,6 +66,7 @@ th.asc:after{content:" \2191";color:var(--ink)}th.desc:after{content:" \2193";co
 tbody tr:hover{background:#f3f6fa}
 td.num{text-align:right;font-variant-numeric:tabular-nums}
 td{overflow-wrap:anywhere}td.num,td.nowrap{overflow-wrap:normal;white-space:nowrap}
+td.rules{min-width:9em}
 td.rules a{white-space:nowrap}
 code,pre{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:12.5px}
 .pill{display:inline-block;padding:1px 8px;border-radius:10px;font-size:12px;font-weight:600;
@@ -331,9 +332,10 @@ std::string RenderHtml(const RunResults& run, const std::vector<RuleInfo>& rules
     absl::StrAppend(
         &out, "<tr id=\"", CaseAnchor(i), "\" data-status=\"", st, "\" data-area=\"",
         HtmlEscape(c.area), "\"><td data-v=\"", StatusRank(c.outcome), "\">", Pill(st, st),
-        "</td><td><code>", HtmlEscape(c.name), "</code></td><td>", HtmlEscape(c.area),
-        "</td><td class=\"rules\">", RuleLinks(c.rule_ids), "</td><td>", CaseLevelName(c.level),
-        "</td><td class=\"num\" data-v=\"", internal::FormatSeconds(c.duration_seconds), "\">",
+        "</td><td><code>", HtmlEscape(c.name), "</code></td><td class=\"nowrap\">",
+        HtmlEscape(c.area), "</td><td class=\"rules\">", RuleLinks(c.rule_ids),
+        "</td><td class=\"nowrap\">", CaseLevelName(c.level), "</td><td class=\"num\" data-v=\"",
+        internal::FormatSeconds(c.duration_seconds), "\">",
         internal::SecondsToMillis(c.duration_seconds), "</td><td>", HtmlEscape(c.description));
     if (!c.message.empty() && c.outcome != Outcome::kPassed) {
       absl::StrAppend(&out, "<br><span class=\"muted\">", HtmlEscape(c.message), "</span>");
@@ -437,8 +439,9 @@ std::string RenderHtml(const RunResults& run, const std::vector<RuleInfo>& rules
                              id_html, "</a>");
     }
     absl::StrAppend(&rows, "<tr id=\"", HtmlEscape(RuleAnchor(r.id)), "\"><td class=\"nowrap\">",
-                    id_html, "</td><td>", HtmlEscape(r.level), "</td><td>", HtmlEscape(r.area),
-                    "</td><td>", HtmlEscape(r.title), "</td><td>",
+                    id_html, "</td><td class=\"nowrap\">", HtmlEscape(r.level),
+                    "</td><td class=\"nowrap\">", HtmlEscape(r.area), "</td><td>",
+                    HtmlEscape(r.title), "</td><td>",
                     cases_html.empty() ? "<span class=\"muted\">none</span>" : cases_html,
                     "</td><td>", Pill(status, status), "</td></tr>\n");
   }
