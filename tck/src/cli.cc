@@ -41,10 +41,19 @@ std::string SpecUrl(const std::string& flag, const std::string& spec_dir) {
   if (!flag.empty()) {
     return flag;
   }
-  std::error_code ec;
-  const std::filesystem::path dir =
-      std::filesystem::absolute(spec_dir.empty() ? CS_DEFAULT_SPEC_DIR : spec_dir, ec);
-  return ec ? "" : absl::StrCat("file://", dir.string());
+  // The directory the rules are read from (LoadRules' order); none: no links.
+  std::vector<std::string> candidates = {spec_dir};
+  if (spec_dir.empty()) {
+    candidates = {CS_DEFAULT_SPEC_DIR, "spec"};
+  }
+  for (const std::string& candidate : candidates) {
+    std::error_code ec;
+    const std::filesystem::path dir = std::filesystem::absolute(candidate, ec);
+    if (!ec && std::filesystem::exists(dir / "rules.tsv", ec)) {
+      return absl::StrCat("file://", dir.lexically_normal().string());
+    }
+  }
+  return "";
 }
 
 // `report --render RESULTS_JSON --report-dir DIR`: every report format again from a saved run.
