@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Configures, builds and runs every test (all ctest labels but "bench") with a CMake preset.
 # Usage: ci/build-test.sh [preset]   (default: ci = release build with warnings as errors)
+# The default preset and build tree (build/ci) are the main job's (ci/main-job.sh), so after the
+# main job this compiles only the tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PRESET="${1:-ci}"

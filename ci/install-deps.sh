@@ -1,7 +1,13 @@
 #!/usr/bin/env bash
 # Installs every Debian 12 package the kit needs to build, test, lint and run its PostgreSQL and
 # browser checks. Idempotent; uses sudo only when not root.
+# --build-only: only what building the executables and their Debian packages needs (used by the
+# GitHub Action, ci/github-action/action.yml): no PostgreSQL, linters, browser or interop peers.
 set -euo pipefail
+BUILD_ONLY=0
+if [ "${1:-}" = "--build-only" ]; then
+  BUILD_ONLY=1
+fi
 
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then
@@ -18,6 +24,12 @@ PACKAGES=(
   libfmt-dev libsqlite3-dev libpq-dev libpqxx-dev libexpat1-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev librapidcheck-dev perl
+  # Debian packages of the kit (ci/packages.sh): man pages from --help, man to read them, and
+  # python3-yaml for ci/test-action.sh, which reads the GitHub Action's steps
+  help2man man-db python3-yaml
+)
+# Only for the whole test suite, the linter and the interop job.
+TEST_PACKAGES=(
   # real PostgreSQL server for store tests
   postgresql
   # lint
@@ -27,6 +39,10 @@ PACKAGES=(
   # peers used by the interop job (Go SDK, Akka proxy)
   golang-go default-jdk-headless maven
 )
+
+if [ "$BUILD_ONLY" -eq 0 ]; then
+  PACKAGES+=("${TEST_PACKAGES[@]}")
+fi
 
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq

@@ -4,10 +4,12 @@
 #   2. against the bundled reference proxy in front of that function (the kit plays the client and
 #      taps the proxy-to-function wire),
 # writing every report format under out/reports/{function,proxy}/.
+# It builds the same preset (ci) in the same tree (build/ci) as ci/build-test.sh, so running the
+# test command afterwards compiles only the tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT="$(pwd)"
-PRESET="${CS_PRESET:-release}"
+PRESET="${CS_PRESET:-ci}"
 OUT="${CS_REPORT_DIR:-$ROOT/out/reports}"
 export CCACHE_BASEDIR="$ROOT"
 

@@ -33,6 +33,7 @@ int main(int argc, char** argv) {
   app.add_option("--fault", fault_names, "enable a deliberate fault (repeatable)");
   app.add_flag("--list-faults", list_faults, "print the known faults and exit");
   app.add_flag("-v,--verbose", verbose, "debug logging");
+  app.set_version_flag("--version", std::string("cloudstate-reference-function ") + CS_KIT_VERSION);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -132,6 +132,7 @@ int main(int argc, char** argv) {
   app.add_flag("!--no-protocol-check", options.protocol_compatibility_check,
                "accept any protocol version the function reports");
   app.add_option("--log-level", log_level, "trace|debug|info|warn|error")->capture_default_str();
+  app.set_version_flag("--version", std::string("cloudstate-proxy ") + CS_KIT_VERSION);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

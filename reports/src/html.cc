@@ -2,6 +2,7 @@
 // Sections (each with a stable id): #summary, #areas, #cases, #failures, #traceability,
 // #configuration. Every piece of run data goes through HtmlEscape; the script reads only the DOM.
 #include <algorithm>
+#include <cctype>
 #include <map>
 #include <set>
 
@@ -64,6 +65,9 @@ th.sortable{cursor:pointer;user-select:none}th.sortable:after{content:" \2195";c
 th.asc:after{content:" \2191";color:var(--ink)}th.desc:after{content:" \2193";color:var(--ink)}
 tbody tr:hover{background:#f3f6fa}
 td.num{text-align:right;font-variant-numeric:tabular-nums}
+td{overflow-wrap:anywhere}td.num,td.nowrap{overflow-wrap:normal;white-space:nowrap}
+td.rules{min-width:9em}
+td.rules a{white-space:nowrap}
 code,pre{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:12.5px}
 .pill{display:inline-block;padding:1px 8px;border-radius:10px;font-size:12px;font-weight:600;
 color:#fff;white-space:nowrap}
@@ -141,6 +145,34 @@ void Meta(std::string& out, std::string_view key, std::string_view value) {
 }
 
 std::string CaseAnchor(size_t index) { return absl::StrCat("case-", index + 1); }
+
+std::string RuleAnchor(const std::string& id) { return absl::StrCat("rule-", id); }
+
+// The anchor GitHub (and renderers following its slug rules) give the rule's heading
+// "### <ID> · <LEVEL> · <title>" in spec/<area>.md: lower case, every character but letters,
+// digits, '_', '-' and spaces dropped, spaces turned into '-'.
+std::string SpecHeadingSlug(const RuleInfo& r) {
+  std::string slug;
+  for (char ch : absl::StrCat(r.id, " \xC2\xB7 ", r.level, " \xC2\xB7 ", r.title)) {
+    const unsigned char c = static_cast<unsigned char>(ch);
+    if (std::isalnum(c) != 0 || c == '_' || c == '-') {
+      slug.push_back(static_cast<char>(std::tolower(c)));
+    } else if (c == ' ') {
+      slug.push_back('-');
+    }
+  }
+  return slug;
+}
+
+// Rule ids of a case, each a link to the rule's row in the traceability table.
+std::string RuleLinks(const std::vector<std::string>& ids) {
+  std::vector<std::string> links;
+  for (const std::string& id : ids) {
+    links.push_back(
+        absl::StrCat("<a href=\"#", HtmlEscape(RuleAnchor(id)), "\">", HtmlEscape(id), "</a>"));
+  }
+  return absl::StrJoin(links, ", ");
+}
 
 // Sort rank so that the status column sorts failures first.
 int StatusRank(Outcome o) {
@@ -312,9 +344,10 @@ std::string RenderHtml(const RunResults& run, const std::vector<RuleInfo>& rules
     absl::StrAppend(
         &out, "<tr id=\"", CaseAnchor(i), "\" data-status=\"", st, "\" data-area=\"",
         HtmlEscape(c.area), "\"><td data-v=\"", StatusRank(c.outcome), "\">", Pill(st, st),
-        "</td><td><code>", HtmlEscape(c.name), "</code></td><td>", HtmlEscape(c.area), "</td><td>",
-        HtmlEscape(internal::JoinRuleIds(c.rule_ids)), "</td><td>", CaseLevelName(c.level),
-        "</td><td class=\"num\" data-v=\"", internal::FormatSeconds(c.duration_seconds), "\">",
+        "</td><td><code>", HtmlEscape(c.name), "</code></td><td class=\"nowrap\">",
+        HtmlEscape(c.area), "</td><td class=\"rules\">", RuleLinks(c.rule_ids),
+        "</td><td class=\"nowrap\">", CaseLevelName(c.level), "</td><td class=\"num\" data-v=\"",
+        internal::FormatSeconds(c.duration_seconds), "\">",
         internal::SecondsToMillis(c.duration_seconds), "</td><td>", HtmlEscape(c.description));
     if (!c.message.empty() && c.outcome != Outcome::kPassed) {
       absl::StrAppend(&out, "<br><span class=\"muted\">", HtmlEscape(c.message), "</span>");
@@ -379,6 +412,14 @@ std::string RenderHtml(const RunResults& run, const std::vector<RuleInfo>& rules
                         .title = "(not in the rule registry)"});
     }
   }
+  // The spec text: SPEC_URL/<area>.md#<heading anchor>, when the run recorded where the spec is.
+  std::string spec_url;
+  if (auto it = run.configuration.find("spec_url"); it != run.configuration.end()) {
+    spec_url = it->second;
+  }
+  while (!spec_url.empty() && spec_url.back() == '/') {
+    spec_url.pop_back();
+  }
   int untested = 0;
   std::string rows;
   for (const RuleInfo& r : matrix) {
@@ -403,8 +444,15 @@ std::string RenderHtml(const RunResults& run, const std::vector<RuleInfo>& rules
                : c.unexpected_passes > 0 ? "xpass"
                                          : "passed";
     }
-    absl::StrAppend(&rows, "<tr><td><code>", HtmlEscape(r.id), "</code></td><td>",
-                    HtmlEscape(r.level), "</td><td>", HtmlEscape(r.area), "</td><td>",
+    std::string id_html = absl::StrCat("<code>", HtmlEscape(r.id), "</code>");
+    if (!spec_url.empty() && r.level != "?") {
+      id_html = absl::StrCat("<a href=\"", HtmlEscape(spec_url), "/", HtmlEscape(r.area), ".md#",
+                             HtmlEscape(SpecHeadingSlug(r)), "\" title=\"the rule in the spec\">",
+                             id_html, "</a>");
+    }
+    absl::StrAppend(&rows, "<tr id=\"", HtmlEscape(RuleAnchor(r.id)), "\"><td class=\"nowrap\">",
+                    id_html, "</td><td class=\"nowrap\">", HtmlEscape(r.level),
+                    "</td><td class=\"nowrap\">", HtmlEscape(r.area), "</td><td>",
                     HtmlEscape(r.title), "</td><td>",
                     cases_html.empty() ? "<span class=\"muted\">none</span>" : cases_html,
                     "</td><td>", Pill(status, status), "</td></tr>\n");

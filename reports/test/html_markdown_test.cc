@@ -76,7 +76,24 @@ TEST_F(HtmlTest, TraceabilityIncludesUntestedAndOmitsRetired) {
   EXPECT_TRUE(StrContains(trace, "<span class=\"pill untested\">untested</span>"));
   EXPECT_TRUE(StrContains(trace, "1 not checked by any case"));
   EXPECT_FALSE(StrContains(trace, "OLD-001"));
-  EXPECT_EQ(Count(trace, "<tr><td><code>"), 9);
+  EXPECT_EQ(Count(trace, "<tr id=\"rule-"), 9);
+}
+
+// Rule ids in the case table link to their traceability row; that row links to the rule's heading
+// in spec/<area>.md under the run's spec_url (GitHub's heading anchor).
+TEST(HtmlLinksTest, RulesLinkToTraceabilityAndSpecText) {
+  RunResults run = testing::MixedRun();
+  run.configuration["spec_url"] = "https://example.org/kit/blob/v1/spec/";
+  const std::string html = RenderHtml(run, testing::SampleRules());
+  EXPECT_TRUE(StrContains(html, "<a href=\"#rule-ES-020\">ES-020</a>, <a href=\"#rule-ES-021\">"));
+  EXPECT_TRUE(StrContains(html, "<tr id=\"rule-ES-020\">"));
+  EXPECT_TRUE(StrContains(html,
+                          "<a href=\"https://example.org/kit/blob/v1/spec/eventsourced.md"
+                          "#es-020--must--escape-things\" title=\"the rule in the spec\">"
+                          "<code>ES-020</code></a>"));
+  // Without a spec_url the ids are plain text.
+  const std::string plain = RenderHtml(testing::MixedRun(), testing::SampleRules());
+  EXPECT_FALSE(StrContains(plain, ".md#"));
 }
 
 TEST(MarkdownTest, SummaryTableFailuresAndEveryCase) {

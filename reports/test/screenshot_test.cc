@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "absl/strings/str_format.h"
 #include "gtest/gtest.h"
 
 #include "cloudstate/reports/writers.h"
@@ -57,6 +58,57 @@ TEST(ScreenshotTest, ReportRendersInHeadlessChromium) {
   // A blank page of that size compresses to a few kilobytes; a rendered report is far larger.
   EXPECT_GT(bytes.size(), 50u * 1024) << "screenshot looks blank";
   std::cout << "screenshot: " << png.string() << "\n";
+}
+
+// A 1,400-pixel window shows the whole page without horizontal scrolling, even when a case names
+// many rules and has a long name: the page measures its own scroll width in Chromium and records it
+// in the DOM, which --dump-dom prints.
+TEST(ScreenshotTest, ReportFitsA1400PixelWindow) {
+  if (!std::filesystem::exists(kChromium)) {
+    GTEST_SKIP() << kChromium << " is not installed; install the Debian package `chromium` "
+                 << "to run the report layout test";
+  }
+  const std::filesystem::path out_dir = std::filesystem::path(CS_BINARY_DIR) / "reports" / "layout";
+  std::filesystem::remove_all(out_dir);
+  std::filesystem::create_directories(out_dir);
+  RunResults run = testing::MixedRun();
+  ASSERT_FALSE(run.cases.empty());
+  run.cases[0].rule_ids.clear();
+  for (int i = 1; i <= 40; ++i) {
+    run.cases[0].rule_ids.push_back(absl::StrFormat("CRDT-%03d", i));
+  }
+  run.cases[0].name =
+      "crdt.ormap.nested-gcounter-pncounter-and-lww-register-deltas-" + std::string(120, 'x');
+  run.configuration["spec_url"] = "https://example.invalid/" + std::string(300, 'y') + "/spec";
+  std::string html = RenderHtml(run, testing::SampleRules());
+  const std::string probe =
+      "<script>window.addEventListener('load',function(){var d=document.documentElement;"
+      "d.setAttribute('data-overflow',String(d.scrollWidth-d.clientWidth));"
+      "d.setAttribute('data-client-width',String(d.clientWidth));});</script>";
+  const size_t end = html.rfind("</body>");
+  ASSERT_NE(end, std::string::npos);
+  html.insert(end, probe);
+  const std::filesystem::path page = out_dir / "report.html";
+  {
+    std::ofstream out(page);
+    out << html;
+  }
+  const std::string cmd =
+      std::string(kChromium) +
+      " --headless --no-sandbox --disable-gpu --disable-background-networking"
+      " --disable-component-update --disable-sync --no-first-run --disable-dev-shm-usage"
+      " --proxy-server=127.0.0.1:9 --proxy-bypass-list='<-loopback>'"
+      " --user-data-dir='" +
+      (out_dir / "chromium-profile").string() + "' --window-size=1400,2000 --dump-dom 'file://" +
+      page.string() + "' 2>/dev/null";
+  std::string dom;
+  const int rc = testing::RunShell("timeout 120 " + cmd, &dom);
+  ASSERT_EQ(rc, 0) << cmd << "\n" << dom;
+  EXPECT_NE(dom.find("data-client-width=\""), std::string::npos) << "probe did not run:\n"
+                                                                 << dom.substr(0, 2000);
+  EXPECT_NE(dom.find("data-overflow=\"0\""), std::string::npos)
+      << "the page scrolls horizontally in a 1400-pixel window: "
+      << dom.substr(0, dom.find('>', 0) + 1);
 }
 
 }  // namespace

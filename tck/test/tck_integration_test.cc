@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <mutex>
 #include <sstream>
@@ -12,6 +13,7 @@
 
 #include <gtest/gtest.h>
 
+#include "cloudstate/reports/writers.h"
 #include "cloudstate/tck/runner.h"
 
 #ifndef CS_REFERENCE_FUNCTION
@@ -158,6 +160,62 @@ TEST(TckIntegrationTest, CliListsCasesAndRejectsMissingTarget) {
   EXPECT_NE(text.find(" cases\n"), std::string::npos);
   int rc = std::system(CS_TCK_BINARY " run > /dev/null 2>&1");
   EXPECT_EQ(WEXITSTATUS(rc), kExitError);
+}
+
+std::string Capture(const std::string& command, int* exit_code) {
+  FILE* p = ::popen(command.c_str(), "r");
+  if (p == nullptr) {
+    *exit_code = -1;
+    return "";
+  }
+  std::string text;
+  char buf[4096];
+  size_t n;
+  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) {
+    text.append(buf, n);
+  }
+  *exit_code = WEXITSTATUS(::pclose(p));
+  return text;
+}
+
+// `report --render` writes every report again from a saved results.json, linking rules to the
+// spec text under --spec-url; `--version` names the kit version.
+TEST(TckIntegrationTest, CliRendersASavedRunAndPrintsItsVersion) {
+  const std::filesystem::path dir = CS_BINARY_DIR "/tck/render-test";
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir / "saved");
+  reports::RunResults run;
+  run.kit_version = CS_KIT_VERSION;
+  run.cases.push_back({.name = "discovery.answers",
+                       .area = "discovery",
+                       .rule_ids = {"DISC-001"},
+                       .outcome = reports::Outcome::kPassed});
+  {
+    std::ofstream out(dir / "saved" / "results.json");
+    out << reports::RenderResultsJson(run);
+  }
+  int rc = 0;
+  const std::string text =
+      Capture(std::string(CS_TCK_BINARY) + " report --render '" +
+                  (dir / "saved" / "results.json").string() + "' --report-dir '" +
+                  (dir / "again").string() + "' --spec-url https://example.org/kit/spec 2>&1",
+              &rc);
+  EXPECT_EQ(rc, 0) << text;
+  auto again = reports::ReadResultsJson((dir / "again" / "results.json").string());
+  ASSERT_TRUE(again.ok()) << again.status();
+  ASSERT_EQ(again->cases.size(), 1u);
+  EXPECT_EQ(again->cases[0].name, "discovery.answers");
+  std::ifstream html_in(dir / "again" / "report.html");
+  std::stringstream html;
+  html << html_in.rdbuf();
+  EXPECT_NE(html.str().find("href=\"https://example.org/kit/spec/discovery.md#disc-001--must--"),
+            std::string::npos);
+
+  Capture(std::string(CS_TCK_BINARY) + " report > /dev/null 2>&1", &rc);
+  EXPECT_EQ(rc, kExitError) << "report needs --compare or --render";
+  EXPECT_EQ(Capture(std::string(CS_TCK_BINARY) + " --version", &rc),
+            std::string("cloudstate-tck ") + CS_KIT_VERSION + "\n");
+  EXPECT_EQ(rc, 0);
 }
 
 }  // namespace
