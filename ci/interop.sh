@@ -129,14 +129,18 @@ record_step() {  # NAME START RC
 declare -A CELL
 OVERALL=0
 
-# "P pass / F fail (K known) / S skip" from a report directory's summary.json.
+# "P pass / F fail (K known) / S skip · robustness R/N" from a report directory's summary.json
+# (required and optional cases, then the robustness cases, which are counted apart).
 cell_counts() {
   local dir="$1"
   [[ -f "$dir/summary.json" ]] || { printf 'no report (%s)' "${dir#"$ROOT/"}"; return; }
   jq -r '.counts as $c
     | "\($c.passed + $c.unexpected_passes) pass / \($c.failed + $c.expected_failures) fail"
       + (if $c.expected_failures > 0 then " (\($c.expected_failures) known)" else "" end)
-      + " / \($c.skipped) skip"' "$dir/summary.json"
+      + " / \($c.skipped) skip"
+      + (if (.robustness.counts.total // 0) > 0 then
+           " · robustness \(.robustness.counts.passed + .robustness.counts.unexpected_passes)/\(.robustness.counts.total - .robustness.counts.skipped)"
+         else "" end)' "$dir/summary.json"
 }
 
 set_cell() {  # ROW COL REPORT_DIR RC [NOTE]
