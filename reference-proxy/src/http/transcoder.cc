@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <mutex>
 #include <set>
 
 #include "absl/strings/ascii.h"
@@ -94,6 +95,14 @@ class ChannelCaller final : public GrpcCaller {
     for (const auto& [key, value] : call.metadata) {
       context.AddMetadata(key, value);
     }
+    {
+      std::lock_guard lock(mu_);
+      if (cancelled_) {
+        result.status = grpc::Status(grpc::StatusCode::UNAVAILABLE, "proxy shutting down");
+        return result;
+      }
+      active_.insert(&context);
+    }
     grpc::CompletionQueue cq;
     // The generic streaming call carries unary calls too: one request, half-close, read replies.
     std::unique_ptr<grpc::GenericClientAsyncReaderWriter> stream =
@@ -129,7 +138,19 @@ class ChannelCaller final : public GrpcCaller {
     void* tag = nullptr;
     while (cq.Next(&tag, &ok)) {
     }
+    {
+      std::lock_guard lock(mu_);
+      active_.erase(&context);
+    }
     return result;
+  }
+
+  void CancelAll() override {
+    std::lock_guard lock(mu_);
+    cancelled_ = true;
+    for (grpc::ClientContext* context : active_) {
+      context->TryCancel();
+    }
   }
 
  private:
@@ -153,6 +174,9 @@ class ChannelCaller final : public GrpcCaller {
 
   grpc::GenericStub stub_;
   absl::Duration timeout_;
+  std::mutex mu_;
+  std::set<grpc::ClientContext*> active_;  // calls in flight, for CancelAll
+  bool cancelled_ = false;
 };
 
 }  // namespace

@@ -50,6 +50,8 @@ class GrpcCaller {
  public:
   virtual ~GrpcCaller() = default;
   virtual GrpcCallResult Call(const GrpcCall& call) = 0;
+  // Cancels the calls in flight and fails later ones at once (proxy shutdown).
+  virtual void CancelAll() {}
 };
 
 // A caller over `channel` using grpc::GenericStub. `timeout` bounds each call (0 = none).
@@ -80,6 +82,9 @@ class Transcoder {
   }
 
   HttpResponse Handle(const HttpRequest& request) const;
+  // Cancels the calls in flight and fails new ones at once: called before the gRPC server
+  // they go through shuts down.
+  void CancelAll() const { caller_->CancelAll(); }
 
   const std::vector<Binding>& bindings() const { return bindings_; }
 
