@@ -227,14 +227,16 @@ PROXY_KNOWN=()
 
 # ROW NAME FUNCTION_PORT: proxy <- interceptor <- function; the function already listens.
 run_proxy_suite() {
-  local row="$1" name="$2" fport="$3" iport gport hport ppid rc
-  iport="$(free_port)"; gport="$(free_port)"; hport="$(free_port)"
-  # The proxy retries discovery with backoff until the kit's interceptor listens.
-  "$PROXY" --bind 127.0.0.1 --user-function "127.0.0.1:$iport" --grpc-port "$gport" \
-    --http-port "$hport" --store memory >"$OUT/logs/$name-proxy.log" 2>&1 &
+  local row="$1" name="$2" fport="$3" iport port ppid rc
+  iport="$(free_port)"; port="$(free_port)"
+  # Configured like the original proxy, by its three environment variables only: gRPC and
+  # HTTP/JSON on the one port (it listens on all interfaces, as the original does). The proxy
+  # retries discovery with backoff until the kit's interceptor listens.
+  HTTP_PORT="$port" USER_FUNCTION_HOST=127.0.0.1 USER_FUNCTION_PORT="$iport" \
+    "$PROXY" >"$OUT/logs/$name-proxy.log" 2>&1 &
   ppid=$!
   STARTED_PIDS+=("$ppid")
-  "$TCK" proxy --proxy "127.0.0.1:$gport" --http "127.0.0.1:$hport" \
+  "$TCK" proxy --proxy "127.0.0.1:$port" --http "127.0.0.1:$port" \
     --interceptor-port "$iport" --function "127.0.0.1:$fport" --startup-timeout 60 \
     --spec-dir "$SPEC" --time-scale "$SCALE" --report-dir "$OUT/$name" "${PROXY_KNOWN[@]}" \
     >"$OUT/logs/$name.txt" 2>&1

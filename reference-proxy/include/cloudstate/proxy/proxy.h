@@ -23,7 +23,7 @@ namespace cloudstate::proxy {
 struct ProxyOptions {
   std::string user_function_host = "127.0.0.1";
   int user_function_port = 8080;
-  std::string bind = "127.0.0.1";
+  std::string bind = "0.0.0.0";  // the original's http-interface
   // The client port (the original's http-port, F-1): cleartext HTTP/2 gRPC and HTTP/1.1
   // (HTTP/JSON, /ready /alive /metrics) on one socket. 0 = pick a free port (read back with
   // Proxy::http_port()).
