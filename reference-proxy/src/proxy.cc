@@ -1434,15 +1434,19 @@ absl::Status ProxyImpl::Discover() {
   }
   const std::string target =
       absl::StrCat(options_.user_function_host, ":", options_.user_function_port);
+  // A channel of its own (own subchannel, reconnecting every 100 ms while the function is
+  // down) so that a function coming up is seen at once, whatever step the back-off is at; the
+  // entity channel keeps its slower reconnect back-off.
+  grpc::ChannelArguments args;
+  args.SetMaxReceiveMessageSize(options_.max_message_bytes);
+  args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
+  args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 100);
+  args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, 100);
+  args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 100);
+  auto channel = grpc::CreateCustomChannel(target, grpc::InsecureChannelCredentials(), args);
+  auto stub = cloudstate::EntityDiscovery::NewStub(channel);
   absl::Duration backoff = options_.discovery_backoff_min;
   for (int attempt = 1;; ++attempt) {
-    // A fresh channel per attempt with its own subchannel connects at once: a shared channel
-    // would sit in its reconnect back-off after the function refused, however short ours is.
-    grpc::ChannelArguments args;
-    args.SetMaxReceiveMessageSize(options_.max_message_bytes);
-    args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
-    auto stub = cloudstate::EntityDiscovery::NewStub(
-        grpc::CreateCustomChannel(target, grpc::InsecureChannelCredentials(), args));
     grpc::ClientContext context;
     context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
     context.set_wait_for_ready(false);
@@ -1496,8 +1500,26 @@ absl::Status ProxyImpl::Discover() {
       return absl::UnavailableError("user function did not answer discovery: " +
                                     status.error_message());
     }
-    // Wait for the backoff or a shutdown request.
-    {
+    // UNAVAILABLE from a connected function (its own answer) is waited out like any failure.
+    if (status.error_code() == grpc::StatusCode::UNAVAILABLE &&
+        channel->GetState(false) != GRPC_CHANNEL_READY) {
+      // Not reachable: wait up to the back-off, but try again as soon as a connection is made.
+      const auto until = std::chrono::system_clock::now() + absl::ToChronoMilliseconds(backoff);
+      while (std::chrono::system_clock::now() < until) {
+        {
+          std::lock_guard lock(shutdown_mu_);
+          if (shutdown_started_) {
+            return absl::CancelledError("shut down during discovery");
+          }
+        }
+        // In slices, so that a shutdown request is seen within 100 ms.
+        if (channel->WaitForConnected(std::min(
+                until, std::chrono::system_clock::now() + std::chrono::milliseconds(100)))) {
+          break;
+        }
+      }
+    } else {
+      // Reachable but failing: wait for the back-off or a shutdown request.
       std::unique_lock lock(shutdown_mu_);
       shutdown_cv_.wait_for(lock, absl::ToChronoMilliseconds(backoff),
                             [&] { return shutdown_started_; });

@@ -149,7 +149,9 @@ TEST_F(FrontDoorIntegrationTest, SigtermWithManyHttpCallsInFlightExitsCleanly) {
     Process proxy(
         {.args = {ProxyBinary(), "--bind", "127.0.0.1", "--user-function", FunctionAddress(),
                   "--grpc-port", "0", "--http-port", "0", "--shutdown-timeout", "5s"}});
-    auto listening = proxy.AwaitLine(kListening, ScaledMs(60000));
+    // The HTTP port (the client port; a separate one in builds before the front door).
+    auto listening =
+        proxy.AwaitLine(std::regex("cloudstate-proxy listening .*http=([0-9]+)"), ScaledMs(60000));
     ASSERT_TRUE(listening.has_value()) << proxy.Log();
     const int port = std::stoi(*listening);
     std::atomic<bool> stop{false};
