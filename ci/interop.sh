@@ -10,8 +10,9 @@
 # Steps (each timed): build the Go SDK function (interop/go-sdk/run.sh build); direct runs
 # (`cloudstate-tck run --config`, the kit starts the function and restarts it when it dies; the
 # Go SDK with interop/go-sdk/known-failing.txt); proxy-suite runs through cloudstate-proxy;
-# matrix -> $OUT/MATRIX.md (printed). Everything listens on 127.0.0.1; everything started here
-# is stopped on exit (trap). Exit status: 0 when every run passed its verdict (no unexpected
+# matrix -> $OUT/MATRIX.md (printed). Everything listens on 127.0.0.1, except cloudstate-proxy:
+# it is configured only by the original's HTTP_PORT and USER_FUNCTION_* variables and so listens
+# on 0.0.0.0, as the original does. Everything started here is stopped on exit (trap). Exit status: 0 when every run passed its verdict (no unexpected
 # failure beyond its known-failing list), 1 when one did not, 2 on a setup error.
 #
 # Needs: BUILD_DIR with cloudstate-tck, cloudstate-reference-function, cloudstate-proxy built;

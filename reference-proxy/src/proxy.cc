@@ -1686,7 +1686,7 @@ absl::Status ProxyImpl::Init() {
   // connect can be served.
   HttpServer::Options front_options;
   front_options.bind = options_.bind;
-  front_options.port = options_.http_port;
+  front_options.port = options_.grpc_port >= 0 ? options_.grpc_port : options_.http_port;
   front_options.threads = 2;
   front_options.handler_threads = 16;  // a transcoded call blocks its thread until it ends
   front_options.max_connections = options_.max_connections;

@@ -28,6 +28,9 @@ struct ProxyOptions {
   // (HTTP/JSON, /ready /alive /metrics) on one socket. 0 = pick a free port (read back with
   // Proxy::http_port()).
   int http_port = 9000;
+  // Old name of the client port, from when gRPC had a port of its own: when set (>= 0) it is
+  // used instead of http_port.
+  int grpc_port = -1;
   // A port serving only /ready /alive /metrics, so that probes never share the client port's
   // connection limit. 0 = pick a free port; -1 = none. The original served health on its
   // management port (MANAGEMENT_PORT, 8558).
