@@ -12,8 +12,9 @@
 # Go SDK with interop/go-sdk/known-failing.txt); proxy-suite runs through cloudstate-proxy;
 # matrix -> $OUT/MATRIX.md (printed). Everything listens on 127.0.0.1, except cloudstate-proxy:
 # it is configured only by the original's HTTP_PORT and USER_FUNCTION_* variables and so listens
-# on 0.0.0.0, as the original does. Everything started here is stopped on exit (trap). Exit status: 0 when every run passed its verdict (no unexpected
-# failure beyond its known-failing list), 1 when one did not, 2 on a setup error.
+# on 0.0.0.0, as the original does. Everything started here is stopped on exit (trap). Exit
+# status: 0 when every run passed its verdict (no unexpected failure beyond its known-failing
+# list), 1 when one did not, 2 on a setup error.
 #
 # Needs: BUILD_DIR with cloudstate-tck, cloudstate-reference-function, cloudstate-proxy built;
 # Go (see interop/README.md); jq.
@@ -28,7 +29,7 @@ export CS_COMPONENT=ci-interop
 # shellcheck source=interop/lib.sh
 source "$ROOT/interop/lib.sh"
 
-[[ $# -eq 1 ]] || { sed -n '2,22p' "$0" >&2; exit 2; }
+[[ $# -eq 1 ]] || { sed -n '2,24p' "$0" >&2; exit 2; }
 [[ -d "$1" ]] || cs_die "no build directory: $1"
 BUILD="$(cd "$1" && pwd)"
 TCK="$BUILD/tck/cloudstate-tck"
