@@ -140,6 +140,30 @@ TEST(FrontDoorLifecycleTest, SigtermDuringDiscoveryEndsTheProcessWithinTheShutdo
   }
 }
 
+TEST(FrontDoorLifecycleTest, ManagementPortAnswersHealthBeforeAndAfterDiscovery) {
+  const int function_port = FreeTcpPort();
+  Process proxy({.args = {ProxyBinary(), "--bind", "127.0.0.1", "--user-function",
+                          absl::StrCat("127.0.0.1:", function_port), "--http-port", "0",
+                          "--management-port", "0"}});
+  auto management =
+      proxy.AwaitLine(std::regex("management endpoint .* on [0-9.]+:([0-9]+)"), ScaledMs(60000));
+  ASSERT_TRUE(management.has_value()) << proxy.Log();
+  const int port = std::stoi(*management);
+  // The function is not up: alive, not ready.
+  EXPECT_EQ(HttpGet(port, "/alive"), "200\nOK");
+  EXPECT_EQ(HttpGet(port, "/ready").substr(0, 4), "503\n");
+  ReferenceFunction function;
+  ASSERT_TRUE(function.Start(function_port));
+  auto listening = proxy.AwaitLine(std::regex("cloudstate-proxy listening .*management=([0-9]+)"),
+                                   ScaledMs(60000));
+  ASSERT_TRUE(listening.has_value()) << proxy.Log();
+  EXPECT_EQ(*listening, *management);
+  EXPECT_EQ(HttpGet(port, "/ready"), "200\nOK");
+  EXPECT_NE(HttpGet(port, "/metrics").find("cloudstate_proxy_ready 1"), std::string::npos);
+  // Only health lives there: the HTTP/JSON routes are on the client port.
+  EXPECT_EQ(HttpGet(port, "/carts/someone").substr(0, 4), "404\n");
+}
+
 TEST_F(FrontDoorIntegrationTest, SigtermWithManyHttpCallsInFlightExitsCleanly) {
   // Before the fix the gRPC server was shut down under transcoded HTTP calls that were still
   // calling into it: SIGSEGV in most rounds.

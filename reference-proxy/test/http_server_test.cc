@@ -249,6 +249,24 @@ TEST(HttpServerTest, Http2ConnectionsAreHandedOverWithEveryByteAndHttp1StaysHere
   server.Stop();
 }
 
+TEST(HttpServerTest, KnativeQueueProbeIsAnsweredLikeTheOriginal) {
+  HttpServer::Options options;
+  options.knative_probe = true;
+  HttpServer server(options);
+  server.SetFallback(Ok);
+  ASSERT_TRUE(server.Start().ok());
+  std::string raw =
+      Request(server.port(),
+              "GET /x HTTP/1.1\r\nHost: x\r\nK-Network-Probe: queue\r\nConnection: close\r\n\r\n");
+  EXPECT_EQ(StatusOf(raw), 200);
+  EXPECT_EQ(raw.substr(raw.size() - 5), "queue");
+  EXPECT_EQ(StatusOf(Request(server.port(),
+                             "GET /x HTTP/1.1\r\nHost: x\r\nK-Network-Probe: other\r\n"
+                             "Connection: close\r\n\r\n")),
+            400);
+  server.Stop();
+}
+
 TEST(HttpServerTest, AcceptingPausesAtTheConnectionLimitAndResumes) {
   HttpServer::Options options;
   options.max_connections = 2;
