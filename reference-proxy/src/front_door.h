@@ -11,6 +11,7 @@
 //     case Preface::kUndecided: peek again once more bytes arrived; break;
 //   }
 
+#include <algorithm>
 #include <string_view>
 
 #include "absl/time/time.h"
