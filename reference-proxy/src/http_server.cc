@@ -226,12 +226,77 @@ class Connection : public std::enable_shared_from_this<Connection> {
     }
     asio::post(*server_->handler_pool, [self = shared_from_this(), request] {
       HttpResponse response = (*self->server_->fallback)(*request);
+      if (response.stream) {
+        self->Stream(std::move(response));
+        std::lock_guard lock(self->server_->inflight_mu);
+        --self->server_->inflight;
+        return;
+      }
       asio::post(self->stream_.get_executor(), [self, response = std::move(response)]() mutable {
         self->Write(std::move(response), self->keep_alive_);
       });
       std::lock_guard lock(self->server_->inflight_mu);
       if (--self->server_->inflight == 0) {
         self->server_->inflight_cv.notify_all();
+      }
+    });
+  }
+
+  // On a handler thread: runs `step` on the connection's strand and waits for it to report.
+  bool OnStrand(std::function<void(std::function<void(bool)>)> step) {
+    auto done = std::make_shared<std::promise<bool>>();
+    std::future<bool> result = done->get_future();
+    asio::post(stream_.get_executor(),
+               [step = std::move(step), done] { step([done](bool ok) { done->set_value(ok); }); });
+    return result.get();
+  }
+
+  // On a handler thread: the head, then each chunk as the producer hands it over, then the last
+  // chunk; each write completes before the next begins (back-pressure on the producer).
+  void Stream(HttpResponse res) {
+    auto head = std::make_shared<http::response<http::empty_body>>();
+    head->version(version_);
+    head->result(static_cast<http::status>(res.status));
+    head->set(http::field::content_type, res.content_type);
+    for (const auto& [k, v] : res.headers) {
+      head->set(k, v);
+    }
+    head->keep_alive(keep_alive_);
+    head->chunked(true);
+    auto serializer = std::make_shared<http::response_serializer<http::empty_body>>(*head);
+    bool open = OnStrand([this, head, serializer](std::function<void(bool)> done) {
+      stream_.expires_after(absl::ToChronoMilliseconds(server_->options.idle_timeout));
+      http::async_write_header(
+          stream_, *serializer,
+          [done, head, serializer](beast::error_code ec, size_t) { done(!ec); });
+    });
+    auto write_chunk = [this, &open](std::string_view chunk) {
+      if (!open || chunk.empty()) {
+        return open;
+      }
+      auto data = std::make_shared<std::string>(chunk);
+      open = OnStrand([this, data](std::function<void(bool)> done) {
+        // A client that stops reading is dropped after the idle timeout.
+        stream_.expires_after(absl::ToChronoMilliseconds(server_->options.idle_timeout));
+        asio::async_write(stream_, http::make_chunk(asio::buffer(*data)),
+                          [done, data](beast::error_code ec, size_t) { done(!ec); });
+      });
+      return open;
+    };
+    res.stream(write_chunk);
+    if (open) {
+      open = OnStrand([this](std::function<void(bool)> done) {
+        asio::async_write(stream_, http::make_chunk_last(),
+                          [done](beast::error_code ec, size_t) { done(!ec); });
+      });
+    }
+    asio::post(stream_.get_executor(), [self = shared_from_this(), open] {
+      if (!open) {
+        self->Close();
+      } else if (!self->keep_alive_) {
+        self->Linger();
+      } else {
+        self->Read();
       }
     });
   }

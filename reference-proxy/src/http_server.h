@@ -35,11 +35,18 @@ struct HttpRequest {
   std::string body;
 };
 
+// Sends one chunk of a streamed response; false once the client is gone.
+using ChunkWriter = std::function<bool(std::string_view chunk)>;
+
 struct HttpResponse {
   int status = 200;
   std::string content_type = "text/plain";
   std::string body;
   std::vector<std::pair<std::string, std::string>> headers;
+  // When set (fallback handlers only), the body is sent as it is produced, with the chunked
+  // transfer coding, instead of `body`: called on the handler thread once the head is sent, it
+  // returns when the response is complete.
+  std::function<void(const ChunkWriter&)> stream;
 };
 
 using HttpHandler = std::function<HttpResponse(const HttpRequest&)>;

@@ -355,6 +355,7 @@ class ProxyImpl final : public Proxy {
   absl::Status Discover();
   void AddHealthHandlers(HttpServer& server);
   HttpResponse TranscodeHttp(const HttpRequest& request);
+  void LeaveHttpGate();
   void HandOverToGrpc(int fd);
   void RunSideEffects(const Route& origin, std::shared_ptr<std::vector<SideEffect>> effects,
                       size_t index, std::function<void(grpc::Status)> done);
@@ -1565,13 +1566,35 @@ HttpResponse ProxyImpl::TranscodeHttp(const HttpRequest& request) {
     ++http_calls_;
   }
   HttpResponse response = transcoder->Handle(request);
-  {
-    std::lock_guard lock(transcoder_mu_);
-    if (--http_calls_ == 0) {
-      transcoder_cv_.notify_all();
-    }
+  if (!response.stream) {
+    LeaveHttpGate();
+    return response;
   }
+  // A streamed reply goes on after Handle returned: the call stays inside the gate, with its
+  // transcoder, until the stream callable is gone (run to the end or dropped), in that order.
+  struct StreamedCall {
+    ProxyImpl* proxy = nullptr;
+    std::shared_ptr<const http::Transcoder> transcoder;
+    std::function<void(const ChunkWriter&)> produce;
+    ~StreamedCall() {
+      produce = nullptr;  // ends (cancels) the gRPC call
+      transcoder.reset();
+      proxy->LeaveHttpGate();
+    }
+  };
+  auto streamed = std::make_shared<StreamedCall>();  // built in place: its destructor counts
+  streamed->proxy = this;
+  streamed->transcoder = std::move(transcoder);
+  streamed->produce = std::move(response.stream);
+  response.stream = [streamed](const ChunkWriter& write) { streamed->produce(write); };
   return response;
+}
+
+void ProxyImpl::LeaveHttpGate() {
+  std::lock_guard lock(transcoder_mu_);
+  if (--http_calls_ == 0) {
+    transcoder_cv_.notify_all();
+  }
 }
 
 void ProxyImpl::HandOverToGrpc(int fd) {

@@ -2,6 +2,7 @@
 // conditions (issue 16): one client port for gRPC and HTTP/1.1 configured only through the
 // original's environment, SIGTERM at any moment (during discovery, with HTTP calls in flight),
 // descriptor exhaustion, and how soon a proxy started before its function serves.
+#include <poll.h>
 #include <signal.h>
 
 #include <atomic>
@@ -162,6 +163,64 @@ TEST(FrontDoorLifecycleTest, ManagementPortAnswersHealthBeforeAndAfterDiscovery)
   EXPECT_NE(HttpGet(port, "/metrics").find("cloudstate_proxy_ready 1"), std::string::npos);
   // Only health lives there: the HTTP/JSON routes are on the client port.
   EXPECT_EQ(HttpGet(port, "/carts/someone").substr(0, 4), "404\n");
+}
+
+// Reads from `fd` until `needle` has arrived (bounded); everything read so far is kept in *seen.
+bool ReadUntil(int fd, const std::string& needle, std::string* seen) {
+  const auto deadline = std::chrono::steady_clock::now() + ScaledMs(30000);
+  char buf[4096];
+  while (seen->find(needle) == std::string::npos) {
+    const auto left =
+        std::chrono::duration_cast<milliseconds>(deadline - std::chrono::steady_clock::now());
+    pollfd p{fd, POLLIN, 0};
+    if (left.count() <= 0 || poll(&p, 1, static_cast<int>(left.count())) <= 0) {
+      return false;
+    }
+    const ssize_t n = recv(fd, buf, sizeof(buf), 0);
+    if (n <= 0) {
+      return false;
+    }
+    seen->append(buf, static_cast<size_t>(n));
+  }
+  return true;
+}
+
+TEST_F(FrontDoorIntegrationTest, HttpServerStreamingRepliesArriveWhileTheCallIsOpen) {
+  Process proxy({.args = {ProxyBinary(), "--bind", "127.0.0.1", "--user-function",
+                          FunctionAddress(), "--http-port", "0", "--shutdown-timeout", "2s"}});
+  auto listening = proxy.AwaitLine(kListening, ScaledMs(60000));
+  ASSERT_TRUE(listening.has_value()) << proxy.Log();
+  const int port = std::stoi(*listening);
+  // A streamed CRDT call stays open and sends the state on every change: buffered until the
+  // call ends, nothing would ever arrive.
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
+  const std::string body = R"({"id":"GCounter-http-stream"})";
+  const std::string request = absl::StrCat(
+      "POST /cloudstate.tck.model.crdt.CrdtTckModel/ProcessStreamed HTTP/1.1\r\nHost: x\r\n"
+      "Content-Type: application/json\r\nContent-Length: ",
+      body.size(), "\r\nConnection: close\r\n\r\n", body);
+  ASSERT_EQ(send(fd, request.data(), request.size(), MSG_NOSIGNAL),
+            static_cast<ssize_t>(request.size()));
+  std::string seen;
+  ASSERT_TRUE(ReadUntil(fd, R"({"state":{"gcounter":{"value":"0"}}})", &seen)) << seen;
+  EXPECT_NE(seen.find("Transfer-Encoding: chunked"), std::string::npos) << seen;
+  EXPECT_EQ(HttpCall(port, "POST", "/tck/model/crdt/GCounter-http-stream",
+                     R"({"actions":[{"update":{"gcounter":{"increment":"2"}}}]})"),
+            R"(200
+{"state":{"gcounter":{"value":"2"}}})");
+  EXPECT_TRUE(ReadUntil(fd, R"({"state":{"gcounter":{"value":"2"}}})", &seen)) << seen;
+  // The client goes away; the proxy notices at its next write, or cancels the call when it
+  // shuts down (after --shutdown-timeout).
+  close(fd);
+  proxy.Signal(SIGTERM);
+  auto status = proxy.AwaitExit(ScaledMs(60000));
+  ASSERT_TRUE(status.has_value()) << proxy.Log();
+  EXPECT_TRUE(WIFEXITED(*status) && WEXITSTATUS(*status) == 0) << proxy.Log();
 }
 
 TEST_F(FrontDoorIntegrationTest, SigtermWithManyHttpCallsInFlightExitsCleanly) {
