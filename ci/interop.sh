@@ -9,11 +9,12 @@
 #
 # Steps (each timed): build the Go SDK function (interop/go-sdk/run.sh build); direct runs
 # (`cloudstate-tck run --config --jobs N`, the kit starts the function, charges a death to the
-# case that caused it and restarts it; the Go SDK with interop/go-sdk/known-failing.txt);
-# proxy-suite runs through cloudstate-proxy;
-# matrix -> $OUT/MATRIX.md (printed). Everything listens on 127.0.0.1; everything started here
-# is stopped on exit (trap). Exit status: 0 when every run passed its verdict (no unexpected
-# failure beyond its known-failing list), 1 when one did not, 2 on a setup error.
+# case that caused it and restarts it; the Go SDK with interop/go-sdk/known-failing.txt); proxy-suite runs through cloudstate-proxy;
+# matrix -> $OUT/MATRIX.md (printed). Everything listens on 127.0.0.1 (cloudstate-proxy is
+# configured only with the original's HTTP_PORT, USER_FUNCTION_* and -Dcloudstate.proxy.*
+# settings). Everything started here is stopped on exit (trap). Exit
+# status: 0 when every run passed its verdict (no unexpected failure beyond its known-failing
+# list), 1 when one did not, 2 on a setup error.
 #
 # Needs: BUILD_DIR with cloudstate-tck, cloudstate-reference-function, cloudstate-proxy built;
 # Go (see interop/README.md); jq.
@@ -201,14 +202,17 @@ PROXY_KNOWN=()
 
 # ROW NAME FUNCTION_PORT: proxy <- interceptor <- function; the function already listens.
 run_proxy_suite() {
-  local row="$1" name="$2" fport="$3" iport gport hport ppid rc
-  iport="$(free_port)"; gport="$(free_port)"; hport="$(free_port)"
-  # The proxy retries discovery with backoff until the kit's interceptor listens.
-  "$PROXY" --bind 127.0.0.1 --user-function "127.0.0.1:$iport" --grpc-port "$gport" \
-    --http-port "$hport" --store memory >"$OUT/logs/$name-proxy.log" 2>&1 &
+  local row="$1" name="$2" fport="$3" iport port ppid rc
+  iport="$(free_port)"; port="$(free_port)"
+  # Configured like the original proxy, by its environment variables and one of its own -D
+  # settings: gRPC and HTTP/JSON on the one port, bound to loopback (the original's
+  # http-interface; its default is 0.0.0.0). The proxy retries discovery with backoff until the
+  # kit's interceptor listens.
+  HTTP_PORT="$port" USER_FUNCTION_HOST=127.0.0.1 USER_FUNCTION_PORT="$iport" \
+    "$PROXY" -Dcloudstate.proxy.http-interface=127.0.0.1 >"$OUT/logs/$name-proxy.log" 2>&1 &
   ppid=$!
   STARTED_PIDS+=("$ppid")
-  "$TCK" proxy --proxy "127.0.0.1:$gport" --http "127.0.0.1:$hport" \
+  "$TCK" proxy --proxy "127.0.0.1:$port" --http "127.0.0.1:$port" \
     --interceptor-port "$iport" --function "127.0.0.1:$fport" --startup-timeout 60 \
     --spec-dir "$SPEC" --time-scale "$SCALE" --report-dir "$OUT/$name" "${PROXY_KNOWN[@]}" \
     >"$OUT/logs/$name.txt" 2>&1

@@ -54,14 +54,15 @@ status=0
 "$TCK" run --config "$config" --jobs 2 --report-dir "$OUT/function" || status=$?
 
 # 2. The proxy suite: function <- interceptor (the kit) <- cloudstate-proxy <- client (the kit).
-fport=$(free_port); iport=$(free_port); gport=$(free_port); hport=$(free_port)
+# gRPC and HTTP/JSON share the proxy's one client port, like the original proxy.
+fport=$(free_port); iport=$(free_port); port=$(free_port)
 "$FUNCTION" --host 127.0.0.1 --port "$fport" > "$OUT/proxy/function.log" 2>&1 &
 pids+=($!)
-"$PROXY" --user-function "127.0.0.1:$iport" --grpc-port "$gport" --http-port "$hport" \
+"$PROXY" --bind 127.0.0.1 --user-function "127.0.0.1:$iport" --http-port "$port" \
   --store "sqlite:$OUT/proxy/state.db" > "$OUT/proxy/proxy.log" 2>&1 &
 pids+=($!)
 echo "main-job: cloudstate-tck proxy against cloudstate-proxy (intercepting)"
-"$TCK" proxy --proxy "127.0.0.1:$gport" --http "127.0.0.1:$hport" --interceptor-port "$iport" \
+"$TCK" proxy --proxy "127.0.0.1:$port" --http "127.0.0.1:$port" --interceptor-port "$iport" \
   --function "127.0.0.1:$fport" --report-dir "$OUT/proxy" || status=$?
 
 echo "main-job: reports in $OUT/function and $OUT/proxy (open report.html)"

@@ -10,11 +10,13 @@
 #include <iostream>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "CLI/CLI.hpp"
 #include "spdlog/spdlog.h"
 #include "yaml-cpp/yaml.h"
 
+#include "cloudstate/proxy/original_config.h"
 #include "cloudstate/proxy/proxy.h"
 
 namespace {
@@ -74,40 +76,64 @@ class YamlConfig final : public CLI::Config {
 
 int main(int argc, char** argv) {
   cloudstate::proxy::ProxyOptions options;
-  std::string user_function = "127.0.0.1:8080";
+  std::string user_function;
+  std::string user_function_host = options.user_function_host;
+  int user_function_port = options.user_function_port;
+  int legacy_grpc_port = -2;
   std::string passivation = "30s";
   std::string shutdown_timeout = "10s";
+  std::string backoff_min = "100ms";
+  std::string backoff_max = "10s";
   std::string config_file;
   std::string log_level = "info";
+  bool protocol_check = true;
+  bool no_protocol_check = false;
 
-  // Environment (as set by the Cloudstate operator) before flags.
-  if (const char* v = Env("USER_FUNCTION_HOST")) {
-    options.user_function_host = v;
+  // The original proxy's environment variables become flags placed before ours (so ours win),
+  // and its -D settings are rewritten in place (src/original_config.h).
+  const auto env = cloudstate::proxy::FlagsFromOriginalEnvironment(Env);
+  std::vector<std::string> given(argv + 1, argv + argc);
+  auto translated = cloudstate::proxy::TranslateOriginalArgs(given);
+  if (!translated.ok()) {
+    std::cerr << translated.status().message() << "\n";
+    return 2;
   }
-  if (const char* v = Env("USER_FUNCTION_PORT")) {
-    options.user_function_port = std::atoi(v);
-  }
-  user_function = options.user_function_host + ":" + std::to_string(options.user_function_port);
-  if (const char* v = Env("HTTP_PORT")) {
-    options.grpc_port = std::atoi(v);
-  }
+  std::vector<std::string> args = {argv[0]};
+  args.insert(args.end(), env.args.begin(), env.args.end());
+  args.insert(args.end(), translated->args.begin(), translated->args.end());
 
   CLI::App app{"cloudstate-proxy: single-node reference proxy for Cloudstate protocol 0.2"};
+  app.option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
   app.set_config("--config", "",
-                 "YAML file whose keys are the long flag names (e.g. 'grpc-port: 9000'); "
-                 "command-line flags win over the file, the file over environment variables");
+                 "YAML file whose keys are the long flag names (e.g. 'http-port: 9000'); "
+                 "command-line flags and environment variables win over the file");
   app.config_formatter(std::make_shared<YamlConfig>());
-  app.add_option("--user-function", user_function,
-                 "HOST:PORT of the user function (env USER_FUNCTION_HOST / USER_FUNCTION_PORT)")
+  auto* user_function_opt =
+      app.add_option("--user-function", user_function,
+                     "HOST:PORT of the user function (wins over the two flags below)");
+  app.add_option("--user-function-host", user_function_host,
+                 "host of the user function (env USER_FUNCTION_HOST)")
       ->capture_default_str();
-  app.add_option("--grpc-port", options.grpc_port,
-                 "client-facing gRPC port, 0 = ephemeral (env HTTP_PORT)")
+  app.add_option("--user-function-port", user_function_port,
+                 "port of the user function (env USER_FUNCTION_PORT)")
       ->capture_default_str();
-  app.add_option("--http-port", options.http_port,
-                 "HTTP port for /ready /alive /metrics, 0 = ephemeral, -1 = off")
+  auto* http_port_opt =
+      app.add_option("--http-port", options.http_port,
+                     "the client port: gRPC (HTTP/2) and HTTP/1.1 (HTTP/JSON, /ready /alive "
+                     "/metrics) on one socket, 0 = ephemeral (env HTTP_PORT)")
+          ->capture_default_str();
+  app.add_option("--grpc-port", legacy_grpc_port,
+                 "old name of the client port (gRPC used to have a port of its own); "
+                 "use --http-port");
+  app.add_option("--management-port", options.management_port,
+                 "a port serving only /ready /alive /metrics, 0 = ephemeral, -1 = none "
+                 "(env MANAGEMENT_PORT)")
       ->capture_default_str();
-  app.add_option("--bind", options.bind, "address both ports listen on")->capture_default_str();
-  app.add_option("--store", options.store, "memory | sqlite:PATH | postgres://...")
+  app.add_option("--max-connections", options.max_connections,
+                 "open HTTP/1.1 connections per port; more wait in the backlog")
+      ->capture_default_str();
+  app.add_option("--bind", options.bind, "address the ports listen on")->capture_default_str();
+  app.add_option("--store", options.store, "memory | sqlite:PATH | postgres://... (env POSTGRES_*)")
       ->capture_default_str();
   app.add_option("--passivation-timeout", passivation,
                  "idle time before an entity is passivated unless discovery sets one (e.g. 30s)")
@@ -126,30 +152,65 @@ int main(int argc, char** argv) {
   app.add_option("--discovery-max-attempts", options.discovery_max_attempts,
                  "give up discovery after N failed attempts, 0 = never")
       ->capture_default_str();
+  app.add_option("--discovery-backoff-min", backoff_min,
+                 "first wait between discovery attempts; doubles up to --discovery-backoff-max")
+      ->capture_default_str();
+  app.add_option("--discovery-backoff-max", backoff_max, "longest wait between discovery attempts")
+      ->capture_default_str();
   app.add_option("--shutdown-timeout", shutdown_timeout,
                  "time in-flight calls get to finish on SIGTERM")
       ->capture_default_str();
-  app.add_flag("!--no-protocol-check", options.protocol_compatibility_check,
+  app.add_option("--protocol-compatibility-check", protocol_check,
+                 "refuse a function reporting an incompatible protocol version")
+      ->capture_default_str();
+  app.add_flag("--no-protocol-check", no_protocol_check,
                "accept any protocol version the function reports");
   app.add_option("--log-level", log_level, "trace|debug|info|warn|error")->capture_default_str();
   app.set_version_flag("--version", std::string("cloudstate-proxy ") + CS_KIT_VERSION);
   try {
-    app.parse(argc, argv);
+    std::vector<char*> cargv;
+    for (auto& a : args) {
+      cargv.push_back(a.data());
+    }
+    app.parse(static_cast<int>(cargv.size()), cargv.data());
   } catch (const CLI::ParseError& e) {
     return app.exit(e);
   }
   spdlog::set_level(spdlog::level::from_str(log_level));
   spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ [%n] %v");
-
-  const auto colon = user_function.rfind(':');
-  if (colon == std::string::npos) {
-    std::cerr << "--user-function must be HOST:PORT\n";
-    return 2;
+  for (const std::vector<std::string>* notes :
+       std::initializer_list<const std::vector<std::string>*>{&env.notes, &translated->notes}) {
+    for (const std::string& note : *notes) {
+      spdlog::info("original proxy setting {}", note);
+    }
   }
-  options.user_function_host = user_function.substr(0, colon);
-  options.user_function_port = std::atoi(user_function.substr(colon + 1).c_str());
+
+  if (legacy_grpc_port != -2) {
+    if (http_port_opt->count() > 0 && options.http_port != legacy_grpc_port) {
+      std::cerr << "--grpc-port and --http-port name the same port now (gRPC and HTTP share the "
+                   "client port); pass only --http-port, and --management-port for a separate "
+                   "/ready /alive /metrics port (reference-proxy/README.md, Migration)\n";
+      return 2;
+    }
+    spdlog::warn("--grpc-port is the old name of --http-port");
+    options.http_port = legacy_grpc_port;
+  }
+  options.user_function_host = user_function_host;
+  options.user_function_port = user_function_port;
+  if (user_function_opt->count() > 0) {
+    const auto colon = user_function.rfind(':');
+    if (colon == std::string::npos) {
+      std::cerr << "--user-function must be HOST:PORT\n";
+      return 2;
+    }
+    options.user_function_host = user_function.substr(0, colon);
+    options.user_function_port = std::atoi(user_function.substr(colon + 1).c_str());
+  }
+  options.protocol_compatibility_check = protocol_check && !no_protocol_check;
   if (!ParseDuration(passivation, &options.passivation_timeout) ||
-      !ParseDuration(shutdown_timeout, &options.shutdown_timeout)) {
+      !ParseDuration(shutdown_timeout, &options.shutdown_timeout) ||
+      !ParseDuration(backoff_min, &options.discovery_backoff_min) ||
+      !ParseDuration(backoff_max, &options.discovery_backoff_max)) {
     std::cerr << "bad duration (use e.g. 30s, 500ms, 2m)\n";
     return 2;
   }
@@ -162,29 +223,32 @@ int main(int argc, char** argv) {
   sigaddset(&signals, SIGINT);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   std::atomic<bool> failed{false};
-  std::unique_ptr<cloudstate::proxy::Proxy> proxy;
+  std::atomic<bool> stopping{false};
+  // Created here so that a signal can stop it at any moment, discovery included.
+  std::unique_ptr<cloudstate::proxy::Proxy> proxy = cloudstate::proxy::Proxy::Create(options);
   std::thread starter([&] {
-    auto started = cloudstate::proxy::Proxy::Start(options);
-    if (!started.ok()) {
-      spdlog::error("proxy failed to start: {}", std::string(started.status().message()));
-      failed = true;
-      kill(getpid(), SIGTERM);
+    absl::Status status = proxy->Serve();
+    if (!status.ok()) {
+      if (!stopping) {
+        spdlog::error("proxy failed to start: {}", std::string(status.message()));
+        failed = true;
+        kill(getpid(), SIGTERM);
+      }
       return;
     }
-    proxy = std::move(*started);
-    // Machine-readable line for scripts and tests that start us on port 0.
-    std::cout << "cloudstate-proxy listening grpc=" << proxy->grpc_port()
-              << " http=" << proxy->http_port() << std::endl;
+    // Machine-readable line for scripts and tests that start us on port 0 (grpc= and http= name
+    // the same port; both keys stay for the scripts written before they were one).
+    std::cout << "cloudstate-proxy listening grpc=" << proxy->http_port()
+              << " http=" << proxy->http_port() << " management=" << proxy->management_port()
+              << std::endl;
   });
   int signal_number = 0;
   sigwait(&signals, &signal_number);
+  stopping = true;
   if (!failed) {
     spdlog::info("received signal {}, shutting down", signal_number);
   }
-  starter.join();
-  if (proxy == nullptr) {
-    return 1;
-  }
   proxy->Shutdown();
-  return 0;
+  starter.join();
+  return failed ? 1 : 0;
 }

@@ -138,7 +138,8 @@ int main(int argc, char** argv) {
   {
     cloudstate::proxy::ProxyOptions options;
     options.user_function_port = port;
-    options.grpc_port = 0;
+    options.bind = "127.0.0.1";
+    options.management_port = -1;
     options.http_port = -1;
     options.store = store;
     options.discovery_backoff_min = absl::Milliseconds(50);

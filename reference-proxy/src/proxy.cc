@@ -17,6 +17,7 @@
 #include "boost/asio/thread_pool.hpp"
 #include "grpcpp/generic/async_generic_service.h"
 #include "grpcpp/grpcpp.h"
+#include "grpcpp/server_posix.h"
 #include "spdlog/spdlog.h"
 
 #include "cloudstate/action.grpc.pb.h"
@@ -298,10 +299,10 @@ class ProxyImpl final : public Proxy {
   explicit ProxyImpl(ProxyOptions options) : options_(std::move(options)) {}
   ~ProxyImpl() override { Shutdown(); }
 
-  absl::Status Init();
+  absl::Status Serve() override;
 
-  int grpc_port() const override { return grpc_port_; }
-  int http_port() const override { return http_ != nullptr ? http_->port() : -1; }
+  int http_port() const override { return port_; }
+  int management_port() const override { return management_ != nullptr ? management_->port() : -1; }
   void Shutdown() override;
   void Wait() override {
     std::unique_lock lock(shutdown_mu_);
@@ -350,7 +351,12 @@ class ProxyImpl final : public Proxy {
   void RegisterCancel(CallHandle handle, std::function<void()> cancel);
 
  private:
+  absl::Status Init();
   absl::Status Discover();
+  void AddHealthHandlers(HttpServer& server);
+  HttpResponse TranscodeHttp(const HttpRequest& request);
+  void LeaveHttpGate();
+  void HandOverToGrpc(int fd);
   void RunSideEffects(const Route& origin, std::shared_ptr<std::vector<SideEffect>> effects,
                       size_t index, std::function<void(grpc::Status)> done);
   void HandleAction(const Route& origin, std::optional<ClientAction> action, bool final,
@@ -374,14 +380,23 @@ class ProxyImpl final : public Proxy {
   std::unique_ptr<cloudstate::action::ActionProtocol::Stub> action_stub_;
   std::unique_ptr<ServiceModel> model_;
   std::unique_ptr<ReflectionIndex> reflection_;
-  // HTTP/JSON transcoder (src/http/), set once gRPC serves; read by the HTTP server's thread.
+  // HTTP/JSON transcoder (src/http/), set once gRPC serves. Every transcoded call passes the gate
+  // (http_calls_) while it is open; shutdown closes it and waits for the calls to leave before
+  // it shuts the gRPC server down, because they call into that server.
   std::mutex transcoder_mu_;
+  std::condition_variable transcoder_cv_;
   std::shared_ptr<const http::Transcoder> transcoder_;
+  bool http_gate_open_ = true;
+  int http_calls_ = 0;
   std::unique_ptr<GenericService> service_;
   std::unique_ptr<grpc::Server> server_;
-  std::unique_ptr<HttpServer> http_;
+  // Guards handing accepted HTTP/2 connections to server_ (never after its Shutdown began).
+  std::mutex handoff_mu_;
+  bool grpc_accepting_ = false;
+  std::unique_ptr<HttpServer> management_;  // /ready /alive /metrics only
+  std::unique_ptr<HttpServer> front_;       // the client port: gRPC + HTTP/1.1
   Metrics metrics_;
-  int grpc_port_ = 0;
+  int port_ = 0;
   std::atomic<uint64_t> next_handle_{1};
   std::atomic<bool> shutting_down_{false};
   std::atomic<bool> ready_{false};
@@ -396,6 +411,8 @@ class ProxyImpl final : public Proxy {
   std::condition_variable shutdown_cv_;
   bool shutdown_started_ = false;
   bool shutdown_done_ = false;
+  bool serve_running_ = false;                        // under shutdown_mu_
+  grpc::ClientContext* discovery_context_ = nullptr;  // under shutdown_mu_
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -1416,18 +1433,41 @@ absl::Status ProxyImpl::Discover() {
   for (const std::string& type : SupportedEntityTypes()) {
     info.add_supported_entity_types(type);
   }
+  const std::string target =
+      absl::StrCat(options_.user_function_host, ":", options_.user_function_port);
+  // A channel of its own (own subchannel, reconnecting every 100 ms while the function is
+  // down) so that a function coming up is seen at once, whatever step the back-off is at; the
+  // entity channel keeps its slower reconnect back-off.
+  grpc::ChannelArguments args;
+  args.SetMaxReceiveMessageSize(options_.max_message_bytes);
+  args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
+  args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 100);
+  args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, 100);
+  args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 100);
+  auto channel = grpc::CreateCustomChannel(target, grpc::InsecureChannelCredentials(), args);
+  auto stub = cloudstate::EntityDiscovery::NewStub(channel);
   absl::Duration backoff = options_.discovery_backoff_min;
   for (int attempt = 1;; ++attempt) {
-    if (shutting_down_) {
-      return absl::CancelledError("shut down during discovery");
-    }
     grpc::ClientContext context;
     context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
     context.set_wait_for_ready(false);
+    {
+      std::lock_guard lock(shutdown_mu_);
+      if (shutdown_started_) {
+        return absl::CancelledError("shut down during discovery");
+      }
+      discovery_context_ = &context;  // Shutdown cancels it
+    }
     cloudstate::EntitySpec spec;
-    spdlog::info("discovery attempt {} to {}:{}", attempt, options_.user_function_host,
-                 options_.user_function_port);
-    grpc::Status status = discovery_stub_->discover(&context, info, &spec);
+    spdlog::info("discovery attempt {} to {}", attempt, target);
+    grpc::Status status = stub->discover(&context, info, &spec);
+    {
+      std::lock_guard lock(shutdown_mu_);
+      discovery_context_ = nullptr;
+      if (shutdown_started_) {
+        return absl::CancelledError("shut down during discovery");
+      }
+    }
     if (status.ok()) {
       spdlog::info(
           "Received EntitySpec from user function with info: service {} {} ({} {} {}), "
@@ -1461,14 +1501,129 @@ absl::Status ProxyImpl::Discover() {
       return absl::UnavailableError("user function did not answer discovery: " +
                                     status.error_message());
     }
-    // Wait for the backoff or a shutdown request; also returns early when the channel connects.
-    {
+    // UNAVAILABLE from a connected function (its own answer) is waited out like any failure.
+    if (status.error_code() == grpc::StatusCode::UNAVAILABLE &&
+        channel->GetState(false) != GRPC_CHANNEL_READY) {
+      // Not reachable: wait up to the back-off, but try again as soon as a connection is made.
+      const auto until = std::chrono::system_clock::now() + absl::ToChronoMilliseconds(backoff);
+      while (std::chrono::system_clock::now() < until) {
+        {
+          std::lock_guard lock(shutdown_mu_);
+          if (shutdown_started_) {
+            return absl::CancelledError("shut down during discovery");
+          }
+        }
+        // In slices, so that a shutdown request is seen within 100 ms.
+        if (channel->WaitForConnected(std::min(
+                until, std::chrono::system_clock::now() + std::chrono::milliseconds(100)))) {
+          break;
+        }
+      }
+    } else {
+      // Reachable but failing: wait for the back-off or a shutdown request.
       std::unique_lock lock(shutdown_mu_);
       shutdown_cv_.wait_for(lock, absl::ToChronoMilliseconds(backoff),
                             [&] { return shutdown_started_; });
     }
     backoff = std::min(backoff * 2, options_.discovery_backoff_max);
   }
+}
+
+void ProxyImpl::AddHealthHandlers(HttpServer& server) {
+  server.Handle("/alive", [](const HttpRequest&) { return HttpResponse{200, "text/plain", "OK"}; });
+  server.Handle("/ready", [this](const HttpRequest&) {
+    if (!ready_) {
+      return HttpResponse{
+          503, "text/plain",
+          shutting_down_ ? "not ready: shutting down" : "not ready: discovery pending"};
+    }
+    absl::Status s = store_->CheckReady();
+    if (!s.ok()) {
+      return HttpResponse{503, "text/plain", "store not ready: " + std::string(s.message())};
+    }
+    return HttpResponse{200, "text/plain", "OK"};
+  });
+  server.Handle("/metrics", [this](const HttpRequest&) {
+    metrics_.SetGauge("active_entities", {{"entity_type", "event-sourced"}},
+                      static_cast<double>(es_.size()));
+    metrics_.SetGauge("active_entities", {{"entity_type", "value-entity"}},
+                      static_cast<double>(ve_.size()));
+    metrics_.SetGauge("active_entities", {{"entity_type", "crdt"}},
+                      static_cast<double>(crdt_.size()));
+    metrics_.SetGauge("ready", {}, ready_ ? 1 : 0);
+    return HttpResponse{200, "text/plain; version=0.0.4", metrics_.Render()};
+  });
+}
+
+HttpResponse ProxyImpl::TranscodeHttp(const HttpRequest& request) {
+  std::shared_ptr<const http::Transcoder> transcoder;
+  {
+    std::lock_guard lock(transcoder_mu_);
+    if (!http_gate_open_ || transcoder_ == nullptr) {
+      return HttpResponse{503, "text/plain", "Service Unavailable"};
+    }
+    transcoder = transcoder_;
+    ++http_calls_;
+  }
+  HttpResponse response = transcoder->Handle(request);
+  if (!response.stream) {
+    LeaveHttpGate();
+    return response;
+  }
+  // A streamed reply goes on after Handle returned: the call stays inside the gate, with its
+  // transcoder, until the stream callable is gone (run to the end or dropped), in that order.
+  struct StreamedCall {
+    ProxyImpl* proxy = nullptr;
+    std::shared_ptr<const http::Transcoder> transcoder;
+    std::function<void(const ChunkWriter&)> produce;
+    ~StreamedCall() {
+      produce = nullptr;  // ends (cancels) the gRPC call
+      transcoder.reset();
+      proxy->LeaveHttpGate();
+    }
+  };
+  auto streamed = std::make_shared<StreamedCall>();  // built in place: its destructor counts
+  streamed->proxy = this;
+  streamed->transcoder = std::move(transcoder);
+  streamed->produce = std::move(response.stream);
+  response.stream = [streamed](const ChunkWriter& write) { streamed->produce(write); };
+  return response;
+}
+
+void ProxyImpl::LeaveHttpGate() {
+  std::lock_guard lock(transcoder_mu_);
+  if (--http_calls_ == 0) {
+    transcoder_cv_.notify_all();
+  }
+}
+
+void ProxyImpl::HandOverToGrpc(int fd) {
+  std::lock_guard lock(handoff_mu_);
+  if (!grpc_accepting_) {
+    close(fd);
+    return;
+  }
+  grpc::AddInsecureChannelFromFd(server_.get(), fd);
+}
+
+absl::Status ProxyImpl::Serve() {
+  {
+    std::lock_guard lock(shutdown_mu_);
+    if (shutdown_started_) {
+      return absl::CancelledError("shut down before start");
+    }
+    serve_running_ = true;
+  }
+  absl::Status status = Init();
+  {
+    std::lock_guard lock(shutdown_mu_);
+    serve_running_ = false;
+    if (status.ok() && shutdown_started_) {
+      status = absl::CancelledError("shut down while starting");
+    }
+  }
+  shutdown_cv_.notify_all();
+  return status;
 }
 
 absl::Status ProxyImpl::Init() {
@@ -1483,48 +1638,16 @@ absl::Status ProxyImpl::Init() {
     workers_.emplace_back([this] { io_.run(); });
   }
 
-  if (options_.http_port >= 0) {
-    HttpServer::Options http_options;
-    http_options.bind = options_.bind;
-    http_options.port = options_.http_port;
-    http_options.threads = 4;  // transcoded calls block a thread for their duration
-    http_ = std::make_unique<HttpServer>(http_options);
-    http_->Handle("/alive", [](const HttpRequest&) {
-      return HttpResponse{200, "text/plain", "OK"};
-    });
-    http_->Handle("/ready", [this](const HttpRequest&) {
-      if (!ready_) {
-        return HttpResponse{503, "text/plain", "not ready: discovery pending"};
-      }
-      absl::Status s = store_->CheckReady();
-      if (!s.ok()) {
-        return HttpResponse{503, "text/plain", "store not ready: " + std::string(s.message())};
-      }
-      return HttpResponse{200, "text/plain", "OK"};
-    });
-    http_->Handle("/metrics", [this](const HttpRequest&) {
-      metrics_.SetGauge("active_entities", {{"entity_type", "event-sourced"}},
-                        static_cast<double>(es_.size()));
-      metrics_.SetGauge("active_entities", {{"entity_type", "value-entity"}},
-                        static_cast<double>(ve_.size()));
-      metrics_.SetGauge("active_entities", {{"entity_type", "crdt"}},
-                        static_cast<double>(crdt_.size()));
-      metrics_.SetGauge("ready", {}, ready_ ? 1 : 0);
-      return HttpResponse{200, "text/plain; version=0.0.4", metrics_.Render()};
-    });
-    http_->SetFallback([this](const HttpRequest& request) {
-      std::shared_ptr<const http::Transcoder> transcoder;
-      {
-        std::lock_guard lock(transcoder_mu_);
-        transcoder = transcoder_;
-      }
-      if (transcoder == nullptr) {
-        return HttpResponse{503, "text/plain", "Service Unavailable"};
-      }
-      return transcoder->Handle(request);
-    });
-    CS_RETURN_IF_ERROR(http_->Start());
-    spdlog::info("HTTP endpoint (/ready /alive /metrics) on {}:{}", options_.bind, http_->port());
+  if (options_.management_port >= 0) {
+    HttpServer::Options management_options;
+    management_options.bind = options_.bind;
+    management_options.port = options_.management_port;
+    management_options.max_connections = options_.max_connections;
+    management_ = std::make_unique<HttpServer>(management_options);
+    AddHealthHandlers(*management_);
+    CS_RETURN_IF_ERROR(management_->Start());
+    spdlog::info("management endpoint (/ready /alive /metrics) on {}:{}", options_.bind,
+                 management_->port());
   }
 
   grpc::ChannelArguments args;
@@ -1545,9 +1668,8 @@ absl::Status ProxyImpl::Init() {
 
   reflection_ = std::make_unique<ReflectionIndex>(*model_);
   service_ = std::make_unique<GenericService>(this);
+  // No listening port of its own: the front door accepts and hands HTTP/2 connections over.
   grpc::ServerBuilder builder;
-  builder.AddListeningPort(absl::StrCat(options_.bind, ":", options_.grpc_port),
-                           grpc::InsecureServerCredentials(), &grpc_port_);
   builder.SetMaxReceiveMessageSize(options_.max_message_bytes);
   builder.SetMaxSendMessageSize(options_.max_message_bytes);
   if (options_.max_concurrent_streams > 0) {
@@ -1555,16 +1677,19 @@ absl::Status ProxyImpl::Init() {
   }
   builder.RegisterCallbackGenericService(service_.get());
   server_ = builder.BuildAndStart();
-  if (server_ == nullptr || grpc_port_ == 0) {
-    return absl::UnavailableError(
-        absl::StrCat("cannot listen on ", options_.bind, ":", options_.grpc_port));
+  if (server_ == nullptr) {
+    return absl::InternalError("cannot start the gRPC server");
+  }
+  {
+    std::lock_guard lock(handoff_mu_);
+    grpc_accepting_ = true;
   }
   for (const auto& [path, route] : model_->routes()) {
     spdlog::info("serving {} ({}{}{})", path, EntityKindName(route.entity->kind),
                  route.client_streaming ? ", client-streaming" : "",
                  route.server_streaming ? ", server-streaming" : "");
   }
-  if (http_ != nullptr) {
+  {
     // HTTP/JSON goes through our own gRPC server, so both share one code path.
     grpc::ChannelArguments in_process_args;
     in_process_args.SetMaxReceiveMessageSize(options_.max_message_bytes);
@@ -1579,26 +1704,71 @@ absl::Status ProxyImpl::Init() {
       transcoder_ = std::move(*transcoder);
     }
   }
+
+  // Bound only now, like the original (which binds once the routes exist): a client that can
+  // connect can be served.
+  HttpServer::Options front_options;
+  front_options.bind = options_.bind;
+  front_options.port = options_.grpc_port >= 0 ? options_.grpc_port : options_.http_port;
+  front_options.threads = 2;
+  front_options.handler_threads = 16;  // a transcoded call blocks its thread until it ends
+  front_options.max_connections = options_.max_connections;
+  front_options.knative_probe = true;
+  front_options.http2_handoff = [this](int fd) { HandOverToGrpc(fd); };
+  front_ = std::make_unique<HttpServer>(front_options);
+  AddHealthHandlers(*front_);
+  front_->SetFallback([this](const HttpRequest& request) { return TranscodeHttp(request); });
+  CS_RETURN_IF_ERROR(front_->Start());
+  port_ = front_->port();
   ready_ = true;
-  spdlog::info("Cloudstate proxy online at {}:{}", options_.bind, grpc_port_);
+  spdlog::info("Cloudstate proxy online at {}:{} (gRPC and HTTP)", options_.bind, port_);
   return absl::OkStatus();
 }
 
 void ProxyImpl::Shutdown() {
   {
-    std::lock_guard lock(shutdown_mu_);
+    std::unique_lock lock(shutdown_mu_);
     if (shutdown_started_) {
       return;
     }
     shutdown_started_ = true;
     shutting_down_ = true;
+    if (discovery_context_ != nullptr) {
+      discovery_context_->TryCancel();
+    }
+    shutdown_cv_.notify_all();
+    // A concurrent Serve() returns promptly now; tear down only after it did.
+    shutdown_cv_.wait(lock, [&] { return !serve_running_; });
   }
-  shutdown_cv_.notify_all();
   ready_ = false;
   spdlog::info("shutting down: draining calls");
+  const auto deadline =
+      std::chrono::system_clock::now() + absl::ToChronoMilliseconds(options_.shutdown_timeout);
+  if (front_ != nullptr) {
+    front_->StopAccepting();
+  }
+  // Transcoded HTTP calls run through server_, so they end before it shuts down: wait for them
+  // (they may finish normally), then cancel the stragglers.
+  {
+    std::shared_ptr<const http::Transcoder> transcoder;
+    std::unique_lock lock(transcoder_mu_);
+    http_gate_open_ = false;
+    transcoder = transcoder_;
+    if (!transcoder_cv_.wait_until(lock, deadline, [&] { return http_calls_ == 0; })) {
+      lock.unlock();
+      if (transcoder != nullptr) {
+        transcoder->CancelAll();
+      }
+      lock.lock();
+      transcoder_cv_.wait(lock, [&] { return http_calls_ == 0; });
+    }
+  }
+  {
+    std::lock_guard lock(handoff_mu_);
+    grpc_accepting_ = false;
+  }
   if (server_ != nullptr) {
-    server_->Shutdown(std::chrono::system_clock::now() +
-                      absl::ToChronoMilliseconds(options_.shutdown_timeout));
+    server_->Shutdown(deadline);
   }
   // Passivate every entity (their streams to the function are half-closed) and wait until each
   // strand has run its termination, so nothing is lost when the workers stop.
@@ -1634,12 +1804,15 @@ void ProxyImpl::Shutdown() {
       t.join();
     }
   }
-  if (http_ != nullptr) {
-    http_->Stop();
+  if (front_ != nullptr) {
+    front_->Stop();
   }
   {
     std::lock_guard lock(transcoder_mu_);
     transcoder_.reset();
+  }
+  if (management_ != nullptr) {
+    management_->Stop();
   }
   spdlog::info("shutdown complete");
   {
@@ -1651,14 +1824,18 @@ void ProxyImpl::Shutdown() {
 
 }  // namespace
 
+std::unique_ptr<Proxy> Proxy::Create(const ProxyOptions& options) {
+  return std::make_unique<ProxyImpl>(options);
+}
+
 absl::StatusOr<std::unique_ptr<Proxy>> Proxy::Start(const ProxyOptions& options) {
-  auto proxy = std::make_unique<ProxyImpl>(options);
-  absl::Status status = proxy->Init();
+  std::unique_ptr<Proxy> proxy = Create(options);
+  absl::Status status = proxy->Serve();
   if (!status.ok()) {
     proxy->Shutdown();
     return status;
   }
-  return std::unique_ptr<Proxy>(std::move(proxy));
+  return proxy;
 }
 
 }  // namespace cloudstate::proxy

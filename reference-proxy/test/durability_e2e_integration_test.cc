@@ -461,7 +461,7 @@ class DurabilityE2eTest : public ::testing::Test {
   std::string StartProxy(ChildProcess* p, const std::string& store, std::string* error) {
     *error =
         p->Start({CS_PROXY_BINARY, "--user-function", absl::StrCat("127.0.0.1:", function_port_),
-                  "--grpc-port", "0", "--http-port", "0", "--store", store, "--shutdown-timeout",
+                  "--bind", "127.0.0.1", "--http-port", "0", "--store", store, "--shutdown-timeout",
                   "5s", "--discovery-max-attempts", "0"},
                  log_path_, "proxy on " + store);
     if (!error->empty()) {

@@ -110,7 +110,8 @@ class ReferenceFunction {
 inline ProxyOptions TestProxyOptions(int function_port) {
   ProxyOptions options;
   options.user_function_port = function_port;
-  options.grpc_port = 0;
+  options.bind = "127.0.0.1";
+  options.management_port = -1;
   options.http_port = 0;
   options.discovery_backoff_min = absl::Milliseconds(50);
   options.discovery_max_attempts = 100;

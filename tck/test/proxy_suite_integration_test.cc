@@ -114,19 +114,18 @@ class ProxySuiteIntegration : public ::testing::Test {
         std::vector<std::string>{CS_REFERENCE_FUNCTION, "--port", absl::StrCat(function_port_)},
         logs_ + "/function.log");
   }
-  std::unique_ptr<Child> StartProxy(int user_function_port, int grpc_port, int http_port,
-                                    const std::string& name) {
+  // gRPC and HTTP/JSON on the one client port, like the original proxy.
+  std::unique_ptr<Child> StartProxy(int user_function_port, int port, const std::string& name) {
     return std::make_unique<Child>(
-        std::vector<std::string>{CS_REFERENCE_PROXY, "--user-function",
-                                 absl::StrCat("127.0.0.1:", user_function_port), "--grpc-port",
-                                 absl::StrCat(grpc_port), "--http-port", absl::StrCat(http_port),
-                                 "--store", "memory"},
+        std::vector<std::string>{
+            CS_REFERENCE_PROXY, "--user-function", absl::StrCat("127.0.0.1:", user_function_port),
+            "--bind", "127.0.0.1", "--http-port", absl::StrCat(port), "--store", "memory"},
         absl::StrCat(logs_, "/", name, ".log"));
   }
-  ProxySuiteOptions Options(int grpc_port, int http_port) {
+  ProxySuiteOptions Options(int port) {
     ProxySuiteOptions o;
-    o.proxy_address = absl::StrCat("127.0.0.1:", grpc_port);
-    o.http_address = absl::StrCat("127.0.0.1:", http_port);
+    o.proxy_address = absl::StrCat("127.0.0.1:", port);
+    o.http_address = absl::StrCat("127.0.0.1:", port);
     o.time_scale = 2;
     o.spec_dir = CS_SOURCE_SPEC_DIR;
     o.color = false;
@@ -139,15 +138,14 @@ class ProxySuiteIntegration : public ::testing::Test {
 };
 
 TEST_F(ProxySuiteIntegration, InterceptingMode) {
-  const int grpc_port = FreePort();
-  const int http_port = FreePort();
+  const int port = FreePort();
   std::unique_ptr<Child> proxy;
-  ProxySuiteOptions o = Options(grpc_port, http_port);
+  ProxySuiteOptions o = Options(port);
   o.interceptor_port = 0;
   o.function_address = absl::StrCat("127.0.0.1:", function_port_);
   o.report_dir = logs_ + "/intercepting";
-  o.on_interceptor_ready = [&](int port) {
-    proxy = StartProxy(port, grpc_port, http_port, "proxy-i");
+  o.on_interceptor_ready = [&, client_port = port](int port) {
+    proxy = StartProxy(port, client_port, "proxy-i");
   };
   std::ostringstream out;
   auto outcome = RunProxySuite(o, out);
@@ -156,10 +154,9 @@ TEST_F(ProxySuiteIntegration, InterceptingMode) {
 }
 
 TEST_F(ProxySuiteIntegration, ClientOnlyMode) {
-  const int grpc_port = FreePort();
-  const int http_port = FreePort();
-  auto proxy = StartProxy(function_port_, grpc_port, http_port, "proxy-c");
-  ProxySuiteOptions o = Options(grpc_port, http_port);
+  const int port = FreePort();
+  auto proxy = StartProxy(function_port_, port, "proxy-c");
+  ProxySuiteOptions o = Options(port);
   o.report_dir = logs_ + "/client-only";
   std::ostringstream out;
   auto outcome = RunProxySuite(o, out);

@@ -169,10 +169,8 @@ absl::StatusOr<HttpResponse> RenderStream(const Binding& binding,
     if (raw) {
       // HttpBody streams are the concatenated data, whatever the Accept header says.
       response.body += rendered->second;
-    } else if (format == StreamFormat::kServerSentEvents) {
-      absl::StrAppend(&response.body, "data: ", rendered->second, "\n\n");
     } else {
-      absl::StrAppend(&response.body, rendered->second, "\n");
+      response.body += StreamElement(rendered->second, format);
     }
   }
   if (!raw) {
@@ -184,13 +182,20 @@ absl::StatusOr<HttpResponse> RenderStream(const Binding& binding,
     response.content_type = "application/octet-stream";
   }
   if (!end.ok() && !raw) {
-    if (format == StreamFormat::kServerSentEvents) {
-      absl::StrAppend(&response.body, "event: error\ndata: ", ErrorJson(end), "\n\n");
-    } else {
-      absl::StrAppend(&response.body, ErrorJson(end), "\n");
-    }
+    response.body += StreamErrorTrailer(end, format);
   }
   return response;
+}
+
+std::string StreamErrorTrailer(const grpc::Status& end, StreamFormat format) {
+  return format == StreamFormat::kServerSentEvents
+             ? absl::StrCat("event: error\ndata: ", ErrorJson(end), "\n\n")
+             : absl::StrCat(ErrorJson(end), "\n");
+}
+
+std::string StreamElement(const std::string& json, StreamFormat format) {
+  return format == StreamFormat::kServerSentEvents ? absl::StrCat("data: ", json, "\n\n")
+                                                   : absl::StrCat(json, "\n");
 }
 
 }  // namespace cloudstate::proxy::http

@@ -51,6 +51,11 @@ StreamFormat StreamFormatFor(const HttpRequest& request);
 // The complete body of a server-streaming call. A stream that failed before its first reply is
 // answered like a unary failure; one that failed later ends with an error record
 // (SSE `event: error`, or an `{"error":{...}}` line) after the replies.
+// The text that ends a JSON or SSE stream whose call failed after some replies.
+std::string StreamErrorTrailer(const grpc::Status& end, StreamFormat format);
+// One reply of a JSON or SSE stream (`json` = the rendered reply).
+std::string StreamElement(const std::string& json, StreamFormat format);
+
 absl::StatusOr<HttpResponse> RenderStream(
     const Binding& binding, const std::vector<std::unique_ptr<google::protobuf::Message>>& replies,
     const grpc::Status& end, StreamFormat format, const JsonCodec& json);

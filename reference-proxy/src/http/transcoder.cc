@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <mutex>
 #include <set>
 
 #include "absl/strings/ascii.h"
@@ -94,6 +95,14 @@ class ChannelCaller final : public GrpcCaller {
     for (const auto& [key, value] : call.metadata) {
       context.AddMetadata(key, value);
     }
+    {
+      std::lock_guard lock(mu_);
+      if (cancelled_) {
+        result.status = grpc::Status(grpc::StatusCode::UNAVAILABLE, "proxy shutting down");
+        return result;
+      }
+      active_.insert(&context);
+    }
     grpc::CompletionQueue cq;
     // The generic streaming call carries unary calls too: one request, half-close, read replies.
     std::unique_ptr<grpc::GenericClientAsyncReaderWriter> stream =
@@ -129,7 +138,21 @@ class ChannelCaller final : public GrpcCaller {
     void* tag = nullptr;
     while (cq.Next(&tag, &ok)) {
     }
+    {
+      std::lock_guard lock(mu_);
+      active_.erase(&context);
+    }
     return result;
+  }
+
+  std::unique_ptr<GrpcReplyStream> Open(const GrpcCall& call) override;
+
+  void CancelAll() override {
+    std::lock_guard lock(mu_);
+    cancelled_ = true;
+    for (grpc::ClientContext* context : active_) {
+      context->TryCancel();
+    }
   }
 
  private:
@@ -153,7 +176,116 @@ class ChannelCaller final : public GrpcCaller {
 
   grpc::GenericStub stub_;
   absl::Duration timeout_;
+  std::mutex mu_;
+  std::set<grpc::ClientContext*> active_;  // calls in flight, for CancelAll
+  bool cancelled_ = false;
+
+  friend class ChannelReplyStream;
 };
+
+// One streaming call on its own completion queue, registered for CancelAll while it lives.
+class ChannelReplyStream final : public GrpcReplyStream {
+ public:
+  explicit ChannelReplyStream(ChannelCaller* caller) : caller_(caller) {}
+  ~ChannelReplyStream() override {
+    if (stream_ != nullptr && !finished_) {
+      context_.TryCancel();
+      grpc::Status ignored;
+      stream_->Finish(&ignored, Tag(4));
+      Await();
+    }
+    cq_.Shutdown();
+    void* tag = nullptr;
+    bool ok = false;
+    while (cq_.Next(&tag, &ok)) {
+    }
+    std::lock_guard lock(caller_->mu_);
+    caller_->active_.erase(&context_);
+  }
+
+  // False when the caller was cancelled (shutdown) before the call began.
+  bool Start(const GrpcCall& call, absl::Duration timeout) {
+    if (timeout > absl::ZeroDuration()) {
+      context_.set_deadline(std::chrono::system_clock::now() + absl::ToChronoMilliseconds(timeout));
+    }
+    for (const auto& [key, value] : call.metadata) {
+      context_.AddMetadata(key, value);
+    }
+    {
+      std::lock_guard lock(caller_->mu_);
+      if (caller_->cancelled_) {
+        return false;
+      }
+      caller_->active_.insert(&context_);
+    }
+    stream_ = caller_->stub_.PrepareCall(&context_, call.method, &cq_);
+    stream_->StartCall(Tag(1));
+    bool ok = Await();
+    if (ok) {
+      grpc::Slice slice(call.request);
+      grpc::ByteBuffer request(&slice, 1);
+      stream_->WriteLast(request, grpc::WriteOptions(), Tag(2));
+      Await();
+    }
+    return true;
+  }
+
+  bool Next(std::string* reply) override {
+    if (done_reading_) {
+      return false;
+    }
+    grpc::ByteBuffer buffer;
+    stream_->Read(&buffer, Tag(3));
+    if (!Await()) {
+      done_reading_ = true;
+      return false;
+    }
+    *reply = ToString(buffer);
+    return true;
+  }
+
+  grpc::Status Finish() override {
+    grpc::Status status;
+    stream_->Finish(&status, Tag(4));
+    Await();
+    finished_ = true;
+    return status;
+  }
+
+  std::vector<std::pair<std::string, std::string>> Headers() override {
+    std::vector<std::pair<std::string, std::string>> out;
+    for (const auto& [key, value] : context_.GetServerInitialMetadata()) {
+      const absl::string_view k(key.data(), key.size());
+      if (ForwardableKey(k)) {
+        out.emplace_back(std::string(k), std::string(value.data(), value.size()));
+      }
+    }
+    return out;
+  }
+
+ private:
+  static void* Tag(intptr_t n) { return reinterpret_cast<void*>(n); }
+  bool Await() {
+    void* tag = nullptr;
+    bool ok = false;
+    return cq_.Next(&tag, &ok) && ok;
+  }
+
+  ChannelCaller* caller_;
+  grpc::ClientContext context_;
+  grpc::CompletionQueue cq_;
+  std::unique_ptr<grpc::GenericClientAsyncReaderWriter> stream_;
+  bool done_reading_ = false;
+  bool finished_ = false;
+};
+
+std::unique_ptr<GrpcReplyStream> ChannelCaller::Open(const GrpcCall& call) {
+  auto stream = std::make_unique<ChannelReplyStream>(this);
+  if (!stream->Start(call, timeout_)) {
+    return nullptr;
+  }
+  return stream;
+}
 
 }  // namespace
 
@@ -242,6 +374,12 @@ HttpResponse Transcoder::Handle(const HttpRequest& request) const {
   call.request = input->SerializeAsString();
   call.server_streaming = binding->method->server_streaming();
   call.metadata = ForwardedHeaders(request);
+  if (call.server_streaming) {
+    if (std::unique_ptr<GrpcReplyStream> stream = caller_->Open(call)) {
+      return StreamReplies(*binding, std::move(stream),
+                           StreamFormatFor(request) == StreamFormat::kServerSentEvents);
+    }
+  }
   GrpcCallResult result = caller_->Call(call);
 
   const pb::Message* output_prototype = factory_.GetPrototype(binding->method->output_type());
@@ -278,6 +416,67 @@ HttpResponse Transcoder::Handle(const HttpRequest& request) const {
     }
   }
   return std::move(*response);
+}
+
+HttpResponse Transcoder::StreamReplies(const Binding& binding,
+                                       std::unique_ptr<GrpcReplyStream> stream,
+                                       bool server_sent_events) const {
+  const StreamFormat format =
+      server_sent_events ? StreamFormat::kServerSentEvents : StreamFormat::kNewlineDelimitedJson;
+  const pb::Message* prototype = factory_.GetPrototype(binding.method->output_type());
+  auto render =
+      [this, &binding,
+       prototype](const std::string& bytes) -> absl::StatusOr<std::pair<std::string, std::string>> {
+    std::unique_ptr<pb::Message> reply(prototype->New());
+    if (!reply->ParseFromString(bytes)) {
+      return absl::InternalError(absl::StrCat("reply of ", binding.method->full_name(),
+                                              " is not a valid ",
+                                              binding.method->output_type()->full_name()));
+    }
+    return RenderReply(binding, *reply, json_);
+  };
+  std::string bytes;
+  if (!stream->Next(&bytes)) {
+    // The call ended before its first reply: answered as a whole, status and all.
+    absl::StatusOr<HttpResponse> whole = RenderStream(binding, {}, stream->Finish(), format, json_);
+    return whole.ok() ? std::move(*whole)
+                      : TextResponse(500, std::string(whole.status().message()));
+  }
+  absl::StatusOr<std::pair<std::string, std::string>> first = render(bytes);
+  if (!first.ok()) {
+    return TextResponse(
+        500, absl::StrCat("cannot render the reply of ", binding.method->full_name(), ": ",
+                          first.status().message()));
+  }
+  // The first reply decides the head; later ones follow as they arrive.
+  const bool raw = first->first != kJsonContentType;  // google.api.HttpBody data
+  HttpResponse response;
+  response.status = 200;
+  response.content_type =
+      raw ? first->first : (server_sent_events ? kEventStreamContentType : kJsonContentType);
+  response.headers = stream->Headers();
+  auto piece = [raw, format](const std::string& text) {
+    return raw ? text : StreamElement(text, format);
+  };
+  std::shared_ptr<GrpcReplyStream> call(std::move(stream));
+  response.stream = [call, render, piece, raw, format,
+                     first_piece = piece(first->second)](const ChunkWriter& write) {
+    if (!write(first_piece)) {
+      return;  // the client is gone; destroying the call cancels it
+    }
+    std::string next;
+    while (call->Next(&next)) {
+      absl::StatusOr<std::pair<std::string, std::string>> rendered = render(next);
+      if (!rendered.ok() || !write(piece(rendered->second))) {
+        return;
+      }
+    }
+    const grpc::Status end = call->Finish();
+    if (!end.ok() && !raw) {
+      write(StreamErrorTrailer(end, format));
+    }
+  };
+  return response;
 }
 
 }  // namespace cloudstate::proxy::http

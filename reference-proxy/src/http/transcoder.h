@@ -45,11 +45,28 @@ struct GrpcCallResult {
   std::vector<std::pair<std::string, std::string>> headers;  // server initial metadata
 };
 
+// A server-streaming call read reply by reply (HTTP streaming sends each as it arrives).
+class GrpcReplyStream {
+ public:
+  virtual ~GrpcReplyStream() = default;
+  // The next serialized reply; false at the end of the stream.
+  virtual bool Next(std::string* reply) = 0;
+  // After Next() returned false: the call's status.
+  virtual grpc::Status Finish() = 0;
+  // Server initial metadata that may become response headers (valid once a reply was read).
+  virtual std::vector<std::pair<std::string, std::string>> Headers() = 0;
+};
+
 // Makes one gRPC call with a binary request; one code path for unary and server-streaming calls.
 class GrpcCaller {
  public:
   virtual ~GrpcCaller() = default;
   virtual GrpcCallResult Call(const GrpcCall& call) = 0;
+  // Starts a server-streaming call to be read incrementally; nullptr = not supported (the
+  // transcoder then uses Call and sends the replies once the call has ended).
+  virtual std::unique_ptr<GrpcReplyStream> Open(const GrpcCall& call) { return nullptr; }
+  // Cancels the calls in flight and fails later ones at once (proxy shutdown).
+  virtual void CancelAll() {}
 };
 
 // A caller over `channel` using grpc::GenericStub. `timeout` bounds each call (0 = none).
@@ -79,13 +96,21 @@ class Transcoder {
     return Create(model, std::move(channel), Options());
   }
 
+  // Server-streaming calls whose caller supports Open() answer with HttpResponse::stream set:
+  // each reply is sent as it arrives. The caller keeps the transcoder alive until the stream
+  // callable has been destroyed.
   HttpResponse Handle(const HttpRequest& request) const;
+  // Cancels the calls in flight and fails new ones at once: called before the gRPC server
+  // they go through shuts down.
+  void CancelAll() const { caller_->CancelAll(); }
 
   const std::vector<Binding>& bindings() const { return bindings_; }
 
  private:
   Transcoder(const google::protobuf::DescriptorPool& pool, std::vector<Binding> bindings,
              std::shared_ptr<GrpcCaller> caller);
+  HttpResponse StreamReplies(const Binding& binding, std::unique_ptr<GrpcReplyStream> stream,
+                             bool server_sent_events) const;
 
   const google::protobuf::DescriptorPool& pool_;
   std::vector<Binding> bindings_;

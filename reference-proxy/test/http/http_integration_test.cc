@@ -177,11 +177,11 @@ class Stack {
     proxy_ = std::make_unique<Child>(
         "proxy",
         std::vector<std::string>{CS_PROXY_BINARY, "--user-function", "127.0.0.1:" + function_port,
-                                 "--grpc-port", "0", "--http-port", "0", "--bind", "127.0.0.1"});
-    const std::string http_port =
-        proxy_->AwaitLog(std::regex(R"(HTTP endpoint.* on [0-9.]+:(\d+))"));
+                                 "--http-port", "0", "--bind", "127.0.0.1"});
+    // gRPC and HTTP share the client port.
+    const std::string http_port = proxy_->AwaitLog(std::regex(R"(proxy online at [0-9.]+:(\d+))"));
     if (http_port.empty()) {
-      error_ = "proxy HTTP endpoint did not start:\n" + proxy_->Log();
+      error_ = "proxy client port did not open:\n" + proxy_->Log();
       return;
     }
     proxy_http_port_ = std::stoi(http_port);

@@ -181,7 +181,16 @@ class TranscoderTest : public ::testing::Test {
     request.query = q == std::string::npos ? "" : target.substr(q + 1);
     request.body = body;
     request.headers = std::move(headers);
-    return transcoder_->Handle(request);
+    HttpResponse response = transcoder_->Handle(request);
+    if (response.stream) {
+      // A streamed reply: collected here as the HTTP server would send it, chunk by chunk.
+      response.stream([&response](std::string_view chunk) {
+        response.body.append(chunk);
+        return true;
+      });
+      response.stream = nullptr;
+    }
+    return response;
   }
 
   std::unique_ptr<pb::DescriptorPool> pool_;

@@ -151,11 +151,24 @@ std::unique_ptr<ClientCall> ProxyCaseContext::Open(const std::string& method) {
 std::optional<HttpResult> ProxyCaseContext::Http(const std::string& method,
                                                  const std::string& target,
                                                  const std::string& body) {
+  return HttpAt(shared_->options->http_address, method, target, body);
+}
+
+std::optional<HttpResult> ProxyCaseContext::HttpToClientPort(const std::string& method,
+                                                             const std::string& target,
+                                                             const std::string& body) {
+  return HttpAt(shared_->options->proxy_address, method, target, body);
+}
+
+std::optional<HttpResult> ProxyCaseContext::HttpAt(const std::string& address,
+                                                   const std::string& method,
+                                                   const std::string& target,
+                                                   const std::string& body) {
   if (failed_) {
     return std::nullopt;
   }
-  Note(absl::StrCat("http -> ", method, " ", target, " ", body));
-  auto r = HttpCall(shared_->options->http_address, method, target, body, window());
+  Note(absl::StrCat("http -> ", address, " ", method, " ", target, " ", body));
+  auto r = HttpCall(address, method, target, body, window());
   if (!r.ok()) {
     Fail(absl::StrCat("HTTP ", method, " ", target, " failed: ", r.status().message()));
     return std::nullopt;

@@ -121,6 +121,9 @@ class ProxyCaseContext {
   // HTTP call to the --http address (a failed request fails the case and returns nullopt).
   std::optional<HttpResult> Http(const std::string& method, const std::string& target,
                                  const std::string& body);
+  // The same, as HTTP/1.1 to the --proxy address (the client port gRPC is called on).
+  std::optional<HttpResult> HttpToClientPort(const std::string& method, const std::string& target,
+                                             const std::string& body);
   // POST that must answer 200 application/json with exactly `expected_body`.
   void HttpExpectJson(const std::string& target, const std::string& body,
                       const std::string& expected_body);
@@ -170,6 +173,8 @@ class ProxyCaseContext {
   bool ExpectMessageAt(int call, bool in, size_t index, const google::protobuf::Message& expected,
                        bool strip_metadata);
   void ExpectCount(int call, bool in, size_t count);
+  std::optional<HttpResult> HttpAt(const std::string& address, const std::string& method,
+                                   const std::string& target, const std::string& body);
 
   const ProxyCase* case_;
   SuiteShared* shared_;
