@@ -53,12 +53,12 @@ std::string Label(const Operation& op) {
   if (op.status == OpStatus::kInfo) {
     absl::StrAppend(&label, " ?");
   }
-  return Shorten(label, 40);
+  return Shorten(label, 28);
 }
 
 constexpr int kLaneHeight = 34;
 constexpr int kLabelWidth = 160;
-constexpr int kStep = 28;  // pixels per distinct event time
+constexpr int kStep = 56;  // pixels per distinct event time
 
 void RenderEntity(const History& history, const EntityResult& er, const HtmlOptions& options,
                   std::string* out) {
@@ -155,7 +155,17 @@ void RenderEntity(const History& history, const EntityResult& er, const HtmlOpti
     }
     absl::StrAppend(out, Escape(Label(*op)), "</text></g>\n");
   }
-  absl::StrAppend(out, "</svg></section>\n");
+  absl::StrAppend(out, "</svg>\n");
+  if (er.verdict == Verdict::kNotLinearizable) {
+    CheckResult one;
+    one.model = "";
+    one.entities = {er};
+    std::string text = DescribeResult(history, one);
+    text = text.substr(text.find('\n') + 1);  // drop the summary line of the one-entity result
+    absl::StrAppend(out, "<details open><summary>Counterexample as text</summary><pre>",
+                    Escape(text), "</pre></details>\n");
+  }
+  absl::StrAppend(out, "</section>\n");
 }
 
 }  // namespace
@@ -169,7 +179,7 @@ std::string RenderHistoryHtml(const History& history, const CheckResult& result,
       "</title>\n<style>\n"
       "body{font-family:sans-serif;margin:1.5em;color:#222}"
       "svg{font-family:monospace;font-size:11px;border:1px solid #ddd;background:#fcfcfc}"
-      ".lane{font-weight:bold}.grid{stroke:#eee}"
+      ".lane{font-weight:bold}.grid{stroke:#eee}pre{white-space:pre-wrap}"
       ".op rect{fill:#dbe7f5;stroke:#6b8db5}.op.linearized rect{fill:#d9f2d9;stroke:#4a9a4a}"
       ".op.culprit rect{fill:#f9d0d0;stroke:#c0392b;stroke-width:2}"
       ".op.unknown rect{stroke-dasharray:4 3;fill-opacity:.5}"

@@ -357,7 +357,7 @@ absl::StatusOr<CheckResult> CheckHistory(const History& history, const CheckOpti
 }
 
 std::string DescribeOperation(const Operation& op) {
-  std::string text = absl::StrCat("#", op.id, " ", op.process, " ", op.f);
+  std::string text = absl::StrCat("#", op.id, " client ", op.process, ": ", op.f);
   if (!op.input.is_null()) {
     absl::StrAppend(&text, " ", op.input.dump());
   }

@@ -199,7 +199,7 @@ TEST(Linearizability, MinimalPrefixEndsAtTheFirstImpossibleReturn) {
   EXPECT_THAT(cx.culprits, ElementsAre(2));
   EXPECT_THAT(cx.longest_linearization, ElementsAre(0, 1));
   const std::string text = DescribeResult(h, r);
-  EXPECT_THAT(text, HasSubstr("#2 c read -> ok 7 [25, 35]"));
+  EXPECT_THAT(text, HasSubstr("#2 client c: read -> ok 7 [25, 35]"));
   EXPECT_THAT(text, HasSubstr("minimal non-linearizable prefix (3 operations, up to time 35)"));
 }
 

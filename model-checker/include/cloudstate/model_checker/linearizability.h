@@ -78,7 +78,7 @@ absl::StatusOr<CheckResult> CheckHistory(const History& history, const CheckOpti
 // counterexample with the operations spelled out.
 std::string DescribeResult(const History& history, const CheckResult& result);
 
-// One line for an operation: "#12 c3 x write 4 -> ok [100, 130]".
+// One line for an operation: "#12 client c3: write 4 -> ok [100, 130]".
 std::string DescribeOperation(const Operation& op);
 
 }  // namespace cloudstate::model_checker

@@ -1,0 +1,32 @@
+# The sdk target against the reference user function: it must pass against the healthy function
+# and catch each fault listed here (the value entity faults that change replies or the journal).
+if(NOT TARGET cloudstate-reference-function)
+  return()
+endif()
+find_package(Python3 COMPONENTS Interpreter)
+if(NOT Python3_Interpreter_FOUND)
+  return()
+endif()
+set(CS_MC_SDK_ARGS --seed 20261203 --tests 200)
+add_test(NAME model_checker_sdk.healthy
+  COMMAND "${Python3_EXECUTABLE}" "${CMAKE_CURRENT_SOURCE_DIR}/test/run_sdk_target.py"
+          --checker "$<TARGET_FILE:cloudstate-model-checker>"
+          --function "$<TARGET_FILE:cloudstate-reference-function>" --expect pass
+          ${CS_MC_SDK_ARGS})
+set_tests_properties(model_checker_sdk.healthy PROPERTIES LABELS integration TIMEOUT 600)
+foreach(fault ve-reply-stale-state ve-init-state-ignored ve-delete-ignored
+              ve-updates-not-collapsed)
+  add_test(NAME model_checker_sdk.fault.${fault}
+    COMMAND "${Python3_EXECUTABLE}" "${CMAKE_CURRENT_SOURCE_DIR}/test/run_sdk_target.py"
+            --checker "$<TARGET_FILE:cloudstate-model-checker>"
+            --function "$<TARGET_FILE:cloudstate-reference-function>" --fault ${fault}
+            --expect fail ${CS_MC_SDK_ARGS})
+  set_tests_properties(model_checker_sdk.fault.${fault} PROPERTIES LABELS integration TIMEOUT 600)
+endforeach()
+
+# `check` on the example histories of README.md: exit codes and the counterexample page.
+add_test(NAME model_checker_cli.check_examples
+  COMMAND "${Python3_EXECUTABLE}" "${CMAKE_CURRENT_SOURCE_DIR}/test/check_examples.py"
+          "$<TARGET_FILE:cloudstate-model-checker>" "${CMAKE_CURRENT_SOURCE_DIR}/examples"
+          "${CMAKE_CURRENT_BINARY_DIR}/check-examples")
+set_tests_properties(model_checker_cli.check_examples PROPERTIES LABELS integration TIMEOUT 300)
