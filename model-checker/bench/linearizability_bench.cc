@@ -1,5 +1,5 @@
 // Check time of linearizable key-value histories, partitioned over many keys (P-compositionality)
-// and over one key (a single partition), with 4 concurrent clients per key.
+// and over one key (a single partition), with 4 or 16 concurrent clients per key.
 #include <benchmark/benchmark.h>
 
 #include "cloudstate/model_checker/generate.h"
@@ -8,11 +8,12 @@
 namespace cloudstate::model_checker {
 namespace {
 
-// state.range(0): operations; state.range(1): keys.
+// state.range(0): operations; state.range(1): keys; state.range(2): clients per key.
 void BM_CheckKvHistory(benchmark::State& state) {
   const int operations = static_cast<int>(state.range(0));
   const int keys = static_cast<int>(state.range(1));
-  const History history = ExecutePlan(RandomPlan(7, operations, keys, 4 * keys));
+  const int clients = static_cast<int>(state.range(2)) * keys;
+  const History history = ExecutePlan(RandomPlan(7, operations, keys, clients));
   int64_t states = 0;
   for (auto _ : state) {
     auto result = CheckHistory(history, {.explain = false});
@@ -30,11 +31,12 @@ void BM_CheckKvHistory(benchmark::State& state) {
 }
 
 BENCHMARK(BM_CheckKvHistory)
-    ->Args({1'000, 10})
-    ->Args({10'000, 100})
-    ->Args({100'000, 1'000})
-    ->Args({1'000, 1})
-    ->Args({10'000, 1})
+    ->Args({1'000, 10, 4})
+    ->Args({10'000, 100, 4})
+    ->Args({100'000, 1'000, 4})
+    ->Args({1'000, 1, 4})
+    ->Args({10'000, 1, 4})
+    ->Args({10'000, 1, 16})
     ->Unit(benchmark::kMillisecond);
 
 // A non-linearizable history: the cost of finding the minimal prefix and explaining it.

@@ -135,6 +135,7 @@ SearchOutcome Search(const std::vector<PreparedOp<M>>& ops, const typename M::St
   struct Frame {
     int node;                 // the call node that was linearized
     typename M::State state;  // the state before it
+    bool forced;              // a pure operation: no alternative needs trying (see below)
   };
   std::vector<Frame> stack;
   stack.reserve(n);
@@ -142,6 +143,28 @@ SearchOutcome Search(const std::vector<PreparedOp<M>>& ops, const typename M::St
   OpSet linearized(n);
   typename M::State state = initial;
   typename M::State next_state{};
+  // Undoes choices until one whose alternatives remain; false when none is left. A pure
+  // operation (one that leaves the state as it is, e.g. a read) that can be linearized is
+  // linearized at once: any completion that places it later stays valid with it moved first, so
+  // when the search fails after it, it fails without it too, and its frame is popped through.
+  auto backtrack = [&](int* entry) {
+    while (!stack.empty()) {
+      Frame top = std::move(stack.back());
+      stack.pop_back();
+      const int op = events[top.node - 1].op;
+      state = std::move(top.state);
+      linearized.Flip(op, keys[op]);
+      if (return_node[op] != -1) {
+        relink(return_node[op]);
+      }
+      relink(top.node);
+      if (!top.forced) {
+        *entry = next[top.node];
+        return true;
+      }
+    }
+    return false;
+  };
   int entry = next[0];
   while (next[0] != -1) {
     if (entry == -1) {
@@ -152,6 +175,7 @@ SearchOutcome Search(const std::vector<PreparedOp<M>>& ops, const typename M::St
     if (!ev.is_return) {
       const PreparedOp<M>& op = ops[ev.op];
       if (M::Apply(state, op.step, op.output_known, &next_state)) {
+        const bool forced = M::IsPure(op.step, op.output_known);
         OpSet candidate = linearized;
         candidate.Flip(ev.op, keys[ev.op]);
         const uint64_t hash = candidate.hash() ^ (M::Hash(next_state) * 0x9e3779b97f4a7c15ULL);
@@ -162,7 +186,7 @@ SearchOutcome Search(const std::vector<PreparedOp<M>>& ops, const typename M::St
             outcome.states = static_cast<int64_t>(cache.size());
             return outcome;
           }
-          stack.push_back({entry, std::move(state)});
+          stack.push_back({entry, std::move(state), forced});
           state = std::move(next_state);
           linearized.Flip(ev.op, keys[ev.op]);
           unlink(entry);
@@ -179,26 +203,25 @@ SearchOutcome Search(const std::vector<PreparedOp<M>>& ops, const typename M::St
           entry = next[0];
           continue;
         }
+        if (forced) {
+          // Explored before without success; so is the configuration before it.
+          if (!backtrack(&entry)) {
+            outcome.verdict = Verdict::kNotLinearizable;
+            outcome.states = static_cast<int64_t>(cache.size());
+            return outcome;
+          }
+          continue;
+        }
       }
       entry = next[entry];
       continue;
     }
     // A return whose operation is not linearized yet: undo the last choice.
-    if (stack.empty()) {
+    if (!backtrack(&entry)) {
       outcome.verdict = Verdict::kNotLinearizable;
       outcome.states = static_cast<int64_t>(cache.size());
       return outcome;
     }
-    Frame top = std::move(stack.back());
-    stack.pop_back();
-    const int op = events[top.node - 1].op;
-    state = std::move(top.state);
-    linearized.Flip(op, keys[op]);
-    if (return_node[op] != -1) {
-      relink(return_node[op]);
-    }
-    relink(top.node);
-    entry = next[top.node];
   }
   outcome.states = static_cast<int64_t>(cache.size());
   return outcome;

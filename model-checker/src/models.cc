@@ -101,6 +101,11 @@ bool KvRegisterModel::Apply(const State& state, const Step& step, bool output_kn
   return false;
 }
 
+bool KvRegisterModel::IsPure(const Step& step, bool output_known) {
+  return step.kind == Kind::kRead ||
+         (step.kind == Kind::kCas && output_known && !step.cas_succeeded);
+}
+
 uint64_t KvRegisterModel::Hash(const State& state) { return HashOptional(state); }
 
 std::string KvRegisterModel::Show(const State& state) { return ShowOptional(state); }
@@ -183,6 +188,10 @@ bool ValueEntityModel::Apply(const State& state, const Step& step, bool output_k
     }
   }
   return false;
+}
+
+bool ValueEntityModel::IsPure(const Step& step, bool output_known) {
+  return step.kind == Kind::kGet || (step.kind == Kind::kProcess && step.actions.empty());
 }
 
 uint64_t ValueEntityModel::Hash(const State& state) { return HashOptional(state); }
@@ -291,6 +300,10 @@ bool ShoppingCartModel::Apply(const State& state, const Step& step, bool output_
       return !output_known || state == step.cart;
   }
   return false;
+}
+
+bool ShoppingCartModel::IsPure(const Step& step, bool output_known) {
+  return step.kind == Kind::kGet;
 }
 
 uint64_t ShoppingCartModel::Hash(const State& state) {

@@ -12,6 +12,9 @@
 //   // Whether `step` may happen in `state` giving the recorded output; `output_known` is false for
 //   // operations whose outcome is unknown, which then only change the state.
 //   static bool Apply(const State& state, const Step& step, bool output_known, State* next);
+//   // Whether the step never changes the state when it applies (e.g. a read): the search
+//   // linearizes such steps as soon as they apply, without trying alternatives.
+//   static bool IsPure(const Step& step, bool output_known);
 //   static uint64_t Hash(const State& state);
 //   static std::string Show(const State& state);
 //
@@ -46,6 +49,7 @@ struct KvRegisterModel {
   static absl::StatusOr<State> Initial(const nlohmann::json& initial);
   static absl::StatusOr<Step> Prepare(const Operation& op);
   static bool Apply(const State& state, const Step& step, bool output_known, State* next);
+  static bool IsPure(const Step& step, bool output_known);
   static uint64_t Hash(const State& state);
   static std::string Show(const State& state);
 };
@@ -66,6 +70,7 @@ struct ValueEntityModel {
   static absl::StatusOr<State> Initial(const nlohmann::json& initial);
   static absl::StatusOr<Step> Prepare(const Operation& op);
   static bool Apply(const State& state, const Step& step, bool output_known, State* next);
+  static bool IsPure(const Step& step, bool output_known);
   static uint64_t Hash(const State& state);
   static std::string Show(const State& state);
 };
@@ -92,6 +97,7 @@ struct ShoppingCartModel {
   static absl::StatusOr<State> Initial(const nlohmann::json& initial);
   static absl::StatusOr<Step> Prepare(const Operation& op);
   static bool Apply(const State& state, const Step& step, bool output_known, State* next);
+  static bool IsPure(const Step& step, bool output_known);
   static uint64_t Hash(const State& state);
   static std::string Show(const State& state);
 };
