@@ -1,8 +1,12 @@
 #include "cloudstate/model_checker/crdt.h"
 
+#include <limits>
+
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "nlohmann/json.hpp"
+
+#include "json_util.h"
 
 namespace cloudstate::model_checker {
 namespace {
@@ -38,13 +42,21 @@ CounterRange CounterValues(int64_t acknowledged, const std::vector<int64_t>& unk
   range.exact = {acknowledged};
   range.lo = range.hi = acknowledged;
   for (int64_t d : unknown) {
-    (d < 0 ? range.lo : range.hi) += d;
+    int64_t& bound = d < 0 ? range.lo : range.hi;
+    if (__builtin_add_overflow(bound, d, &bound)) {
+      bound = d < 0 ? std::numeric_limits<int64_t>::min() : std::numeric_limits<int64_t>::max();
+    }
     if (range.use_interval) {
       continue;
     }
     std::set<int64_t> more = range.exact;
     for (int64_t v : range.exact) {
-      more.insert(v + d);
+      int64_t sum = 0;
+      if (__builtin_add_overflow(v, d, &sum)) {
+        range.use_interval = true;
+        break;
+      }
+      more.insert(sum);
     }
     range.exact = std::move(more);
     if (range.exact.size() > kMaxExact) {
@@ -121,7 +133,9 @@ absl::StatusOr<ConvergenceResult> CheckConvergence(const CrdtHistory& history) {
                                                          : "expected increment or decrement");
       }
       if (known) {
-        acknowledged_total += delta;
+        if (__builtin_add_overflow(acknowledged_total, delta, &acknowledged_total)) {
+          return error("the counter overflows 64 bits");
+        }
       } else {
         unknown_deltas.push_back(delta);
       }
@@ -225,10 +239,11 @@ absl::StatusOr<ConvergenceResult> CheckConvergence(const CrdtHistory& history) {
 }
 
 absl::StatusOr<CrdtHistory> ParseCrdtHistoryJson(std::string_view text) {
-  json root = json::parse(text.begin(), text.end(), nullptr, /*allow_exceptions=*/false);
-  if (root.is_discarded()) {
-    return absl::InvalidArgumentError("CRDT history is not valid JSON");
+  auto parsed = ParseJsonLimited(text, "CRDT history");
+  if (!parsed.ok()) {
+    return parsed.status();
   }
+  const json& root = *parsed;
   if (!root.is_object() || !root.contains("type") || !root["type"].is_string()) {
     return absl::InvalidArgumentError("CRDT history must be an object with a string \"type\"");
   }

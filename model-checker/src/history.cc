@@ -5,6 +5,8 @@
 
 #include "absl/strings/str_cat.h"
 
+#include "json_util.h"
+
 namespace cloudstate::model_checker {
 namespace {
 
@@ -168,10 +170,11 @@ Operation& History::AddOperation(Operation op) {
 }
 
 absl::StatusOr<History> ParseHistoryJson(std::string_view text) {
-  json root = json::parse(text.begin(), text.end(), nullptr, /*allow_exceptions=*/false);
-  if (root.is_discarded()) {
-    return absl::InvalidArgumentError("history is not valid JSON");
+  auto parsed = ParseJsonLimited(text, "history");
+  if (!parsed.ok()) {
+    return parsed.status();
   }
+  const json& root = *parsed;
   History history;
   const json* ops = nullptr;
   if (root.is_array()) {

@@ -285,8 +285,9 @@ bool ShoppingCartModel::Apply(const State& state, const Step& step, bool output_
     case Kind::kAdd: {
       *next = state;
       auto [it, inserted] = next->try_emplace(step.product, step.item);
-      if (!inserted) {
-        it->second.quantity += step.item.quantity;
+      if (!inserted &&
+          __builtin_add_overflow(it->second.quantity, step.item.quantity, &it->second.quantity)) {
+        return false;  // no cart holds more than 2^63 - 1 of a product
       }
       return true;
     }

@@ -115,8 +115,17 @@ TEST(HistoryParser, SurvivesDeepNestingAndGarbage) {
   std::string deep_value =
       "[{\"process\": 1, \"call\": 0, \"return\": 1, \"f\": \"read\", "
       "\"output\": " +
-      std::string(5000, '[') + std::string(5000, ']') + "}]";
+      std::string(200, '[') + std::string(200, ']') + "}]";
   EXPECT_TRUE(ParseHistoryJson(deep_value).ok());
+  // Nesting beyond the limit is refused at parse time (copying or printing such a value later
+  // would recurse that deep).
+  std::string too_deep =
+      "[{\"process\": 1, \"call\": 0, \"return\": 1, \"f\": \"read\", "
+      "\"output\": " +
+      std::string(200000, '[') + std::string(200000, ']') + "}]";
+  auto refused = ParseHistoryJson(too_deep);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_THAT(std::string(refused.status().message()), HasSubstr("deeper than 256 levels"));
   const std::string garbage("\x00\xff\xfe{\"a\":", 8);
   EXPECT_FALSE(ParseHistoryJson(garbage).ok());
 }
