@@ -11,6 +11,7 @@
 #include "cloudstate/model_checker/history.h"
 #include "cloudstate/model_checker/html.h"
 #include "cloudstate/model_checker/linearizability.h"
+#include "cloudstate/model_checker/proxy_target.h"
 #include "cloudstate/model_checker/report.h"
 #include "cloudstate/model_checker/sdk_target.h"
 
@@ -133,6 +134,30 @@ int RunCli(int argc, char** argv) {
   sdk->add_option("--reports", sdk_options.reports_dir,
                   "write junit.xml and ctrf.json into this folder");
 
+  ProxyTargetOptions proxy_options;
+  uint64_t proxy_seed = 0;
+  CLI::App* proxy = app.add_subcommand(
+      "proxy", "concurrent clients through a proxy, checked for linearizability");
+  proxy->add_option("--proxy", proxy_options.proxy, "host:port of the proxy's gRPC port")
+      ->required();
+  CLI::Option* proxy_seed_option =
+      proxy->add_option("--seed", proxy_seed, "seed of the commands (random if absent)");
+  proxy->add_option("--clients", proxy_options.clients, "concurrent clients")
+      ->check(CLI::Range(1, 256));
+  proxy->add_option("--entities", proxy_options.entities, "entities the clients share")
+      ->check(CLI::Range(1, 1000));
+  proxy->add_option("--operations", proxy_options.operations, "commands in all")
+      ->check(CLI::Range(0, 10'000'000));
+  proxy
+      ->add_option("--timeout", proxy_options.timeout_seconds,
+                   "seconds to wait for the connection and for each call")
+      ->check(CLI::PositiveNumber);
+  proxy->add_option("--run-id", proxy_options.run_id, "prefix of the entity ids (default random)");
+  proxy->add_option("--history", proxy_options.history_out, "write the recorded history here");
+  proxy->add_option("--html", proxy_options.html, "write the timeline / counterexample page here");
+  proxy->add_option("--reports", proxy_options.reports_dir,
+                    "write junit.xml and ctrf.json into this folder");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -149,6 +174,12 @@ int RunCli(int argc, char** argv) {
       sdk_options.seed = seed;
     }
     return RunSdkTarget(sdk_options);
+  }
+  if (proxy->parsed()) {
+    if (proxy_seed_option->count() > 0) {
+      proxy_options.seed = proxy_seed;
+    }
+    return RunProxyTarget(proxy_options);
   }
   return kExitError;
 }

@@ -90,14 +90,13 @@ absl::StatusOr<Operation> ParseOperation(const json& j, size_t index) {
   }
   op.f = f->get<std::string>();
 
-  auto status = j.find("status");
-  if (status == j.end()) {
-    op.status = OpStatus::kOk;
-  } else if (!status->is_string()) {
+  auto status = j.find("status");  // absent: ok
+  if (status != j.end() && !status->is_string()) {
     return absl::InvalidArgumentError(absl::StrCat("operation ", index,
                                                    ": field \"status\" must be \"ok\", \"fail\" or "
                                                    "\"info\""));
-  } else if (*status == "ok") {
+  }
+  if (status == j.end() || *status == "ok") {
     op.status = OpStatus::kOk;
   } else if (*status == "fail") {
     op.status = OpStatus::kFail;

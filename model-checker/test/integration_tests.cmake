@@ -9,7 +9,7 @@ if(NOT Python3_Interpreter_FOUND)
 endif()
 set(CS_MC_SDK_ARGS --seed 20261203 --tests 200)
 add_test(NAME model_checker_sdk.healthy
-  COMMAND "${Python3_EXECUTABLE}" "${CMAKE_CURRENT_SOURCE_DIR}/test/run_sdk_target.py"
+  COMMAND "${Python3_EXECUTABLE}" "${CMAKE_CURRENT_SOURCE_DIR}/test/run_target.py"
           --checker "$<TARGET_FILE:cloudstate-model-checker>"
           --function "$<TARGET_FILE:cloudstate-reference-function>" --expect pass
           ${CS_MC_SDK_ARGS})
@@ -17,12 +17,32 @@ set_tests_properties(model_checker_sdk.healthy PROPERTIES LABELS integration TIM
 foreach(fault ve-reply-stale-state ve-init-state-ignored ve-delete-ignored
               ve-updates-not-collapsed)
   add_test(NAME model_checker_sdk.fault.${fault}
-    COMMAND "${Python3_EXECUTABLE}" "${CMAKE_CURRENT_SOURCE_DIR}/test/run_sdk_target.py"
+    COMMAND "${Python3_EXECUTABLE}" "${CMAKE_CURRENT_SOURCE_DIR}/test/run_target.py"
             --checker "$<TARGET_FILE:cloudstate-model-checker>"
             --function "$<TARGET_FILE:cloudstate-reference-function>" --fault ${fault}
             --expect fail ${CS_MC_SDK_ARGS})
   set_tests_properties(model_checker_sdk.fault.${fault} PROPERTIES LABELS integration TIMEOUT 600)
 endforeach()
+
+# The proxy target: the reference function behind cloudstate-proxy, 8 concurrent clients. The
+# stale-reply fault is caught whatever the interleaving (a command's reply must show its own
+# update), so the failing run is deterministic in its verdict.
+if(TARGET cloudstate-proxy)
+  set(CS_MC_PROXY_ARGS --seed 20261203 --clients 8 --entities 3 --operations 1000)
+  add_test(NAME model_checker_proxy.healthy
+    COMMAND "${Python3_EXECUTABLE}" "${CMAKE_CURRENT_SOURCE_DIR}/test/run_target.py"
+            --checker "$<TARGET_FILE:cloudstate-model-checker>"
+            --function "$<TARGET_FILE:cloudstate-reference-function>"
+            --proxy "$<TARGET_FILE:cloudstate-proxy>" --expect pass ${CS_MC_PROXY_ARGS})
+  add_test(NAME model_checker_proxy.fault.ve-reply-stale-state
+    COMMAND "${Python3_EXECUTABLE}" "${CMAKE_CURRENT_SOURCE_DIR}/test/run_target.py"
+            --checker "$<TARGET_FILE:cloudstate-model-checker>"
+            --function "$<TARGET_FILE:cloudstate-reference-function>"
+            --proxy "$<TARGET_FILE:cloudstate-proxy>" --fault ve-reply-stale-state --expect fail
+            ${CS_MC_PROXY_ARGS})
+  set_tests_properties(model_checker_proxy.healthy model_checker_proxy.fault.ve-reply-stale-state
+                       PROPERTIES LABELS integration TIMEOUT 600)
+endif()
 
 # `check` on the example histories of README.md: exit codes and the counterexample page.
 add_test(NAME model_checker_cli.check_examples
