@@ -152,6 +152,14 @@ int RunCli(int argc, char** argv) {
       ->add_option("--timeout", proxy_options.timeout_seconds,
                    "seconds to wait for the connection and for each call")
       ->check(CLI::PositiveNumber);
+  proxy
+      ->add_option("--quiet-every", proxy_options.quiet_every,
+                   "nemesis: every N commands per client, all clients pause (0: never)")
+      ->check(CLI::NonNegativeNumber);
+  proxy
+      ->add_option("--quiet-ms", proxy_options.quiet_ms,
+                   "length of a pause, longer than the proxy's passivation timeout")
+      ->check(CLI::Range(1, 600'000));
   proxy->add_option("--run-id", proxy_options.run_id, "prefix of the entity ids (default random)");
   proxy->add_option("--history", proxy_options.history_out, "write the recorded history here");
   proxy->add_option("--html", proxy_options.html, "write the timeline / counterexample page here");

@@ -1,6 +1,7 @@
 #include "cloudstate/model_checker/proxy_target.h"
 
 #include <array>
+#include <barrier>
 #include <chrono>
 #include <iostream>
 #include <random>
@@ -24,9 +25,19 @@ namespace tckve = cloudstate::tck::model::valueentity;
 
 // One client's commands: 0 to 3 update/delete actions on one of the entities. Written values are
 // unique, which makes every read-back attributable to one write.
+// The quiet-period nemesis: every `quiet_every` commands, the clients meet and stay silent for
+// `quiet_ms`, so that a proxy passivates its idle entities and reloads them from its store for the
+// next command (the commands after a quiet period check what was persisted).
+struct QuietPeriod {
+  int ms;
+  void operator()() noexcept { std::this_thread::sleep_for(std::chrono::milliseconds(ms)); }
+};
+using QuietBarrier = std::barrier<QuietPeriod>;
+
 void RunClient(int client, uint64_t seed, int operations, const ProxyTargetOptions& options,
                const std::string& run_id, tckve::ValueEntityTckModel::Stub& stub,
-               std::chrono::steady_clock::time_point start, std::vector<Operation>* out) {
+               std::chrono::steady_clock::time_point start, QuietBarrier* quiet,
+               std::vector<Operation>* out) {
   std::mt19937_64 rng(seed * 1000003 + static_cast<uint64_t>(client));
   auto uniform = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
   auto now_ns = [&] {
@@ -35,11 +46,14 @@ void RunClient(int client, uint64_t seed, int operations, const ProxyTargetOptio
                                     .count());
   };
   for (int n = 0; n < operations; ++n) {
+    if (quiet != nullptr && n > 0 && n % options.quiet_every == 0) {
+      quiet->arrive_and_wait();  // the last to arrive runs the quiet period, then all go on
+    }
     const int entity = uniform(0, options.entities - 1);
     tckve::Request request;
     request.set_id(absl::StrCat(run_id, "-e", entity));
     nlohmann::json actions = nlohmann::json::array();
-    const int count = std::array<int, 6>{0, 1, 1, 1, 2, 3}[uniform(0, 5)];
+    const int count = std::array<int, 6>{0, 0, 1, 1, 2, 3}[uniform(0, 5)];
     for (int a = 0; a < count; ++a) {
       if (uniform(0, 4) == 0) {
         request.add_actions()->mutable_delete_();
@@ -75,6 +89,9 @@ void RunClient(int client, uint64_t seed, int operations, const ProxyTargetOptio
     }
     out->push_back(std::move(op));
   }
+  if (quiet != nullptr) {
+    quiet->arrive_and_drop();  // the others no longer wait for this client
+  }
 }
 
 }  // namespace
@@ -98,11 +115,15 @@ absl::StatusOr<History> RecordProxyHistory(const ProxyTargetOptions& options, ui
   const auto start = std::chrono::steady_clock::now();
   std::vector<std::vector<Operation>> per_client(options.clients);
   std::vector<std::thread> threads;
+  std::unique_ptr<QuietBarrier> quiet;
+  if (options.quiet_every > 0) {
+    quiet = std::make_unique<QuietBarrier>(options.clients, QuietPeriod{options.quiet_ms});
+  }
   for (int c = 0; c < options.clients; ++c) {
     const int share =
         options.operations / options.clients + (c < options.operations % options.clients);
     threads.emplace_back(RunClient, c, seed, share, std::cref(options), std::cref(run_id),
-                         std::ref(*stub), start, &per_client[c]);
+                         std::ref(*stub), start, quiet.get(), &per_client[c]);
   }
   for (auto& t : threads) {
     t.join();

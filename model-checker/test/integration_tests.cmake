@@ -40,7 +40,17 @@ if(TARGET cloudstate-proxy)
             --function "$<TARGET_FILE:cloudstate-reference-function>"
             --proxy "$<TARGET_FILE:cloudstate-proxy>" --fault ve-reply-stale-state --expect fail
             ${CS_MC_PROXY_ARGS})
+  # With the quiet-period nemesis and a short passivation timeout, entities are reloaded from the
+  # proxy's store during the run; the healthy pair must stay linearizable.
+  add_test(NAME model_checker_proxy.healthy_quiet_periods
+    COMMAND "${Python3_EXECUTABLE}" "${CMAKE_CURRENT_SOURCE_DIR}/test/run_target.py"
+            --checker "$<TARGET_FILE:cloudstate-model-checker>"
+            --function "$<TARGET_FILE:cloudstate-reference-function>"
+            --proxy "$<TARGET_FILE:cloudstate-proxy>" --proxy-arg=--passivation-timeout
+            --proxy-arg=30ms --expect pass --seed 20261203 --clients 4 --entities 3
+            --operations 400 --quiet-every 25 --quiet-ms 150)
   set_tests_properties(model_checker_proxy.healthy model_checker_proxy.fault.ve-reply-stale-state
+                       model_checker_proxy.healthy_quiet_periods
                        PROPERTIES LABELS integration TIMEOUT 600)
 endif()
 

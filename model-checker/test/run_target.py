@@ -57,6 +57,8 @@ def main():
     parser.add_argument("--checker", required=True)
     parser.add_argument("--function", required=True)
     parser.add_argument("--proxy", default="")
+    parser.add_argument("--proxy-arg", action="append", default=[],
+                        help="extra argument for cloudstate-proxy (repeatable)")
     parser.add_argument("--fault", default="")
     parser.add_argument("--expect", choices=["pass", "fail"], required=True)
     args, checker_args = parser.parse_known_args()
@@ -69,7 +71,7 @@ def main():
         servers.append(function)
         if args.proxy:
             proxy, port = start([args.proxy, "--user-function", f"127.0.0.1:{port}",
-                                 "--grpc-port", "0", "--http-port", "-1"],
+                                 "--grpc-port", "0", "--http-port", "-1"] + args.proxy_arg,
                                 r"cloudstate-proxy listening grpc=(\d+)")
             servers.append(proxy)
             command = [args.checker, "proxy", "--proxy", f"127.0.0.1:{port}"]

@@ -28,11 +28,16 @@ struct ProxyTargetOptions {
   int entities = 2;                // entities they share
   int operations = 400;            // commands in all
   double timeout_seconds = 30;     // for connecting and for each call
-  std::string run_id{};            // prefix of the entity ids (default: random), so that runs
-                                   // against a durable store do not see each other's state
-  std::string history_out{};       // write the recorded history here (JSON)
-  std::string html{};              // write the timeline / counterexample page here
-  std::string reports_dir{};       // junit.xml and ctrf.json here
+  // Quiet-period nemesis: every `quiet_every` commands of each client (0: never), all clients
+  // pause together for `quiet_ms`, long enough for the proxy to passivate the entities, so that
+  // the next commands see the state reloaded from its store.
+  int quiet_every = 0;
+  int quiet_ms = 200;
+  std::string run_id{};       // prefix of the entity ids (default: random), so that runs
+                              // against a durable store do not see each other's state
+  std::string history_out{};  // write the recorded history here (JSON)
+  std::string html{};         // write the timeline / counterexample page here
+  std::string reports_dir{};  // junit.xml and ctrf.json here
 };
 
 // Runs the clients and records their history (model "value-entity", operations "process").
