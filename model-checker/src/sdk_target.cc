@@ -68,7 +68,8 @@ struct Stream {
 // and the journal (what a proxy would have persisted from the state actions).
 class Target {
  public:
-  Target(std::shared_ptr<grpc::Channel> channel, std::string run_prefix, double timeout_seconds)
+  Target(const std::shared_ptr<grpc::Channel>& channel, std::string run_prefix,
+         double timeout_seconds)
       : stub_(ve::ValueEntity::NewStub(channel)),
         run_prefix_(std::move(run_prefix)),
         timeout_(std::chrono::milliseconds(static_cast<int64_t>(timeout_seconds * 1000))) {}
@@ -290,6 +291,7 @@ int RunSdkTarget(const SdkTargetOptions& options) {
     return kExitError;
   }
   std::vector<std::string> entities;
+  entities.reserve(options.entities);
   for (int i = 0; i < options.entities; ++i) {
     entities.push_back(absl::StrCat("e", i));
   }
