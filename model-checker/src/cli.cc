@@ -19,7 +19,7 @@ namespace cloudstate::model_checker {
 namespace {
 
 int RunCheck(const std::string& path, const std::string& model, int64_t max_states,
-             const std::string& html, const std::string& reports_dir) {
+             int64_t max_memory_mb, const std::string& html, const std::string& reports_dir) {
   auto history = ReadHistoryFile(path);
   if (!history.ok()) {
     std::cerr << "error: " << history.status().message() << "\n";
@@ -33,7 +33,8 @@ int RunCheck(const std::string& path, const std::string& model, int64_t max_stat
     return kExitError;
   }
   const auto start = std::chrono::steady_clock::now();
-  auto result = CheckHistory(*history, {.max_states_per_entity = max_states});
+  auto result = CheckHistory(*history, {.max_states_per_entity = max_states,
+                                        .max_memory_bytes_per_entity = max_memory_mb << 20});
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   if (!result.ok()) {
@@ -104,11 +105,16 @@ int RunCli(int argc, char** argv) {
 
   std::string history_path, model, html, reports_dir;
   int64_t max_states = CheckOptions{}.max_states_per_entity;
+  int64_t max_memory_mb = CheckOptions{}.max_memory_bytes_per_entity >> 20;
   CLI::App* check = app.add_subcommand("check", "check a recorded history for linearizability");
   check->add_option("history", history_path, "history file (JSON, see README.md)")->required();
   check->add_option("--model", model, "model to check against (overrides the history's)");
   check->add_option("--max-states", max_states,
                     "give up on an entity after this many memoised states (0: no limit)");
+  check
+      ->add_option("--max-memory-mb", max_memory_mb,
+                   "give up on an entity whose memoised states would exceed this (0: no limit)")
+      ->check(CLI::Range(int64_t{0}, int64_t{1} << 30));
   check->add_option("--html", html, "write the timeline / counterexample page here");
   check->add_option("--reports", reports_dir, "write junit.xml and ctrf.json into this folder");
 
@@ -172,7 +178,7 @@ int RunCli(int argc, char** argv) {
     return app.exit(e) == 0 ? kExitOk : kExitError;
   }
   if (check->parsed()) {
-    return RunCheck(history_path, model, max_states, html, reports_dir);
+    return RunCheck(history_path, model, max_states, max_memory_mb, html, reports_dir);
   }
   if (crdt->parsed()) {
     return RunCrdt(crdt_path);

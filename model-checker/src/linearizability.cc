@@ -74,7 +74,7 @@ struct SearchOutcome {
 // anywhere after their call, or never.
 template <typename M>
 SearchOutcome Search(const std::vector<PreparedOp<M>>& ops, const typename M::State& initial,
-                     int64_t max_states, bool track_longest,
+                     const CheckOptions& options, bool track_longest,
                      typename M::State* state_after_longest) {
   SearchOutcome outcome;
   const int n = static_cast<int>(ops.size());
@@ -137,6 +137,15 @@ SearchOutcome Search(const std::vector<PreparedOp<M>>& ops, const typename M::St
     typename M::State state;  // the state before it
     bool forced;              // a pure operation: no alternative needs trying (see below)
   };
+  // The memo holds a bitset of the entity's operations per state: bound it by count and bytes.
+  int64_t max_states = options.max_states_per_entity;
+  if (options.max_memory_bytes_per_entity > 0) {
+    const int64_t entry_bytes =
+        static_cast<int64_t>((n + 63) / 64 * 8 + sizeof(CacheEntry<M>) + 32);
+    const int64_t by_memory =
+        std::max<int64_t>(1, options.max_memory_bytes_per_entity / entry_bytes);
+    max_states = max_states > 0 ? std::min(max_states, by_memory) : by_memory;
+  }
   std::vector<Frame> stack;
   stack.reserve(n);
   std::unordered_set<CacheEntry<M>, CacheHash<M>> cache;
@@ -266,8 +275,7 @@ void Explain(const std::vector<PreparedOp<M>>& ops, const typename M::State& ini
   while (lo < hi) {
     size_t mid = lo + (hi - lo) / 2;
     typename M::State unused{};
-    SearchOutcome o =
-        Search(PrefixAt(ops, returns[mid]), initial, options.max_states_per_entity, false, &unused);
+    SearchOutcome o = Search(PrefixAt(ops, returns[mid]), initial, options, false, &unused);
     if (o.verdict == Verdict::kNotLinearizable) {
       hi = mid;
     } else if (o.verdict == Verdict::kLinearizable) {
@@ -287,7 +295,7 @@ void Explain(const std::vector<PreparedOp<M>>& ops, const typename M::State& ini
     }
   }
   typename M::State after = initial;
-  SearchOutcome o = Search(prefix, initial, options.max_states_per_entity, true, &after);
+  SearchOutcome o = Search(prefix, initial, options, true, &after);
   for (int index : o.longest) {
     cx.longest_linearization.push_back(prefix[index].id);
   }
@@ -324,11 +332,12 @@ absl::StatusOr<CheckResult> CheckWithModel(const History& history, const CheckOp
     er.entity = entity;
     er.operations = static_cast<int>(ops.size());
     typename M::State unused{};
-    SearchOutcome o = Search(ops, *initial, options.max_states_per_entity, false, &unused);
+    SearchOutcome o = Search(ops, *initial, options, false, &unused);
     er.verdict = o.verdict;
     er.states_visited = o.states;
     if (o.verdict == Verdict::kUnknown) {
-      er.message = absl::StrCat("gave up after ", o.states, " states");
+      er.message = absl::StrCat("gave up after ", o.states,
+                                " memoised states (the state and memory budget)");
       if (result.verdict == Verdict::kLinearizable) {
         result.verdict = Verdict::kUnknown;
       }

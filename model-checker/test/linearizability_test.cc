@@ -209,6 +209,14 @@ TEST(Linearizability, GivesUpWithinTheStateBudget) {
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r->verdict, Verdict::kUnknown);
   EXPECT_THAT(r->entities[0].message, HasSubstr("gave up"));
+
+  // The memory budget alone: a few hundred bytes hold only a handful of states.
+  r = CheckHistory(h, {.max_states_per_entity = 0, .max_memory_bytes_per_entity = 600});
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->verdict, Verdict::kUnknown);
+  r = CheckHistory(h, {.max_states_per_entity = 0, .max_memory_bytes_per_entity = 0});
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->verdict, Verdict::kLinearizable);
 }
 
 TEST(Linearizability, RejectsOperationsTheModelDoesNotKnow) {

@@ -26,7 +26,7 @@ namespace cloudstate::model_checker {
 enum class Verdict {
   kLinearizable,
   kNotLinearizable,
-  kUnknown,  // the search gave up (CheckOptions::max_states_per_entity)
+  kUnknown,  // the search gave up (CheckOptions' state or memory budget)
 };
 
 const char* VerdictName(Verdict verdict);  // "linearizable", "not-linearizable", "unknown"
@@ -34,6 +34,9 @@ const char* VerdictName(Verdict verdict);  // "linearizable", "not-linearizable"
 struct CheckOptions {
   // Gives up on an entity (verdict unknown) after memoising this many states; 0: no limit.
   int64_t max_states_per_entity = 20'000'000;
+  // Gives up on an entity when the memoised states would take more than this; 0: no limit. Each
+  // state holds a bitset of the entity's operations (1 bit per operation) and the model state.
+  int64_t max_memory_bytes_per_entity = int64_t{2} << 30;
   // When an entity is not linearizable, search for the minimal non-linearizable prefix and a
   // longest partial linearization of it (a few more searches on that entity).
   bool explain = true;
