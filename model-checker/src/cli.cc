@@ -124,9 +124,13 @@ int RunCli(int argc, char** argv) {
 
   SdkTargetOptions sdk_options;
   uint64_t seed = 0;
-  CLI::App* sdk =
-      app.add_subcommand("sdk", "play the proxy against a user function's value entity TCK model");
+  CLI::App* sdk = app.add_subcommand(
+      "sdk",
+      "play the proxy against a user function's entity (value entity TCK model, shopping cart)");
   sdk->add_option("--function", sdk_options.function, "host:port of the user function")->required();
+  sdk->add_option("--entity", sdk_options.entity,
+                  "entity driven: value-entity (ValueEntityTckModel) or shopping-cart")
+      ->check(CLI::IsMember({"value-entity", "shopping-cart"}));
   CLI::Option* seed_option = sdk->add_option("--seed", seed, "RapidCheck seed (random if absent)");
   sdk->add_option("--tests", sdk_options.tests, "command sequences to generate")
       ->check(CLI::PositiveNumber);

@@ -18,6 +18,7 @@
 #include "cloudstate/common/any.h"
 #include "cloudstate/model_checker/cli.h"
 #include "cloudstate/model_checker/report.h"
+#include "sdk_property.h"
 
 #if CS_MC_HAVE_RAPIDCHECK
 #include "rapidcheck.h"
@@ -27,9 +28,11 @@
 namespace cloudstate::model_checker {
 
 std::string SdkReplayCommand(const SdkTargetOptions& options, uint64_t seed) {
-  return absl::StrCat("cloudstate-model-checker sdk --function ", options.function, " --seed ",
-                      seed, " --tests ", options.tests, " --max-size ", options.max_size,
-                      " --entities ", options.entities, " --timeout ", options.timeout_seconds);
+  return absl::StrCat("cloudstate-model-checker sdk --function ", options.function,
+                      options.entity == "value-entity" ? "" : " --entity " + options.entity,
+                      " --seed ", seed, " --tests ", options.tests, " --max-size ",
+                      options.max_size, " --entities ", options.entities, " --timeout ",
+                      options.timeout_seconds);
 }
 
 #if CS_MC_HAVE_RAPIDCHECK
@@ -280,25 +283,11 @@ struct RestartCommand : rc::state::Command<Model, Target> {
 
 }  // namespace
 
-int RunSdkTarget(const SdkTargetOptions& options) {
-  const uint64_t seed = options.seed.value_or(std::random_device{}() * uint64_t{0x100000001});
-  auto channel = grpc::CreateChannel(options.function, grpc::InsecureChannelCredentials());
-  const auto connect_deadline =
-      std::chrono::system_clock::now() +
-      std::chrono::milliseconds(static_cast<int64_t>(options.timeout_seconds * 1000));
-  if (!channel->WaitForConnected(connect_deadline)) {
-    std::cout << "error: cannot connect to the user function at " << options.function << "\n";
-    return kExitError;
-  }
-  std::vector<std::string> entities;
-  entities.reserve(options.entities);
-  for (int i = 0; i < options.entities; ++i) {
-    entities.push_back(absl::StrCat("e", i));
-  }
-  std::cout << "sdk target: " << kService << " at " << options.function << ", seed " << seed << ", "
-            << options.tests << " sequences\n";
+int RunSdkProperty(const SdkTargetOptions& options, uint64_t seed, const SdkCase& sdk_case,
+                   const std::function<void()>& property) {
+  std::cout << "sdk target: " << sdk_case.service << " at " << options.function << ", seed " << seed
+            << ", " << options.tests << " sequences\n";
   std::cout.flush();
-  int sequence = 0;
   // RapidCheck reads RC_PARAMS once and prints it; make that agree with the seed used here.
   setenv("RC_PARAMS", absl::StrCat("seed=", seed).c_str(), 1);
   rc::detail::TestParams params;
@@ -306,29 +295,12 @@ int RunSdkTarget(const SdkTargetOptions& options) {
   params.maxSuccess = options.tests;
   params.maxSize = options.max_size;
   rc::detail::TestMetadata metadata;
-  metadata.id = "sdk-valueentity";
-  metadata.description = "value entity TCK model conforms to the sequential model";
+  metadata.id = sdk_case.name;
+  metadata.description = sdk_case.description;
   const auto start = std::chrono::steady_clock::now();
-  // rc::check prints through rc::detail; the explicit parameters keep the run independent of
-  // RC_PARAMS, so that --seed alone replays it.
-  const rc::detail::TestResult result = rc::detail::checkTestable(
-      [&] {
-        Model model;
-        Target target(channel, absl::StrCat("mc", seed % 100000, "-", sequence++),
-                      options.timeout_seconds);
-        rc::state::check(model, target, [&](const Model& m) {
-          using CommandPtr = std::shared_ptr<const rc::state::Command<Model, Target>>;
-          auto process =
-              rc::gen::exec([&] { return CommandPtr(std::make_shared<ProcessCommand>(entities)); });
-          if (m.open.empty()) {
-            return process;
-          }
-          auto restart =
-              rc::gen::exec([m] { return CommandPtr(std::make_shared<RestartCommand>(m)); });
-          return rc::gen::weightedOneOf<CommandPtr>({{4, process}, {1, restart}});
-        });
-      },
-      metadata, params);
+  // The explicit parameters keep the run independent of RC_PARAMS, so that --seed alone replays
+  // it.
+  const rc::detail::TestResult result = rc::detail::checkTestable(property, metadata, params);
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   rc::detail::printResultMessage(result, std::cout);
@@ -348,9 +320,9 @@ int RunSdkTarget(const SdkTargetOptions& options) {
     run.sut.address = options.function;
     run.duration_seconds = seconds;
     reports::CaseResult c;
-    c.name = "sdk[valueentity.ValueEntityTckModel]";
-    c.area = "valueentity";
-    c.description = metadata.description;
+    c.name = sdk_case.name;
+    c.area = sdk_case.area;
+    c.description = sdk_case.description;
     c.duration_seconds = seconds;
     c.outcome = passed ? reports::Outcome::kPassed : reports::Outcome::kFailed;
     if (!passed) {
@@ -370,6 +342,59 @@ int RunSdkTarget(const SdkTargetOptions& options) {
     return kExitOk;
   }
   return failed ? kExitViolation : kExitError;
+}
+
+int RunValueEntityTarget(const SdkTargetOptions& options,
+                         const std::shared_ptr<grpc::Channel>& channel, uint64_t seed) {
+  std::vector<std::string> entities;
+  entities.reserve(options.entities);
+  for (int i = 0; i < options.entities; ++i) {
+    entities.push_back(absl::StrCat("e", i));
+  }
+  int sequence = 0;
+  return RunSdkProperty(
+      options, seed,
+      {.name = "sdk[valueentity.ValueEntityTckModel]",
+       .area = "valueentity",
+       .service = kService,
+       .description = "value entity TCK model conforms to the sequential model"},
+      [&] {
+        Model model;
+        Target target(channel, absl::StrCat("mc", seed % 100000, "-", sequence++),
+                      options.timeout_seconds);
+        rc::state::check(model, target, [&](const Model& m) {
+          using CommandPtr = std::shared_ptr<const rc::state::Command<Model, Target>>;
+          auto process =
+              rc::gen::exec([&] { return CommandPtr(std::make_shared<ProcessCommand>(entities)); });
+          if (m.open.empty()) {
+            return process;
+          }
+          auto restart =
+              rc::gen::exec([m] { return CommandPtr(std::make_shared<RestartCommand>(m)); });
+          return rc::gen::weightedOneOf<CommandPtr>({{4, process}, {1, restart}});
+        });
+      });
+}
+
+int RunSdkTarget(const SdkTargetOptions& options) {
+  if (options.entity != "value-entity" && options.entity != "shopping-cart") {
+    std::cout << "error: unknown --entity " << options.entity
+              << " (expected value-entity or shopping-cart)\n";
+    return kExitError;
+  }
+  const uint64_t seed = options.seed.value_or(std::random_device{}() * uint64_t{0x100000001});
+  auto channel = grpc::CreateChannel(options.function, grpc::InsecureChannelCredentials());
+  const auto connect_deadline =
+      std::chrono::system_clock::now() +
+      std::chrono::milliseconds(static_cast<int64_t>(options.timeout_seconds * 1000));
+  if (!channel->WaitForConnected(connect_deadline)) {
+    std::cout << "error: cannot connect to the user function at " << options.function << "\n";
+    return kExitError;
+  }
+  if (options.entity == "shopping-cart") {
+    return RunShoppingCartTarget(options, channel, seed);
+  }
+  return RunValueEntityTarget(options, channel, seed);
 }
 
 #else
