@@ -122,6 +122,9 @@ struct Variant {
   int expected_exit;
 };
 
+// Names the variant in test names and messages (instead of its bytes).
+void PrintTo(const Variant& v, std::ostream* os) { *os << v.name; }
+
 class SdkCartTarget : public ::testing::TestWithParam<Variant> {};
 
 TEST_P(SdkCartTarget, VerdictMatchesTheCart) {
