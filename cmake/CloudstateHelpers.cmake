@@ -26,13 +26,13 @@ function(cs_executable)
   target_link_libraries(${ARG_NAME} PRIVATE ${ARG_DEPS} cloudstate_warnings)
 endfunction()
 
-# cs_test(NAME x_test SOURCES ... DEPS ... LABELS unit [TIMEOUT s])
-# A GoogleTest binary whose cases are discovered when ctest runs.
+# cs_test(NAME x_test SOURCES ... DEPS ... LABELS unit [TIMEOUT s] [TEST_PREFIX p.])
+# A GoogleTest binary whose cases are discovered when ctest runs (named TEST_PREFIX + Suite.Case).
 function(cs_test)
   if(NOT CS_BUILD_TESTS)
     return()
   endif()
-  cmake_parse_arguments(ARG "" "NAME;TIMEOUT" "SOURCES;DEPS;LABELS" ${ARGN})
+  cmake_parse_arguments(ARG "" "NAME;TIMEOUT;TEST_PREFIX" "SOURCES;DEPS;LABELS" ${ARGN})
   if(NOT ARG_TIMEOUT)
     set(ARG_TIMEOUT 300)
   endif()
@@ -42,6 +42,7 @@ function(cs_test)
     CS_BINARY_DIR="${CMAKE_BINARY_DIR}")
   gtest_discover_tests(${ARG_NAME}
     DISCOVERY_MODE PRE_TEST
+    TEST_PREFIX "${ARG_TEST_PREFIX}"
     PROPERTIES LABELS "${ARG_LABELS}" TIMEOUT ${ARG_TIMEOUT})
 endfunction()
 
