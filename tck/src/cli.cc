@@ -10,6 +10,7 @@
 #include "absl/strings/str_join.h"
 
 #include "cloudstate/reports/compare.h"
+#include "cloudstate/tck/bench/bench.h"
 #include "cloudstate/tck/proxy_suite/cli.h"
 #include "cloudstate/tck/runner.h"
 
@@ -49,6 +50,9 @@ int RunCli(int argc, char** argv) {
   proxy_suite::ProxyCommand proxy_command;  // `proxy`: the kit as a client of a proxy
   proxy_suite::AddProxyCommand(app, &proxy_command);
 
+  bench::BenchCommand bench_command;  // `bench`: latency and throughput scenarios
+  bench::AddBenchCommand(app, &bench_command);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -61,6 +65,9 @@ int RunCli(int argc, char** argv) {
   }
   if (proxy_command.app->parsed()) {
     return proxy_suite::RunProxyCommand(proxy_command);
+  }
+  if (bench_command.app->parsed()) {
+    return bench::RunBenchCommand(bench_command);
   }
   if (report->parsed()) {
     return cloudstate::reports::RunCompareCommand(compare_dirs[0], compare_dirs[1], std::cout);
