@@ -15,6 +15,8 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 
+#include "cloudstate/tck/bench/echo_child.h"
+
 namespace cloudstate::tck::bench {
 namespace {
 
@@ -218,20 +220,35 @@ absl::StatusOr<reports::BenchRun> RunBench(const BenchOptions& options, std::ost
     run.configuration["function"] = options.function_address;
   }
 
-  std::unique_ptr<EchoServer> echo;
-  if (options.echo_baseline) {
+  std::unique_ptr<EchoServer> echo_server;
+  std::unique_ptr<EchoChild> echo_child;
+  std::string echo_address;
+  int echo_pid = 0;
+  if (options.echo_baseline && !options.echo_executable.empty()) {
+    auto started = EchoChild::Start(options.echo_executable, options.ready_timeout_seconds);
+    if (!started.ok()) {
+      return started.status();
+    }
+    echo_child = std::move(*started);
+    echo_address = echo_child->address();
+    echo_pid = echo_child->pid();
+    run.configuration["echo"] = "child process";
+  } else if (options.echo_baseline) {
     auto started = EchoServer::Start();
     if (!started.ok()) {
       return started.status();
     }
-    echo = std::move(*started);
+    echo_server = std::move(*started);
+    echo_address = echo_server->address();
+    run.configuration["echo"] = "in process";
   }
+  const bool echo = !echo_address.empty();
   auto channels_for = [&](const std::string& address) {
     return MakeChannels(address, options.connections);
   };
   std::vector<std::shared_ptr<grpc::Channel>> echo_channels;
-  if (echo != nullptr) {
-    echo_channels = channels_for(echo->address());
+  if (echo) {
+    echo_channels = channels_for(echo_address);
   }
   std::vector<std::shared_ptr<grpc::Channel>> proxy_channels;
   if (proxy) {
@@ -273,10 +290,10 @@ absl::StatusOr<reports::BenchRun> RunBench(const BenchOptions& options, std::ost
         return s;
       };
       std::vector<Series> series;
-      if (echo != nullptr) {
+      if (echo) {
         // The echo baseline carries the subject's messages in the subject's shape.
         if (proxy || !scenario->function_streamed) {
-          Series s{"echo", echo->address(), 0, echo_channels, nullptr};
+          Series s{"echo", echo_address, echo_pid, echo_channels, nullptr};
           s.make = [channels = echo_channels, scenario, proxy, deadline](const KeyDistribution& k) {
             std::function<std::string(uint64_t)> build;
             if (proxy) {
@@ -291,7 +308,7 @@ absl::StatusOr<reports::BenchRun> RunBench(const BenchOptions& options, std::ost
           };
           series.push_back(std::move(s));
         } else {
-          Series s{"echo", echo->address(), 0, echo_channels, nullptr};
+          Series s{"echo", echo_address, echo_pid, echo_channels, nullptr};
           StreamProtocol echo_protocol = scenario->function_stream;
           echo_protocol.init = nullptr;  // an echoed init would read as a reply
           echo_protocol.classify = [](const std::string&) { return 0; };

@@ -1,10 +1,13 @@
 // The `bench` subcommand of cloudstate-tck.
+#include <unistd.h>
+
 #include <iostream>
 
 #include "absl/strings/str_join.h"
 
 #include "cloudstate/reports/bench.h"
 #include "cloudstate/tck/bench/bench.h"
+#include "cloudstate/tck/bench/echo_child.h"
 
 namespace cloudstate::tck::bench {
 
@@ -46,10 +49,18 @@ void AddBenchCommand(CLI::App& app, BenchCommand* command) {
                   "--compare: a ratio worse by more than this fraction fails (default 0.2)")
       ->check(CLI::Range(0.0, 100.0));
   sub->add_flag("--list", command->list, "list the scenarios and exit");
+  sub->add_flag("--echo-in-process", command->echo_in_process,
+                "run the echo baseline in the kit's process instead of a child");
+  sub->add_flag("--echo-server", command->echo_server,
+                "internal: serve the echo baseline until stdin closes")
+      ->group("");
   command->app = sub;
 }
 
 int RunBenchCommand(BenchCommand& command) {
+  if (command.echo_server) {
+    return ServeEchoUntilStdinCloses();
+  }
   if (command.list) {
     for (const auto& s : Scenarios()) {
       std::cout << s.name << (s.keyed ? "" : " (no entity key)") << "\n  " << s.description
@@ -64,6 +75,14 @@ int RunBenchCommand(BenchCommand& command) {
                                     std::cout);
   }
   command.options.echo_baseline = !command.no_echo;
+  if (!command.echo_in_process) {
+    // This very executable, started again as the echo child.
+    char path[4096];
+    const ssize_t n = readlink("/proc/self/exe", path, sizeof(path) - 1);
+    if (n > 0) {
+      command.options.echo_executable.assign(path, static_cast<size_t>(n));
+    }
+  }
   auto run = RunBench(command.options, std::cerr);
   if (!run.ok()) {
     std::cerr << "error: " << run.status().message() << "\n";

@@ -64,6 +64,8 @@ struct BenchOptions {
   double request_deadline_seconds = 10;
   double ready_timeout_seconds = 30;
   bool echo_baseline = true;
+  // Runs the echo server as a child (`EXE bench --echo-server`); empty: in this process.
+  std::string echo_executable;
   std::string report_dir = "out/bench";
 };
 
@@ -82,6 +84,8 @@ struct BenchCommand {
   double threshold = 0.2;
   bool list = false;
   bool no_echo = false;
+  bool echo_server = false;  // internal: be the echo child
+  bool echo_in_process = false;
   CLI::App* app = nullptr;
 };
 void AddBenchCommand(CLI::App& app, BenchCommand* command);
