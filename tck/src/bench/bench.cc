@@ -270,6 +270,9 @@ absl::StatusOr<reports::BenchRun> RunBench(const BenchOptions& options, std::ost
     }
     for (KeyDistribution keys : dists) {
       keys.prefix = absl::StrCat("bench-", nonce, "-", scenario->name, "-");
+      if (scenario->stream_per_request) {
+        keys.kind = KeyDistribution::Kind::kNew;  // a stream per request
+      }
       // The function, driven as a proxy would: an entity stream or an action call.
       auto function_series = [&](const std::string& target, const std::string& address,
                                  std::vector<std::shared_ptr<grpc::Channel>> channels,
@@ -292,8 +295,9 @@ absl::StatusOr<reports::BenchRun> RunBench(const BenchOptions& options, std::ost
       std::vector<Series> series;
       if (echo) {
         // The echo baseline carries the subject's messages in the subject's shape.
-        if (proxy || !scenario->function_streamed) {
-          Series s{"echo", echo_address, echo_pid, echo_channels, nullptr};
+        const bool streamed = proxy ? scenario->proxy_streamed : scenario->function_streamed;
+        Series s{"echo", echo_address, echo_pid, echo_channels, nullptr};
+        if (!streamed) {
           s.make = [channels = echo_channels, scenario, proxy, deadline](const KeyDistribution& k) {
             std::function<std::string(uint64_t)> build;
             if (proxy) {
@@ -306,10 +310,8 @@ absl::StatusOr<reports::BenchRun> RunBench(const BenchOptions& options, std::ost
             return std::make_unique<UnaryIssuer>(channels, "/cloudstate.bench.Echo/Unary", build,
                                                  nullptr, deadline);
           };
-          series.push_back(std::move(s));
         } else {
-          Series s{"echo", echo_address, echo_pid, echo_channels, nullptr};
-          StreamProtocol echo_protocol = scenario->function_stream;
+          StreamProtocol echo_protocol = proxy ? scenario->proxy_stream : scenario->function_stream;
           echo_protocol.init = nullptr;  // an echoed init would read as a reply
           echo_protocol.classify = [](const std::string&) { return 0; };
           s.make = [channels = echo_channels, echo_protocol,
@@ -317,12 +319,17 @@ absl::StatusOr<reports::BenchRun> RunBench(const BenchOptions& options, std::ost
             return std::make_unique<EntityStreamIssuer>(channels, echo_protocol, k,
                                                         stream_deadline);
           };
-          series.push_back(std::move(s));
         }
+        series.push_back(std::move(s));
       }
       if (proxy) {
         Series s{"proxy", options.proxy_address, options.target_pid, proxy_channels, nullptr};
-        s.make = [channels = proxy_channels, scenario, deadline](const KeyDistribution& k) {
+        s.make = [channels = proxy_channels, scenario, deadline,
+                  stream_deadline](const KeyDistribution& k) -> std::unique_ptr<RequestIssuer> {
+          if (scenario->proxy_streamed) {
+            return std::make_unique<EntityStreamIssuer>(channels, scenario->proxy_stream, k,
+                                                        stream_deadline);
+          }
           return std::make_unique<UnaryIssuer>(
               channels, scenario->proxy_method,
               [scenario, k](uint64_t seq) { return scenario->proxy_request(k.KeyFor(seq), seq); },

@@ -244,6 +244,49 @@ std::vector<Scenario> MakeScenarios() {
     };
     all.push_back(std::move(s));
   }
+  {
+    Scenario s;
+    s.name = "action-streamed";
+    s.description =
+        "Action TCK model: a streamed call (ProcessStreamed) per request, one message each way, "
+        "then closed.";
+    s.keyed = false;
+    s.stream_per_request = true;
+    s.proxy_method = absl::StrCat("/", kActionModel, "/ProcessStreamed");
+    s.proxy_streamed = true;
+    s.proxy_stream.method = s.proxy_method;
+    s.proxy_stream.command = [](const std::string&, uint64_t seq, int64_t) {
+      return ActionRequest(seq);
+    };
+    s.proxy_stream.classify = [](const std::string& bytes) {
+      cloudstate::tck::model::action::Response response;
+      return response.ParseFromString(bytes) ? 0 : static_cast<int>(grpc::StatusCode::INTERNAL);
+    };
+    s.function_streamed = true;
+    s.function_stream.method = "/cloudstate.action.ActionProtocol/handleStreamed";
+    // The first message names the method; later ones carry only payloads.
+    s.function_stream.init = [](const std::string&) {
+      cloudstate::action::ActionCommand command;
+      command.set_service_name(kActionModel);
+      command.set_name("ProcessStreamed");
+      return command.SerializeAsString();
+    };
+    s.function_stream.command = [](const std::string&, uint64_t seq, int64_t) {
+      cloudstate::action::ActionCommand command;
+      command.mutable_payload()->set_type_url(
+          absl::StrCat(kTypePrefix, "cloudstate.tck.model.action.Request"));
+      command.mutable_payload()->set_value(ActionRequest(seq));
+      return command.SerializeAsString();
+    };
+    s.function_stream.classify = [](const std::string& bytes) {
+      cloudstate::action::ActionResponse response;
+      if (!response.ParseFromString(bytes)) {
+        return static_cast<int>(grpc::StatusCode::INTERNAL);
+      }
+      return response.has_reply() ? 0 : kFailureReply;
+    };
+    all.push_back(std::move(s));
+  }
   return all;
 }
 

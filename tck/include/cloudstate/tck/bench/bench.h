@@ -36,9 +36,13 @@ struct Scenario {
   std::string name;
   std::string description;
   bool keyed = true;  // the key distribution applies
-  // Through a proxy: a unary call of the service method.
+  // Through a proxy: a unary call of the service method, or a stream of it.
   std::string proxy_method;
   std::function<std::string(const std::string& key, uint64_t seq)> proxy_request;
+  bool proxy_streamed = false;
+  StreamProtocol proxy_stream;
+  // Every request opens its own stream (a streamed call), whatever the key distribution.
+  bool stream_per_request = false;
   // To a function: a unary protocol call (actions) or an entity stream.
   std::string function_unary_method;
   std::function<std::string(uint64_t seq)> function_unary_request;
