@@ -94,8 +94,9 @@ std::string RenderPlot(const Plot& plot, const std::vector<PlotSeries>& series) 
   // Y ticks: decades on a log axis, five steps on a linear one.
   std::vector<double> y_ticks;
   if (plot.y_log) {
-    for (double e = y0; e <= y1 + 1e-9; e += 1) {
-      y_ticks.push_back(std::pow(10.0, e));
+    const int decades = static_cast<int>(std::lround(y1 - y0));
+    for (int e = 0; e <= decades; ++e) {
+      y_ticks.push_back(std::pow(10.0, y0 + e));
     }
   } else {
     for (int i = 0; i <= 5; ++i) {

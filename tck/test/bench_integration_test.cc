@@ -92,6 +92,7 @@ TEST(BenchReferenceFunctionTest, EveryScenarioRunsAndWritesReports) {
   options.concurrency = {1, 4};
   options.ready_timeout_seconds = 60 * TimeScale();
   options.request_deadline_seconds = 30 * TimeScale();
+  options.echo_executable = CS_TCK_BINARY;  // the echo baseline as a child process
   std::ostringstream log;
   auto run = RunBench(options, log);
   ASSERT_TRUE(run.ok()) << run.status() << "\n" << log.str();
@@ -103,6 +104,7 @@ TEST(BenchReferenceFunctionTest, EveryScenarioRunsAndWritesReports) {
     expected += s.keyed ? 3 : 1;
   }
   EXPECT_EQ(run->scenarios.size(), expected);
+  EXPECT_EQ(run->configuration.at("echo"), "child process");
   for (const auto& s : run->scenarios) {
     ASSERT_EQ(s.series.size(), 2u) << s.name;
     EXPECT_EQ(s.series[0].target, "echo");
@@ -118,7 +120,8 @@ TEST(BenchReferenceFunctionTest, EveryScenarioRunsAndWritesReports) {
     }
     EXPECT_TRUE(s.ratios.contains("p50_vs_echo")) << s.name;
     EXPECT_TRUE(s.ratios.contains("throughput_vs_echo")) << s.name;
-    // The function's CPU was read from /proc.
+    // The echo child's and the function's CPU were read from /proc.
+    EXPECT_GE(s.series[0].open_loop.target_cpu_ms_per_1000, 0) << s.name;
     EXPECT_GE(s.series[1].open_loop.target_cpu_ms_per_1000, 0) << s.name;
   }
 

@@ -169,7 +169,7 @@ double ProcessCpuMillis(int pid) {
       stime = std::strtod(field.c_str(), nullptr);
     }
   }
-  const long ticks = sysconf(_SC_CLK_TCK);
+  const int64_t ticks = sysconf(_SC_CLK_TCK);
   if (utime < 0 || stime < 0 || ticks <= 0) {
     return -1;
   }
@@ -275,7 +275,7 @@ absl::StatusOr<reports::BenchRun> RunBench(const BenchOptions& options, std::ost
       }
       // The function, driven as a proxy would: an entity stream or an action call.
       auto function_series = [&](const std::string& target, const std::string& address,
-                                 std::vector<std::shared_ptr<grpc::Channel>> channels,
+                                 const std::vector<std::shared_ptr<grpc::Channel>>& channels,
                                  int pid) -> Series {
         Series s{target, address, pid, channels, nullptr};
         if (scenario->function_streamed) {
@@ -378,12 +378,10 @@ absl::StatusOr<reports::BenchRun> RunBench(const BenchOptions& options, std::ost
           return it == lat.end() ? 0.0 : it->second;
         };
         log << absl::StrFormat(
-            "  open %.0f/s: p50 %.0fus p99 %.0fus max %.0fus, %llu/%llu ok; saturation %.0f/s at "
+            "  open %.0f/s: p50 %.0fus p99 %.0fus max %.0fus, %d/%d ok; saturation %.0f/s at "
             "%d\n",
-            options.rate, at("p50"), at("p99"), at("max"),
-            static_cast<unsigned long long>(out.open_loop.ok),
-            static_cast<unsigned long long>(out.open_loop.requests), out.saturation_throughput,
-            out.saturation_concurrency);
+            options.rate, at("p50"), at("p99"), at("max"), out.open_loop.ok, out.open_loop.requests,
+            out.saturation_throughput, out.saturation_concurrency);
         result.series.push_back(std::move(out));
       }
       reports::ComputeBenchRatios(result);

@@ -63,6 +63,7 @@ absl::StatusOr<std::unique_ptr<EchoChild>> EchoChild::Start(const std::string& e
   posix_spawn_file_actions_adddup2(&actions, out_pipe[1], STDOUT_FILENO);
   std::vector<std::string> args = {executable, "bench", "--echo-server"};
   std::vector<char*> argv;
+  argv.reserve(args.size() + 1);
   for (auto& a : args) {
     argv.push_back(a.data());
   }
@@ -108,7 +109,7 @@ absl::StatusOr<std::unique_ptr<EchoChild>> EchoChild::Start(const std::string& e
     return absl::UnavailableError(
         absl::StrCat("echo server child did not report its address (got '", first, "')"));
   }
-  child->address_ = std::string(first);
+  child->address_.assign(first.data(), first.size());
   return child;
 }
 

@@ -165,14 +165,14 @@ bool WaitConnected(const std::vector<std::shared_ptr<grpc::Channel>>& channels,
   return true;
 }
 
-UnaryIssuer::UnaryIssuer(std::vector<std::shared_ptr<grpc::Channel>> channels, std::string method,
-                         std::function<std::string(uint64_t)> build,
+UnaryIssuer::UnaryIssuer(const std::vector<std::shared_ptr<grpc::Channel>>& channels,
+                         std::string method, std::function<std::string(uint64_t)> build,
                          std::function<int(const std::string&)> check, double deadline_seconds)
     : method_(std::move(method)),
       build_(std::move(build)),
       check_(std::move(check)),
       deadline_seconds_(deadline_seconds) {
-  for (auto& channel : channels) {
+  for (const auto& channel : channels) {
     stubs_.push_back(std::make_unique<grpc::GenericStub>(channel));
   }
 }
@@ -188,7 +188,7 @@ void UnaryIssuer::Issue(uint64_t seq, std::function<void(int)> done) {
   call->request = ToBuffer(build_(seq));
   auto& stub = *stubs_[next_.fetch_add(1) % stubs_.size()];
   stub.UnaryCall(&call->context, method_, grpc::StubOptions(), &call->request, &call->response,
-                 [this, call, done = std::move(done)](grpc::Status status) {
+                 [this, call, done = std::move(done)](const grpc::Status& status) {
                    int code = status.error_code();
                    if (status.ok() && check_) {
                      code = check_(ToString(call->response));
@@ -360,13 +360,13 @@ class EntityStreamIssuer::Stream
   bool finished_ = false;
 };
 
-EntityStreamIssuer::EntityStreamIssuer(std::vector<std::shared_ptr<grpc::Channel>> channels,
+EntityStreamIssuer::EntityStreamIssuer(const std::vector<std::shared_ptr<grpc::Channel>>& channels,
                                        StreamProtocol protocol, KeyDistribution keys,
                                        double stream_deadline_seconds)
     : protocol_(std::move(protocol)),
       keys_(std::move(keys)),
       stream_deadline_seconds_(stream_deadline_seconds) {
-  for (auto& channel : channels) {
+  for (const auto& channel : channels) {
     stubs_.push_back(std::make_unique<grpc::GenericStub>(channel));
   }
 }

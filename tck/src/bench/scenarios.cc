@@ -86,8 +86,8 @@ void FillCommand(cloudstate::Command* command, const std::string& entity_id, int
 
 // An event-sourced entity stream for `service`, commands `name` with payloads from `payload`.
 StreamProtocol EventSourcedStream(
-    std::string service, const char* name, std::string type,
-    std::function<std::string(const std::string&, uint64_t)> payload) {
+    const std::string& service, const char* name, const std::string& type,
+    const std::function<std::string(const std::string&, uint64_t)>& payload) {
   StreamProtocol p;
   p.method = "/cloudstate.eventsourced.EventSourced/handle";
   p.init = [service](const std::string& key) {
@@ -136,8 +136,8 @@ StreamProtocol ValueEntityStream() {
   return p;
 }
 
-StreamProtocol CrdtStream(std::function<std::string(const std::string&)> entity,
-                          std::function<std::string(const std::string&, uint64_t)> payload) {
+StreamProtocol CrdtStream(const std::function<std::string(const std::string&)>& entity,
+                          const std::function<std::string(const std::string&, uint64_t)>& payload) {
   StreamProtocol p;
   p.method = "/cloudstate.crdt.Crdt/handle";
   p.init = [entity](const std::string& key) {

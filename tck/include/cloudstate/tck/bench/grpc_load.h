@@ -60,7 +60,7 @@ bool WaitConnected(const std::vector<std::shared_ptr<grpc::Channel>>& channels,
 // the channels. `check(response)` turns an OK reply into a code (nullptr: OK is OK).
 class UnaryIssuer : public RequestIssuer {
  public:
-  UnaryIssuer(std::vector<std::shared_ptr<grpc::Channel>> channels, std::string method,
+  UnaryIssuer(const std::vector<std::shared_ptr<grpc::Channel>>& channels, std::string method,
               std::function<std::string(uint64_t seq)> build,
               std::function<int(const std::string& response)> check, double deadline_seconds);
   void Issue(uint64_t seq, std::function<void(int code)> done) override;
@@ -87,8 +87,8 @@ struct StreamProtocol {
 // for KeyDistribution::kNew. Commands on a stream are pipelined and answered in order.
 class EntityStreamIssuer : public RequestIssuer {
  public:
-  EntityStreamIssuer(std::vector<std::shared_ptr<grpc::Channel>> channels, StreamProtocol protocol,
-                     KeyDistribution keys, double stream_deadline_seconds);
+  EntityStreamIssuer(const std::vector<std::shared_ptr<grpc::Channel>>& channels,
+                     StreamProtocol protocol, KeyDistribution keys, double stream_deadline_seconds);
   ~EntityStreamIssuer() override;  // closes every stream and waits for them
   void Issue(uint64_t seq, std::function<void(int code)> done) override;
   // Half-closes every stream and waits until they have ended (cancelling after `grace_seconds`).
