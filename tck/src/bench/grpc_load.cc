@@ -129,9 +129,8 @@ absl::StatusOr<KeyDistribution> ParseDistribution(const std::string& text) {
     d.kind = KeyDistribution::Kind::kHot;
   } else if (text == "new") {
     d.kind = KeyDistribution::Kind::kNew;
-  } else if (text == "uniform") {
-    d.kind = KeyDistribution::Kind::kUniform;
-  } else if (text.rfind("uniform-", 0) == 0 && absl::SimpleAtoi(text.substr(8), &d.n) && d.n > 0) {
+  } else if (text == "uniform" || (text.rfind("uniform-", 0) == 0 &&
+                                   absl::SimpleAtoi(text.substr(8), &d.n) && d.n > 0)) {
     d.kind = KeyDistribution::Kind::kUniform;
   } else {
     return absl::InvalidArgumentError(
