@@ -100,9 +100,11 @@ else
 fi
 wait_port "$fpid" "$fport" "$flog" || exit 2
 
-# The proxy: its whole command line lives here (ports, store, log level).
+# The proxy: its whole command line, and the addresses bench uses, live here.
 gport="$(free_port)"
 hport="$(free_port)"
+GRPC_ADDRESS="127.0.0.1:$gport"  # the proxy's gRPC API
+HTTP_ADDRESS="127.0.0.1:$hport"  # the proxy's HTTP/JSON API
 start_proxy() {
   "$PROXY" --bind 127.0.0.1 --user-function "127.0.0.1:$fport" --grpc-port "$gport" \
     --http-port "$hport" --store memory --log-level warn >"$OUT/logs/proxy.log" 2>&1 &
@@ -110,11 +112,11 @@ start_proxy() {
   pids+=("$ppid")
 }
 start_proxy
-wait_port "$ppid" "$gport" "$OUT/logs/proxy.log" || exit 2
+wait_port "$ppid" "${GRPC_ADDRESS##*:}" "$OUT/logs/proxy.log" || exit 2
 
 log "cloudstate-tck bench: $KIND function behind cloudstate-proxy -> $OUT"
 rc=0
-"$TCK" bench --proxy "127.0.0.1:$gport" --function "127.0.0.1:$fport" \
+"$TCK" bench --proxy "$GRPC_ADDRESS" --http "$HTTP_ADDRESS" --function "127.0.0.1:$fport" \
   --target-pid "$ppid" --function-pid "$fpid" \
   --scenario "$SCENARIOS" --distribution "$DISTRIBUTIONS" \
   --duration "${CS_BENCH_DURATION:-0.5}" --warmup 0.2 --rate "${CS_BENCH_RATE:-200}" \

@@ -98,6 +98,21 @@ void ComputeBenchRatios(BenchScenario& scenario) {
   if (subject == nullptr) {
     return;
   }
+  // The HTTP/JSON API of the same proxy, against the echo baseline and its own gRPC API.
+  if (const BenchSeries* http = FindSeries(scenario, "proxy-http")) {
+    for (const BenchSeries* base : {FindSeries(scenario, "echo"), subject}) {
+      if (base == nullptr || base == http) {
+        continue;
+      }
+      for (const char* pct : {"p50", "p99"}) {
+        const double b = Latency(base->open_loop, pct);
+        const double mine = Latency(http->open_loop, pct);
+        if (b > 0 && mine > 0) {
+          scenario.ratios[absl::StrCat("http_", pct, "_vs_", base->target)] = mine / b;
+        }
+      }
+    }
+  }
   for (const char* baseline_name : {"echo", "direct"}) {
     const BenchSeries* baseline = FindSeries(scenario, baseline_name);
     if (baseline == nullptr || baseline == subject) {

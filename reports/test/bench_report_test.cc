@@ -77,6 +77,16 @@ TEST(BenchRatiosTest, FunctionIsTheSubjectWithoutAProxy) {
   EXPECT_FALSE(s.ratios.contains("p50_vs_direct"));
 }
 
+TEST(BenchRatiosTest, HttpSeriesIsComparedWithEchoAndTheGrpcApi) {
+  BenchScenario s;
+  s.series = {Series("echo", 100, 200, 1000), Series("proxy", 400, 800, 800),
+              Series("proxy-http", 600, 1600, 500)};
+  ComputeBenchRatios(s);
+  EXPECT_DOUBLE_EQ(s.ratios.at("http_p50_vs_echo"), 6.0);
+  EXPECT_DOUBLE_EQ(s.ratios.at("http_p99_vs_proxy"), 2.0);
+  EXPECT_DOUBLE_EQ(s.ratios.at("p50_vs_echo"), 4.0);  // the gRPC API stays the subject
+}
+
 TEST(BenchJsonTest, RoundTrips) {
   const BenchRun run = SampleRun();
   auto parsed = ParseBenchJson(RenderBenchJson(run));

@@ -16,6 +16,7 @@
 #include "absl/time/time.h"
 
 #include "cloudstate/tck/bench/echo_child.h"
+#include "cloudstate/tck/bench/http_load.h"
 
 namespace cloudstate::tck::bench {
 namespace {
@@ -216,6 +217,9 @@ absl::StatusOr<reports::BenchRun> RunBench(const BenchOptions& options, std::ost
   if (proxy) {
     run.configuration["proxy"] = options.proxy_address;
   }
+  if (!options.http_address.empty()) {
+    run.configuration["http"] = options.http_address;
+  }
   if (!options.function_address.empty()) {
     run.configuration["function"] = options.function_address;
   }
@@ -336,6 +340,19 @@ absl::StatusOr<reports::BenchRun> RunBench(const BenchOptions& options, std::ost
               nullptr, deadline);
         };
         series.push_back(std::move(s));
+        if (!options.http_address.empty() && scenario->http_path) {
+          // No gRPC channels: readiness is the first OK answer.
+          Series h{"proxy-http", options.http_address, 0, {}, nullptr};
+          h.make = [address = options.http_address, scenario, deadline,
+                    workers = options.http_workers](const KeyDistribution& k) {
+            return std::make_unique<HttpIssuer>(
+                address,
+                [scenario, k](uint64_t seq) { return scenario->http_path(k.KeyFor(seq), seq); },
+                [scenario, k](uint64_t seq) { return scenario->http_body(k.KeyFor(seq), seq); },
+                workers, deadline);
+          };
+          series.push_back(std::move(h));
+        }
         if (!options.function_address.empty()) {
           series.push_back(function_series("direct", options.function_address, function_channels,
                                            options.function_pid));

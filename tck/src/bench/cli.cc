@@ -16,6 +16,10 @@ void AddBenchCommand(CLI::App& app, BenchCommand* command) {
   auto* sub = app.add_subcommand(
       "bench", "latency and throughput scenarios against a proxy or a user function");
   sub->add_option("--proxy", o.proxy_address, "HOST:PORT of the proxy's gRPC API (the target)");
+  sub->add_option("--http", o.http_address,
+                  "HOST:PORT of the proxy's HTTP/JSON API: adds a proxy-http series");
+  sub->add_option("--http-workers", o.http_workers, "concurrent HTTP/JSON requests at most")
+      ->check(CLI::Range(1, 256));
   sub->add_option("--function", o.function_address,
                   "HOST:PORT of the user function: the target without --proxy, else the "
                   "direct baseline");

@@ -3,6 +3,7 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
+#include "google/protobuf/util/json_util.h"
 
 #include "cloudstate/action.pb.h"
 #include "cloudstate/crdt.pb.h"
@@ -73,6 +74,25 @@ std::string ActionRequest(uint64_t seq) {
   cloudstate::tck::model::action::Request request;
   request.add_groups()->add_steps()->mutable_reply()->set_message(absl::StrCat("m", seq));
   return request.SerializeAsString();
+}
+
+// A serialized request as the JSON body of the HTTP/JSON API (proto3 JSON mapping).
+template <typename Message>
+std::function<std::string(const std::string&, uint64_t)> JsonOf(
+    std::function<std::string(const std::string&, uint64_t)> serialized) {
+  return [serialized = std::move(serialized)](const std::string& key, uint64_t seq) {
+    Message message;
+    message.ParseFromString(serialized(key, seq));
+    std::string json;
+    (void)google::protobuf::util::MessageToJsonString(message, &json);
+    return json;
+  };
+}
+
+std::function<std::string(const std::string&, uint64_t)> PathOf(std::string prefix,
+                                                                std::string suffix = "") {
+  return [prefix = std::move(prefix), suffix = std::move(suffix)](
+             const std::string& key, uint64_t) { return absl::StrCat(prefix, key, suffix); };
 }
 
 void FillCommand(cloudstate::Command* command, const std::string& entity_id, int64_t id,
@@ -170,6 +190,8 @@ std::vector<Scenario> MakeScenarios() {
     s.description = "Shopping cart AddItem (event sourced; one event per command).";
     s.proxy_method = absl::StrCat("/", kCartService, "/AddItem");
     s.proxy_request = CartItem;
+    s.http_path = PathOf("/cart/", "/items/add");
+    s.http_body = JsonOf<com::example::shoppingcart::AddLineItem>(CartItem);
     s.function_streamed = true;
     s.function_stream = EventSourcedStream(kCartService, "AddItem",
                                            "com.example.shoppingcart.AddLineItem", CartItem);
@@ -183,6 +205,8 @@ std::vector<Scenario> MakeScenarios() {
         "events).";
     s.proxy_method = absl::StrCat("/", kEventSourcedModel, "/Process");
     s.proxy_request = EmitRequest;
+    s.http_path = PathOf("/tck/model/eventsourced/");
+    s.http_body = JsonOf<cloudstate::tck::model::Request>(EmitRequest);
     s.function_streamed = true;
     s.function_stream = EventSourcedStream(kEventSourcedModel, "Process",
                                            "cloudstate.tck.model.Request", EmitRequest);
@@ -194,6 +218,8 @@ std::vector<Scenario> MakeScenarios() {
     s.description = "Value entity TCK model: replace the state on every command.";
     s.proxy_method = absl::StrCat("/", kValueModel, "/Process");
     s.proxy_request = ValueRequest;
+    s.http_path = PathOf("/tck/model/entity/");
+    s.http_body = JsonOf<cloudstate::tck::model::valueentity::Request>(ValueRequest);
     s.function_streamed = true;
     s.function_stream = ValueEntityStream();
     all.push_back(std::move(s));
@@ -204,6 +230,10 @@ std::vector<Scenario> MakeScenarios() {
     s.description = "CRDT TCK model: increment a GCounter.";
     s.proxy_method = absl::StrCat("/", kCrdtModel, "/Process");
     s.proxy_request = CounterRequest;
+    s.http_path = [](const std::string& key, uint64_t) {
+      return absl::StrCat("/tck/model/crdt/", CounterKey(key));
+    };
+    s.http_body = JsonOf<cloudstate::tck::model::crdt::Request>(CounterRequest);
     s.function_streamed = true;
     s.function_stream = CrdtStream(CounterKey, CounterRequest);
     all.push_back(std::move(s));
@@ -214,6 +244,10 @@ std::vector<Scenario> MakeScenarios() {
     s.description = "CRDT TCK model: add one of 64 elements to an ORSet.";
     s.proxy_method = absl::StrCat("/", kCrdtModel, "/Process");
     s.proxy_request = SetRequest;
+    s.http_path = [](const std::string& key, uint64_t) {
+      return absl::StrCat("/tck/model/crdt/", SetKey(key));
+    };
+    s.http_body = JsonOf<cloudstate::tck::model::crdt::Request>(SetRequest);
     s.function_streamed = true;
     s.function_stream = CrdtStream(SetKey, SetRequest);
     all.push_back(std::move(s));
@@ -225,6 +259,10 @@ std::vector<Scenario> MakeScenarios() {
     s.keyed = false;
     s.proxy_method = absl::StrCat("/", kActionModel, "/ProcessUnary");
     s.proxy_request = [](const std::string&, uint64_t seq) { return ActionRequest(seq); };
+    s.http_path = [](const std::string&, uint64_t) {
+      return std::string("/tck/model/action/unary");
+    };
+    s.http_body = JsonOf<cloudstate::tck::model::action::Request>(s.proxy_request);
     s.function_unary_method = "/cloudstate.action.ActionProtocol/handleUnary";
     s.function_unary_request = [](uint64_t seq) {
       cloudstate::action::ActionCommand command;

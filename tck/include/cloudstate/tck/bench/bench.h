@@ -41,6 +41,9 @@ struct Scenario {
   std::function<std::string(const std::string& key, uint64_t seq)> proxy_request;
   bool proxy_streamed = false;
   StreamProtocol proxy_stream;
+  // Through a proxy's HTTP/JSON API (empty path function: not offered): POST path with a JSON body.
+  std::function<std::string(const std::string& key, uint64_t seq)> http_path;
+  std::function<std::string(const std::string& key, uint64_t seq)> http_body;
   // Every request opens its own stream (a streamed call), whatever the key distribution.
   bool stream_per_request = false;
   // To a function: a unary protocol call (actions) or an entity stream.
@@ -55,6 +58,8 @@ const Scenario* FindScenario(const std::string& name);
 
 struct BenchOptions {
   std::string proxy_address;
+  std::string http_address;  // the proxy's HTTP/JSON API: an extra "proxy-http" series
+  int http_workers = 16;
   std::string function_address;
   int target_pid = 0;    // CPU of the proxy (or the function when it is the target)
   int function_pid = 0;  // CPU of the function in the direct series
