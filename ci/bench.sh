@@ -11,7 +11,7 @@
 # go-sdk:    the Go SDK TCK function via interop/go-sdk/run.sh (built on first use; needs Go)
 #
 # Env: BUILD_DIR (default build/${CS_PRESET:-ci}; cloudstate-tck and cloudstate-proxy must be
-# built), CS_BENCH_OUT (default out/bench; reports in $CS_BENCH_OUT/<function>/),
+# built; CS_BENCH_PROXY overrides the proxy binary), CS_BENCH_OUT (default out/bench; reports in $CS_BENCH_OUT/<function>/),
 # CS_BENCH_DURATION (seconds per phase, default 0.5), CS_BENCH_RATE (open loop, default 200/s),
 # CS_BENCH_CONCURRENCY (default 1,8,32), CS_BENCH_SCENARIOS (default: all),
 # CS_BENCH_DISTRIBUTIONS (default hot,uniform-100,new), CS_BENCH_START_TIMEOUT (seconds, default 60).
@@ -22,7 +22,7 @@ KIND="${1:-reference}"
 BUILD="${BUILD_DIR:-$ROOT/build/${CS_PRESET:-ci}}"
 OUT="${CS_BENCH_OUT:-$ROOT/out/bench}/$KIND"
 TCK="$BUILD/tck/cloudstate-tck"
-PROXY="$BUILD/reference-proxy/cloudstate-proxy"
+PROXY="${CS_BENCH_PROXY:-$BUILD/reference-proxy/cloudstate-proxy}"
 RF="$BUILD/reference-function/cloudstate-reference-function"
 GO_RUN="$ROOT/interop/go-sdk/run.sh"
 START_TIMEOUT="${CS_BENCH_START_TIMEOUT:-60}"
@@ -100,19 +100,27 @@ else
 fi
 wait_port "$fpid" "$fport" "$flog" || exit 2
 
-# The proxy: its whole command line, and the addresses bench uses, live here.
+# The proxy: its whole command line, and the addresses bench uses, live here. The current proxy
+# serves gRPC and HTTP/JSON on one client port (--http-port); an older build had a gRPC port of
+# its own (--grpc-port), told apart by its --help.
 gport="$(free_port)"
-hport="$(free_port)"
 GRPC_ADDRESS="127.0.0.1:$gport"  # the proxy's gRPC API
-HTTP_ADDRESS="127.0.0.1:$hport"  # the proxy's HTTP/JSON API
+if "$PROXY" --help 2>&1 | grep -q -- '--management-port'; then
+  HTTP_ADDRESS="$GRPC_ADDRESS"   # HTTP/JSON on the same socket
+  PORT_ARGS=(--http-port "$gport")
+else
+  hport="$(free_port)"
+  HTTP_ADDRESS="127.0.0.1:$hport"
+  PORT_ARGS=(--grpc-port "$gport" --http-port "$hport")
+fi
 start_proxy() {
-  "$PROXY" --bind 127.0.0.1 --user-function "127.0.0.1:$fport" --grpc-port "$gport" \
-    --http-port "$hport" --store memory --log-level warn >"$OUT/logs/proxy.log" 2>&1 &
+  "$PROXY" --bind 127.0.0.1 --user-function "127.0.0.1:$fport" "${PORT_ARGS[@]}" \
+    --store memory --log-level warn >"$OUT/logs/proxy.log" 2>&1 &
   ppid=$!
   pids+=("$ppid")
 }
 start_proxy
-wait_port "$ppid" "${GRPC_ADDRESS##*:}" "$OUT/logs/proxy.log" || exit 2
+wait_port "$ppid" "$gport" "$OUT/logs/proxy.log" || exit 2
 
 log "cloudstate-tck bench: $KIND function behind cloudstate-proxy -> $OUT"
 rc=0
