@@ -13,6 +13,7 @@
 
 #include "cloudstate/reports/compare.h"
 #include "cloudstate/reports/writers.h"
+#include "cloudstate/tck/bench/bench.h"
 #include "cloudstate/tck/proxy_suite/cli.h"
 #include "cloudstate/tck/runner.h"
 
@@ -129,6 +130,9 @@ int RunCli(int argc, char** argv) {
   proxy_command.options.spec_dir = installed_spec_dir;
   proxy_command.app->add_option("--spec-url", spec_url, kSpecUrlHelp);
 
+  bench::BenchCommand bench_command;  // `bench`: latency and throughput scenarios
+  bench::AddBenchCommand(app, &bench_command);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -143,6 +147,9 @@ int RunCli(int argc, char** argv) {
     proxy_command.options.configuration["spec_url"] =
         SpecUrl(spec_url, proxy_command.options.spec_dir);
     return proxy_suite::RunProxyCommand(proxy_command);
+  }
+  if (bench_command.app->parsed()) {
+    return bench::RunBenchCommand(bench_command);
   }
   if (report->parsed()) {
     if (!render_file.empty()) {
