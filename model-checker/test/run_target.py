@@ -71,7 +71,7 @@ def main():
         servers.append(function)
         if args.proxy:
             proxy, port = start([args.proxy, "--user-function", f"127.0.0.1:{port}",
-                                 "--grpc-port", "0", "--http-port", "-1"] + args.proxy_arg,
+                                 "--bind", "127.0.0.1", "--http-port", "0"] + args.proxy_arg,
                                 r"cloudstate-proxy listening grpc=(\d+)")
             servers.append(proxy)
             command = [args.checker, "proxy", "--proxy", f"127.0.0.1:{port}"]
