@@ -125,6 +125,44 @@ grpc::Status UnknownStatus(std::string_view message) {
 
 class ProxyImpl;
 
+// Rate limit for log lines that a broken or dead function can cause once per command.
+class LogLimiter {
+ public:
+  void Log(spdlog::level::level_enum level, const std::string& key, const std::string& message) {
+    constexpr int kLinesPerSecond = 5;
+    int64_t suppressed = 0;
+    {
+      std::lock_guard lock(mu_);
+      Window& window = windows_[key];
+      const auto now = std::chrono::steady_clock::now();
+      if (now - window.start >= std::chrono::seconds(1)) {
+        window.start = now;
+        window.lines = 0;
+      }
+      if (window.lines >= kLinesPerSecond) {
+        ++window.suppressed;
+        return;
+      }
+      ++window.lines;
+      suppressed = std::exchange(window.suppressed, 0);
+    }
+    if (suppressed > 0) {
+      spdlog::log(level, "{} ({} similar lines left out)", message, suppressed);
+    } else {
+      spdlog::log(level, "{}", message);
+    }
+  }
+
+ private:
+  struct Window {
+    std::chrono::steady_clock::time_point start;
+    int lines = 0;
+    int64_t suppressed = 0;
+  };
+  std::mutex mu_;
+  std::map<std::string, Window> windows_;
+};
+
 // Times one store operation into a latency histogram.
 class JournalTimer {
  public:
@@ -171,7 +209,9 @@ class Shell : public std::enable_shared_from_this<Shell<Traits>> {
   // On the strand.
   void Command(ClientCommand command, Completion completion) {
     EnsureCore();
-    completions_[command.handle] = std::move(completion);
+    const CallHandle handle = command.handle;
+    completions_[handle] = std::move(completion);
+    ArmCommandTimer(handle);
     Execute(core_->OnCommand(std::move(command)));
   }
   void ClientCancelled(CallHandle handle) {
@@ -181,6 +221,7 @@ class Shell : public std::enable_shared_from_this<Shell<Traits>> {
       }
     }
     completions_.erase(handle);
+    command_timers_.erase(handle);
   }
   void Terminate(const std::string& reason) {
     timer_.cancel();
@@ -194,6 +235,8 @@ class Shell : public std::enable_shared_from_this<Shell<Traits>> {
   void Execute(std::vector<typename Traits::Action> actions);
   void ArmPassivation();
   void OnPassivationTimer(uint64_t arm);
+  void ArmCommandTimer(CallHandle handle);
+  void OnCommandTimeout(CallHandle handle);
 
   ProxyImpl* proxy_;
   const EntityConfig* config_;
@@ -206,6 +249,8 @@ class Shell : public std::enable_shared_from_this<Shell<Traits>> {
   std::shared_ptr<Stream> stream_;
   uint64_t stream_gen_ = 0;
   std::map<CallHandle, Completion> completions_;
+  // Per-command timeout, disarmed by the command's first answer.
+  std::map<CallHandle, std::unique_ptr<asio::steady_timer>> command_timers_;
   std::shared_ptr<CrdtSlot> slot_;  // CRDT only
 };
 
@@ -214,6 +259,7 @@ struct EsTraits {
   using In = cloudstate::eventsourced::EventSourcedStreamIn;
   using Out = cloudstate::eventsourced::EventSourcedStreamOut;
   using Action = es::Action;
+  using Complete = es::Complete;
   static constexpr bool kCrdt = false;
 };
 struct VeTraits {
@@ -221,6 +267,7 @@ struct VeTraits {
   using In = cloudstate::valueentity::ValueEntityStreamIn;
   using Out = cloudstate::valueentity::ValueEntityStreamOut;
   using Action = ve::Action;
+  using Complete = ve::Complete;
   static constexpr bool kCrdt = false;
 };
 struct CrdtTraits {
@@ -228,6 +275,7 @@ struct CrdtTraits {
   using In = cloudstate::crdt::CrdtStreamIn;
   using Out = cloudstate::crdt::CrdtStreamOut;
   using Action = crdt::Action;
+  using Complete = crdt::Complete;
   static constexpr bool kCrdt = true;
 };
 
@@ -321,6 +369,11 @@ class ProxyImpl final : public Proxy {
   asio::io_context& io() { return io_; }
   Metrics& metrics() { return metrics_; }
   const ServiceModel& model() const { return *model_; }
+  absl::Duration CommandTimeout() const { return options_.command_timeout; }
+  // Logs `message`, at most a few times per second per `key` (a broken function can fail every
+  // command); the number of lines left out is logged with the next one.
+  void LogLimited(spdlog::level::level_enum level, const std::string& key,
+                  const std::string& message);
   absl::Duration PassivationTimeout(const EntityConfig& config) const {
     return config.passivation_timeout.value_or(options_.passivation_timeout);
   }
@@ -391,6 +444,9 @@ class ProxyImpl final : public Proxy {
   Registry<CrdtTraits> crdt_;
   std::mutex slots_mu_;
   std::map<std::string, std::shared_ptr<CrdtSlot>> crdt_slots_;
+
+  // Shared with callbacks that may outlive the proxy (reportError calls).
+  std::shared_ptr<LogLimiter> log_limiter_ = std::make_shared<LogLimiter>();
 
   std::mutex shutdown_mu_;
   std::condition_variable shutdown_cv_;
@@ -478,6 +534,7 @@ void Shell<Traits>::Execute(std::vector<typename Traits::Action> actions) {
             ++stream_gen_;  // ignore anything the old stream still says
           } else if constexpr (std::is_same_v<A, es::Complete> || std::is_same_v<A, ve::Complete> ||
                                std::is_same_v<A, crdt::Complete>) {
+            command_timers_.erase(a.output.handle);
             auto it = completions_.find(a.output.handle);
             if (it != completions_.end()) {
               Completion completion = it->second;
@@ -489,8 +546,10 @@ void Shell<Traits>::Execute(std::vector<typename Traits::Action> actions) {
           } else if constexpr (std::is_same_v<A, es::ReportError> ||
                                std::is_same_v<A, ve::ReportError> ||
                                std::is_same_v<A, crdt::ReportError>) {
-            spdlog::error("{} entity {} of {}: {}", EntityKindName(config_->kind), entity_id_,
-                          config_->service_name, a.message);
+            proxy_->LogLimited(
+                spdlog::level::err, "entity-error",
+                absl::StrCat(std::string(EntityKindName(config_->kind)), " entity ", entity_id_,
+                             " of ", config_->service_name, ": ", a.message));
             proxy_->metrics().Increment("failed_entities", EntityKindName(config_->kind));
             proxy_->metrics().AddCounter("errors", {{"type", "entity"}});
             proxy_->ReportError(a.message);
@@ -622,6 +681,47 @@ void Shell<Traits>::ArmPassivation() {
       self->OnPassivationTimer(arm);
     }
   });
+}
+
+template <class Traits>
+void Shell<Traits>::ArmCommandTimer(CallHandle handle) {
+  auto timer = std::make_unique<asio::steady_timer>(strand_);
+  timer->expires_after(absl::ToChronoMilliseconds(proxy_->CommandTimeout()));
+  auto self = this->shared_from_this();
+  timer->async_wait([self, handle](const boost::system::error_code& ec) {
+    if (!ec) {
+      self->OnCommandTimeout(handle);
+    }
+  });
+  command_timers_[handle] = std::move(timer);
+}
+
+// The function did not answer in time: the command ends with DEADLINE_EXCEEDED, the other calls
+// of this incarnation with UNAVAILABLE, and the stream is cancelled so that the next command
+// starts a new incarnation instead of queueing behind a function that does not answer.
+template <class Traits>
+void Shell<Traits>::OnCommandTimeout(CallHandle handle) {
+  if (command_timers_.erase(handle) == 0 || !completions_.contains(handle)) {
+    return;
+  }
+  const std::string message = absl::StrCat("The user function did not answer within ",
+                                           absl::FormatDuration(proxy_->CommandTimeout()), " (",
+                                           config_->service_name, " entity ", entity_id_, ")");
+  proxy_->LogLimited(spdlog::level::warn, "command-timeout", message);
+  proxy_->metrics().AddCounter("errors", {{"type", "command_timeout"}});
+  Completion completion = std::move(completions_[handle]);
+  completions_.erase(handle);
+  if (stream_ != nullptr) {
+    stream_->Cancel();
+    stream_.reset();
+  }
+  ++stream_gen_;  // what the cancelled stream still says is ignored
+  if (core_ != nullptr) {
+    auto actions = core_->Terminate(message);
+    SetFailureCode<typename Traits::Complete>(&actions, absl::StatusCode::kUnavailable);
+    Execute(std::move(actions));
+  }
+  completion(ErrorOutput(handle, message, absl::StatusCode::kDeadlineExceeded));
 }
 
 template <class Traits>
@@ -1270,7 +1370,8 @@ void ProxyImpl::Deliver(const Route& origin, CallOutput output, std::shared_ptr<
   if (!output.error.ok()) {
     metrics_.Increment("failed_commands", EntityKindName(origin.entity->kind));
     metrics_.AddCounter("errors", {{"type", "command"}});
-    sink->Finish(UnknownStatus(std::string(output.error.message())));
+    sink->Finish(grpc::Status(static_cast<grpc::StatusCode>(output.error.code()),
+                              std::string(output.error.message())));
     return;
   }
   metrics_.Increment("completed_commands", EntityKindName(origin.entity->kind));
@@ -1314,7 +1415,9 @@ void ProxyImpl::RunSideEffects(const Route& origin,
     if (effect.synchronous()) {
       auto next = [this, &origin, effects, index, done](grpc::Status status) {
         if (!status.ok()) {
-          spdlog::warn("synchronous side effect {} failed: {}", index, status.error_message());
+          LogLimited(
+              spdlog::level::warn, "side-effect",
+              absl::StrCat("synchronous side effect ", index, " failed: ", status.error_message()));
         }
         RunSideEffects(origin, effects, index + 1, done);
       };
@@ -1323,9 +1426,10 @@ void ProxyImpl::RunSideEffects(const Route& origin,
       return;
     }
     Dispatch(*target, std::move(payload), effect.metadata(),
-             std::make_shared<CallbackSink>([](grpc::Status status) {
+             std::make_shared<CallbackSink>([this](grpc::Status status) {
                if (!status.ok()) {
-                 spdlog::warn("asynchronous side effect failed: {}", status.error_message());
+                 LogLimited(spdlog::level::warn, "side-effect",
+                            "asynchronous side effect failed: " + status.error_message());
                }
              }));
     ++index;
@@ -1383,6 +1487,11 @@ void ProxyImpl::HandleAction(const Route& origin, std::optional<ClientAction> ac
   }
 }
 
+void ProxyImpl::LogLimited(spdlog::level::level_enum level, const std::string& key,
+                           const std::string& message) {
+  log_limiter_->Log(level, key, message);
+}
+
 void ProxyImpl::ReportError(const std::string& message) {
   metrics_.AddCounter("errors", {{"type", "report_error"}});
   if (discovery_stub_ == nullptr) {
@@ -1396,12 +1505,14 @@ void ProxyImpl::ReportError(const std::string& message) {
   auto call = std::make_shared<Call>();
   call->request.set_message(message);
   call->context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
-  discovery_stub_->async()->reportError(
-      &call->context, &call->request, &call->response, [call](grpc::Status status) {
-        if (!status.ok()) {
-          spdlog::warn("reportError failed: {}", status.error_message());
-        }
-      });
+  discovery_stub_->async()->reportError(&call->context, &call->request, &call->response,
+                                        [limiter = log_limiter_, call](grpc::Status status) {
+                                          if (!status.ok()) {
+                                            limiter->Log(
+                                                spdlog::level::warn, "report-error",
+                                                "reportError failed: " + status.error_message());
+                                          }
+                                        });
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -51,7 +51,13 @@ class UfStream final : public grpc::ClientBidiReactor<In, Out> {
     PumpLocked();
   }
 
-  void Cancel() { context_.TryCancel(); }
+  void Cancel() {
+    {
+      std::lock_guard lock(mu_);
+      cancel_requested_ = true;
+    }
+    context_.TryCancel();
+  }
 
  private:
   UfStream(MessageFn on_message, ClosedFn on_closed)
@@ -104,8 +110,16 @@ class UfStream final : public grpc::ClientBidiReactor<In, Out> {
 
   void OnReadDone(bool ok) override {
     if (!ok) {
-      std::lock_guard lock(mu_);
-      CloseWritesLocked();
+      // Either the function ended its stream (its status follows) or a message could not be
+      // parsed. gRPC does not end the call on a parse failure, so without a cancel the call (and
+      // its entity) would wait forever. Cancelling after the function's status has arrived does
+      // not change that status.
+      {
+        std::lock_guard lock(mu_);
+        CloseWritesLocked();
+        read_failed_ = true;
+      }
+      context_.TryCancel();
       return;
     }
     on_message_(std::move(incoming_));
@@ -114,7 +128,18 @@ class UfStream final : public grpc::ClientBidiReactor<In, Out> {
   }
 
   void OnDone(const grpc::Status& status) override {
-    on_closed_(status);
+    bool unreadable = false;
+    {
+      std::lock_guard lock(mu_);
+      unreadable =
+          read_failed_ && !cancel_requested_ && status.error_code() == grpc::StatusCode::CANCELLED;
+    }
+    if (unreadable) {
+      on_closed_(grpc::Status(grpc::StatusCode::UNAVAILABLE,
+                              "the user function sent a message the proxy cannot read"));
+    } else {
+      on_closed_(status);
+    }
     std::shared_ptr<UfStream> keep = std::move(self_);  // may delete this at scope end
   }
 
@@ -130,6 +155,8 @@ class UfStream final : public grpc::ClientBidiReactor<In, Out> {
   bool half_close_requested_ = false;
   bool write_closed_ = false;
   bool hold_release_pending_ = false;
+  bool read_failed_ = false;
+  bool cancel_requested_ = false;
 };
 
 }  // namespace cloudstate::proxy

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <variant>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -37,11 +38,31 @@ struct CallOutput {
   bool final = true;
 };
 
-inline CallOutput ErrorOutput(CallHandle handle, std::string message) {
+inline CallOutput ErrorOutput(CallHandle handle, std::string message,
+                              absl::StatusCode code = absl::StatusCode::kUnknown) {
   CallOutput out;
   out.handle = handle;
-  out.error = absl::UnknownError(std::move(message));
+  out.error = absl::Status(code, std::move(message));
   return out;
+}
+
+// The code the calls failed by a closed function stream end with: UNAVAILABLE when the function
+// could not be reached or sent something unreadable (the client may retry; the next command opens
+// a new stream), UNKNOWN otherwise (the function misbehaved).
+inline absl::StatusCode StreamClosedCode(const absl::Status& status) {
+  return status.code() == absl::StatusCode::kUnavailable ? absl::StatusCode::kUnavailable
+                                                         : absl::StatusCode::kUnknown;
+}
+
+// Gives every failed call completed by `actions` the code `code` (same message).
+template <class Complete, class Action>
+void SetFailureCode(std::vector<Action>* actions, absl::StatusCode code) {
+  for (Action& action : *actions) {
+    if (auto* complete = std::get_if<Complete>(&action);
+        complete != nullptr && !complete->output.error.ok()) {
+      complete->output.error = absl::Status(code, complete->output.error.message());
+    }
+  }
 }
 
 }  // namespace cloudstate::proxy

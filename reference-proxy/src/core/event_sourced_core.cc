@@ -194,6 +194,7 @@ std::vector<es::Action> EventSourcedCore::OnStreamClosed(const absl::Status& sta
   Crash(absl::StrCat("Unexpected entity termination",
                      status.ok() ? std::string() : absl::StrCat(": ", status.message())),
         &out);
+  SetFailureCode<es::Complete>(&out, StreamClosedCode(status));
   return out;
 }
 

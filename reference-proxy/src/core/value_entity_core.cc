@@ -178,6 +178,7 @@ std::vector<ve::Action> ValueEntityCore::OnStreamClosed(const absl::Status& stat
   Crash(absl::StrCat("Unexpected Value entity termination",
                      status.ok() ? std::string() : absl::StrCat(": ", status.message())),
         &out);
+  SetFailureCode<ve::Complete>(&out, StreamClosedCode(status));
   return out;
 }
 

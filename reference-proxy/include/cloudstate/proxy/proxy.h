@@ -27,6 +27,9 @@ struct ProxyOptions {
   int http_port = 9001;  // 0 = pick a free port; -1 = no HTTP server
   std::string store = "memory";
   absl::Duration passivation_timeout = absl::Seconds(30);
+  // How long a command may wait for the function's answer (the Akka proxy's relay-timeout, 1m);
+  // then the client gets DEADLINE_EXCEEDED and the entity restarts with a new stream.
+  absl::Duration command_timeout = absl::Minutes(1);
   int max_message_bytes = 12 * 1024 * 1024;
   int max_concurrent_streams = 0;  // per HTTP/2 connection towards the proxy; 0 = gRPC default
   int worker_threads = 0;          // 0 = hardware concurrency (at least 2)

@@ -1,0 +1,104 @@
+// The proxy against a user function that misbehaves (hostile_function.h): unreadable messages,
+// no answer, a dead function. Each call ends with the right code, the error is reported, and the
+// entity serves the next command on a new stream.
+
+#include "gtest/gtest.h"
+
+#include "cloudstate/tck/model/valueentity.grpc.pb.h"
+
+#include "hostile_function.h"
+#include "integration_util.h"
+
+namespace cloudstate::proxy {
+namespace {
+
+namespace ve = cloudstate::tck::model::valueentity;
+using testing::Ctx;
+using testing::Eventually;
+using testing::HostileFunction;
+using testing::TestProxyOptions;
+
+class HostileFunctionTest : public ::testing::Test {
+ protected:
+  void StartAll(std::function<void(ProxyOptions&)> configure = nullptr) {
+    ASSERT_TRUE(function_.Start());
+    ProxyOptions options = TestProxyOptions(function_.port());
+    if (configure) {
+      configure(options);
+    }
+    auto proxy = Proxy::Start(options);
+    ASSERT_TRUE(proxy.ok()) << proxy.status();
+    proxy_ = std::move(*proxy);
+    stub_ = ve::ValueEntityTckModel::NewStub(grpc::CreateChannel(
+        "127.0.0.1:" + std::to_string(proxy_->grpc_port()), grpc::InsecureChannelCredentials()));
+  }
+  void TearDown() override {
+    if (proxy_ != nullptr) {
+      proxy_->Shutdown();
+    }
+    function_.Stop();
+  }
+  grpc::Status Process(const std::string& id, ve::Response* response) {
+    ve::Request request;
+    request.set_id(id);
+    return stub_->Process(Ctx(60).get(), request, response);
+  }
+
+  HostileFunction function_;
+  std::unique_ptr<Proxy> proxy_;
+  std::unique_ptr<ve::ValueEntityTckModel::Stub> stub_;
+};
+
+TEST_F(HostileFunctionTest, UnreadableMessageFailsTheCallAndTheEntityRecovers) {
+  StartAll();
+  ve::Response response;
+  ASSERT_TRUE(Process("cart", &response).ok());
+  EXPECT_EQ(response.message(), "ok:cart");
+  const int streams = function_.streams_opened();
+
+  function_.set_mode(HostileFunction::Mode::kUnreadable);
+  grpc::Status failed = Process("cart", &response);
+  EXPECT_EQ(failed.error_code(), grpc::StatusCode::UNAVAILABLE) << failed.error_message();
+  EXPECT_TRUE(Eventually([&] {
+    for (const std::string& e : function_.reported_errors()) {
+      if (e.find("cannot read") != std::string::npos) {
+        return true;
+      }
+    }
+    return false;
+  })) << "the unreadable message was not reported to the function";
+
+  function_.set_mode(HostileFunction::Mode::kReply);
+  grpc::Status again = Process("cart", &response);
+  ASSERT_TRUE(again.ok()) << again.error_message();
+  EXPECT_EQ(response.message(), "ok:cart");
+  EXPECT_GT(function_.streams_opened(), streams) << "the entity did not open a new stream";
+}
+
+TEST_F(HostileFunctionTest, SilentFunctionGetsDeadlineExceededAndTheEntityRecovers) {
+  StartAll([](ProxyOptions& options) { options.command_timeout = absl::Milliseconds(200); });
+  function_.set_mode(HostileFunction::Mode::kSilent);
+  ve::Response response;
+  grpc::Status timed_out = Process("stuck", &response);
+  EXPECT_EQ(timed_out.error_code(), grpc::StatusCode::DEADLINE_EXCEEDED)
+      << timed_out.error_message();
+  // The proxy's timeout, not the client's (60 s) deadline.
+  EXPECT_NE(timed_out.error_message().find("did not answer"), std::string::npos)
+      << timed_out.error_message();
+
+  function_.set_mode(HostileFunction::Mode::kReply);
+  grpc::Status again = Process("stuck", &response);
+  ASSERT_TRUE(again.ok()) << again.error_message();
+  EXPECT_EQ(response.message(), "ok:stuck");
+}
+
+TEST_F(HostileFunctionTest, DeadFunctionIsUnavailable) {
+  StartAll();
+  function_.Stop();
+  ve::Response response;
+  grpc::Status dead = Process("gone", &response);
+  EXPECT_EQ(dead.error_code(), grpc::StatusCode::UNAVAILABLE) << dead.error_message();
+}
+
+}  // namespace
+}  // namespace cloudstate::proxy
