@@ -355,6 +355,13 @@ class ProxyImpl final : public Proxy {
     std::unique_lock lock(shutdown_mu_);
     shutdown_cv_.wait(lock, [&] { return shutdown_done_; });
   }
+  bool FunctionReachable() override {
+    if (channel_ == nullptr) {
+      return false;
+    }
+    const grpc_connectivity_state state = channel_->GetState(/*try_to_connect=*/true);
+    return state != GRPC_CHANNEL_TRANSIENT_FAILURE && state != GRPC_CHANNEL_SHUTDOWN;
+  }
 
   // Routes a call's payload to its target; the outcome goes to `sink`.
   void Dispatch(const Route& route, std::string payload, Metadata metadata,
@@ -1610,6 +1617,9 @@ absl::Status ProxyImpl::Init() {
       absl::Status s = store_->CheckReady();
       if (!s.ok()) {
         return HttpResponse{503, "text/plain", "store not ready: " + std::string(s.message())};
+      }
+      if (!FunctionReachable()) {
+        return HttpResponse{503, "text/plain", "user function unreachable"};
       }
       return HttpResponse{200, "text/plain", "OK"};
     });

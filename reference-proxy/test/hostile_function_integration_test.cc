@@ -92,12 +92,31 @@ TEST_F(HostileFunctionTest, SilentFunctionGetsDeadlineExceededAndTheEntityRecove
   EXPECT_EQ(response.message(), "ok:stuck");
 }
 
+TEST_F(HostileFunctionTest, EntityKeyThatIsNotUtf8IsInvalidArgument) {
+  StartAll();
+  ve::Response response;
+  grpc::Status bad = Process(std::string("\xff\xfe", 2), &response);
+  EXPECT_EQ(bad.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << bad.error_message();
+  const std::string http =
+      testing::HttpCall(proxy_->http_port(), "POST", "/tck/model/entity/%FF%FE", "{}");
+  EXPECT_EQ(http.substr(0, 3), "400") << http;
+  ASSERT_TRUE(Process("fine", &response).ok());
+}
+
 TEST_F(HostileFunctionTest, DeadFunctionIsUnavailable) {
   StartAll();
   function_.Stop();
   ve::Response response;
   grpc::Status dead = Process("gone", &response);
   EXPECT_EQ(dead.error_code(), grpc::StatusCode::UNAVAILABLE) << dead.error_message();
+  EXPECT_TRUE(Eventually([&] {
+    return testing::HttpGet(proxy_->http_port(), "/ready").substr(0, 3) == "503";
+  })) << "/ready still reports a dead function as ready";
+}
+
+TEST_F(HostileFunctionTest, ReadyWhileTheFunctionIsReachable) {
+  StartAll();
+  EXPECT_EQ(testing::HttpGet(proxy_->http_port(), "/ready").substr(0, 3), "200");
 }
 
 }  // namespace

@@ -58,6 +58,9 @@ class Proxy {
   virtual void Shutdown() = 0;
   // Blocks until Shutdown() has completed.
   virtual void Wait() = 0;
+  // False while the user function cannot be reached (its channel failed to connect); asks the
+  // channel to connect when idle, so that a readiness probe notices a dead function. For /ready.
+  virtual bool FunctionReachable() = 0;
 };
 
 // The supported entity types announced in ProxyInfo for a store kind.
