@@ -377,6 +377,12 @@ class ProxyImpl final : public Proxy {
   Metrics& metrics() { return metrics_; }
   const ServiceModel& model() const { return *model_; }
   absl::Duration CommandTimeout() const { return options_.command_timeout; }
+  // Entity state (a value entity's value, an event-sourced snapshot) must fit in one message.
+  size_t MaxStateBytes() const { return static_cast<size_t>(options_.max_message_bytes); }
+  // Messages to and from the function carry a client message plus their envelope (entity id,
+  // command name, type URL, metadata), so that channel allows this much more than the front door.
+  static constexpr int kEnvelopeHeadroom = 1024 * 1024;
+  int FunctionMessageLimit() const { return options_.max_message_bytes + kEnvelopeHeadroom; }
   // Logs `message`, at most a few times per second per `key` (a broken function can fail every
   // command); the number of lines left out is logged with the next one.
   void LogLimited(spdlog::level::level_enum level, const std::string& key,
@@ -474,6 +480,7 @@ void Shell<Traits>::EnsureCore() {
     core_ = std::make_unique<Core>(config_->service_name, entity_id_, slot_.get());
   } else {
     core_ = std::make_unique<Core>(config_->service_name, entity_id_);
+    core_->set_max_state_bytes(proxy_->MaxStateBytes());
   }
   proxy_->metrics().Increment("activated_entities", EntityKindName(config_->kind));
 }
@@ -1274,6 +1281,18 @@ void ProxyImpl::Dispatch(const Route& route, std::string payload, Metadata metad
         grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, std::string(id.status().message())));
     return;
   }
+  // The command as sent to the function: payload, entity id (also in the init message), names
+  // and metadata. Refused here rather than failing the entity's stream.
+  const size_t envelope = payload.size() + 2 * id->size() + route.input_type_url.size() +
+                          route.method->name().size() + metadata.ByteSizeLong() + 256;
+  if (envelope > static_cast<size_t>(FunctionMessageLimit())) {
+    sink->Finish(
+        grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
+                     absl::StrCat("command with its entity key is too large for the user "
+                                  "function (",
+                                  envelope, " bytes, limit ", FunctionMessageLimit(), ")")));
+    return;
+  }
   ClientCommand command;
   command.handle = handle;
   command.name = route.method->name();
@@ -1649,8 +1668,8 @@ absl::Status ProxyImpl::Init() {
   }
 
   grpc::ChannelArguments args;
-  args.SetMaxReceiveMessageSize(options_.max_message_bytes);
-  args.SetMaxSendMessageSize(options_.max_message_bytes);
+  args.SetMaxReceiveMessageSize(FunctionMessageLimit());
+  args.SetMaxSendMessageSize(FunctionMessageLimit());
   args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 200);
   args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 2000);
   channel_ = grpc::CreateCustomChannel(

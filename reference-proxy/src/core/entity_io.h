@@ -48,10 +48,15 @@ inline CallOutput ErrorOutput(CallHandle handle, std::string message,
 
 // The code the calls failed by a closed function stream end with: UNAVAILABLE when the function
 // could not be reached or sent something unreadable (the client may retry; the next command opens
-// a new stream), UNKNOWN otherwise (the function misbehaved).
+// a new stream), RESOURCE_EXHAUSTED for a message over the size limit, UNKNOWN otherwise.
 inline absl::StatusCode StreamClosedCode(const absl::Status& status) {
-  return status.code() == absl::StatusCode::kUnavailable ? absl::StatusCode::kUnavailable
-                                                         : absl::StatusCode::kUnknown;
+  switch (status.code()) {
+    case absl::StatusCode::kUnavailable:
+    case absl::StatusCode::kResourceExhausted:  // a message over the size limit
+      return status.code();
+    default:
+      return absl::StatusCode::kUnknown;
+  }
 }
 
 // Gives every failed call completed by `actions` the code `code` (same message).
