@@ -1690,6 +1690,11 @@ absl::Status ProxyImpl::Init() {
                            grpc::InsecureServerCredentials(), &grpc_port_);
   builder.SetMaxReceiveMessageSize(options_.max_message_bytes);
   builder.SetMaxSendMessageSize(options_.max_message_bytes);
+  // gRPC 1.51 inflates a compressed message completely before it checks the size limit: 1 MB of
+  // gzip on the wire becomes 1 GiB in memory. Compressed requests are therefore refused (gRPC
+  // answers UNIMPLEMENTED before inflating anything); responses are never compressed.
+  builder.SetCompressionAlgorithmSupportStatus(GRPC_COMPRESS_DEFLATE, false);
+  builder.SetCompressionAlgorithmSupportStatus(GRPC_COMPRESS_GZIP, false);
   if (options_.max_concurrent_streams > 0) {
     builder.AddChannelArgument(GRPC_ARG_MAX_CONCURRENT_STREAMS, options_.max_concurrent_streams);
   }

@@ -2,6 +2,9 @@
 // no answer, a dead function. Each call ends with the right code, the error is reported, and the
 // entity serves the next command on a new stream.
 
+#include <cstdio>
+#include <fstream>
+
 #include "gtest/gtest.h"
 
 #include "cloudstate/tck/model/valueentity.grpc.pb.h"
@@ -120,6 +123,43 @@ TEST_F(HostileFunctionTest, RequestJustUnderTheLimitIsForwarded) {
   status = stub_->Process(Ctx(60).get(), request, &response);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED) << status.error_message();
   ASSERT_TRUE(Process("big", &response).ok());
+}
+
+// Peak resident memory of this process in KiB (VmHWM), or -1.
+long PeakRssKib() {
+  std::ifstream status("/proc/self/status");
+  std::string line;
+  while (std::getline(status, line)) {
+    if (line.rfind("VmHWM:", 0) == 0) {
+      return std::stol(line.substr(6));
+    }
+  }
+  return -1;
+}
+
+TEST_F(HostileFunctionTest, CompressedRequestIsRefusedBeforeItIsInflated) {
+  StartAll();
+  // 64 MiB of zeros: about 64 KiB of gzip on the wire, far under the 12 MiB front-door limit.
+  ve::Request request;
+  request.set_id("bomb");
+  request.add_actions()->mutable_update()->set_value(std::string(64 << 20, '\0'));
+  grpc::ChannelArguments args;
+  args.SetCompressionAlgorithm(GRPC_COMPRESS_GZIP);
+  args.SetMaxSendMessageSize(-1);
+  auto stub = ve::ValueEntityTckModel::NewStub(
+      grpc::CreateCustomChannel("127.0.0.1:" + std::to_string(proxy_->grpc_port()),
+                                grpc::InsecureChannelCredentials(), args));
+  const long before = PeakRssKib();
+  ve::Response response;
+  grpc::Status status = stub->Process(Ctx(60).get(), request, &response);
+  const long after = PeakRssKib();
+  EXPECT_FALSE(status.ok());
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::UNIMPLEMENTED) << status.error_message();
+  // The client's own serialisation (64 MiB) is in this process too; an inflated copy in the proxy
+  // would add at least another 64 MiB.
+  std::printf("peak RSS growth during the compressed call: %ld KiB\n", after - before);
+  EXPECT_LT(after - before, 112L << 10) << "the proxy inflated the compressed request";
+  ASSERT_TRUE(Process("after-bomb", &response).ok());
 }
 
 TEST_F(HostileFunctionTest, DeadFunctionIsUnavailable) {
