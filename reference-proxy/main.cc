@@ -77,6 +77,7 @@ int main(int argc, char** argv) {
   std::string user_function = "127.0.0.1:8080";
   std::string passivation = "30s";
   std::string shutdown_timeout = "10s";
+  std::string command_timeout = "1m";
   std::string config_file;
   std::string log_level = "info";
 
@@ -90,6 +91,9 @@ int main(int argc, char** argv) {
   user_function = options.user_function_host + ":" + std::to_string(options.user_function_port);
   if (const char* v = Env("HTTP_PORT")) {
     options.grpc_port = std::atoi(v);
+  }
+  if (const char* v = Env("COMMAND_TIMEOUT")) {
+    command_timeout = v;
   }
 
   CLI::App app{"cloudstate-proxy: single-node reference proxy for Cloudstate protocol 0.2"};
@@ -129,6 +133,10 @@ int main(int argc, char** argv) {
   app.add_option("--shutdown-timeout", shutdown_timeout,
                  "time in-flight calls get to finish on SIGTERM")
       ->capture_default_str();
+  app.add_option("--command-timeout", command_timeout,
+                 "time a command may wait for the function's answer, then DEADLINE_EXCEEDED "
+                 "(env COMMAND_TIMEOUT)")
+      ->capture_default_str();
   app.add_flag("!--no-protocol-check", options.protocol_compatibility_check,
                "accept any protocol version the function reports");
   app.add_option("--log-level", log_level, "trace|debug|info|warn|error")->capture_default_str();
@@ -148,7 +156,8 @@ int main(int argc, char** argv) {
   options.user_function_host = user_function.substr(0, colon);
   options.user_function_port = std::atoi(user_function.substr(colon + 1).c_str());
   if (!ParseDuration(passivation, &options.passivation_timeout) ||
-      !ParseDuration(shutdown_timeout, &options.shutdown_timeout)) {
+      !ParseDuration(shutdown_timeout, &options.shutdown_timeout) ||
+      !ParseDuration(command_timeout, &options.command_timeout)) {
     std::cerr << "bad duration (use e.g. 30s, 500ms, 2m)\n";
     return 2;
   }

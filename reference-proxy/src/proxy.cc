@@ -377,6 +377,7 @@ class ProxyImpl final : public Proxy {
   Metrics& metrics() { return metrics_; }
   const ServiceModel& model() const { return *model_; }
   absl::Duration CommandTimeout() const { return options_.command_timeout; }
+  int MaxMessageBytes() const { return options_.max_message_bytes; }
   // Entity state (a value entity's value, an event-sourced snapshot) must fit in one message.
   size_t MaxStateBytes() const { return static_cast<size_t>(options_.max_message_bytes); }
   // Messages to and from the function carry a client message plus their envelope (entity id,
@@ -881,6 +882,13 @@ class ServerCall final : public grpc::ServerGenericBidiReactor {
       return;
     }
     got_message_ = true;
+    if (request_.Length() > static_cast<size_t>(proxy_->MaxMessageBytes())) {
+      output_->Finish(
+          grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
+                       absl::StrCat("Received message larger than max (", request_.Length(),
+                                    " vs. ", proxy_->MaxMessageBytes(), ")")));
+      return;
+    }
     std::string bytes = ToString(request_);
     const bool more = client_streaming_;
     handler_.on_message(std::move(bytes));
@@ -1688,7 +1696,10 @@ absl::Status ProxyImpl::Init() {
   grpc::ServerBuilder builder;
   builder.AddListeningPort(absl::StrCat(options_.bind, ":", options_.grpc_port),
                            grpc::InsecureServerCredentials(), &grpc_port_);
-  builder.SetMaxReceiveMessageSize(options_.max_message_bytes);
+  // The size limit is checked by ServerCall, so that the client's code (RESOURCE_EXHAUSTED) is
+  // also the one counted in /metrics; gRPC's own limit only stops what is far beyond it.
+  builder.SetMaxReceiveMessageSize(
+      static_cast<int>(std::min<int64_t>(2 * int64_t{options_.max_message_bytes}, INT32_MAX)));
   builder.SetMaxSendMessageSize(options_.max_message_bytes);
   // gRPC 1.51 inflates a compressed message completely before it checks the size limit: 1 MB of
   // gzip on the wire becomes 1 GiB in memory. Compressed requests are therefore refused (gRPC

@@ -162,6 +162,27 @@ TEST_F(HostileFunctionTest, CompressedRequestIsRefusedBeforeItIsInflated) {
   ASSERT_TRUE(Process("after-bomb", &response).ok());
 }
 
+TEST_F(HostileFunctionTest, OversizedRequestIsCountedWithTheCodeTheClientSees) {
+  StartAll([](ProxyOptions& options) { options.max_message_bytes = 64 * 1024; });
+  ve::Request request;
+  request.set_id("big");
+  request.add_actions()->mutable_update()->set_value(std::string(100 * 1024, 'x'));
+  ve::Response response;
+  grpc::Status status = stub_->Process(Ctx(60).get(), request, &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED) << status.error_message();
+  const std::string metrics = testing::HttpGet(proxy_->http_port(), "/metrics");
+  const std::string method =
+      "method=\"/cloudstate.tck.model.valueentity.ValueEntityTckModel/Process\"";
+  EXPECT_EQ(
+      testing::MetricValue(metrics, "cloudstate_proxy_requests_total{" + method + ",code=\"8\"}"),
+      1)
+      << metrics;
+  EXPECT_EQ(
+      testing::MetricValue(metrics, "cloudstate_proxy_requests_total{" + method + ",code=\"13\"}"),
+      -1)
+      << metrics;
+}
+
 TEST_F(HostileFunctionTest, DeadFunctionIsUnavailable) {
   StartAll();
   function_.Stop();
