@@ -5,10 +5,10 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "cloudstate/entity.pb.h"
 
-#include "cloudstate/proxy/proxy.h"
 #include "core/service_model.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
@@ -30,8 +30,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       entity->set_persistence_id("fuzz");
     }
   }
-  auto model =
-      cloudstate::proxy::ServiceModel::Build(spec, cloudstate::proxy::SupportedEntityTypes());
+  static const std::vector<std::string> kTypes = {std::string(cloudstate::proxy::kCrdtType),
+                                                  std::string(cloudstate::proxy::kActionType),
+                                                  std::string(cloudstate::proxy::kEventSourcedType),
+                                                  std::string(cloudstate::proxy::kValueEntityType)};
+  auto model = cloudstate::proxy::ServiceModel::Build(spec, kTypes);
   if (model.ok()) {
     for (const auto& [path, route] : (*model)->routes()) {
       (void)route.ExtractEntityId(path);

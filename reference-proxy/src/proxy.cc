@@ -378,6 +378,7 @@ class ProxyImpl final : public Proxy {
   const ServiceModel& model() const { return *model_; }
   absl::Duration CommandTimeout() const { return options_.command_timeout; }
   int MaxMessageBytes() const { return options_.max_message_bytes; }
+  const std::shared_ptr<StreamTracker>& stream_tracker() const { return stream_tracker_; }
   // Entity state (a value entity's value, an event-sourced snapshot) must fit in one message.
   size_t MaxStateBytes() const { return static_cast<size_t>(options_.max_message_bytes); }
   // Messages to and from the function carry a client message plus their envelope (entity id,
@@ -459,6 +460,7 @@ class ProxyImpl final : public Proxy {
   std::mutex slots_mu_;
   std::map<std::string, std::shared_ptr<CrdtSlot>> crdt_slots_;
 
+  std::shared_ptr<StreamTracker> stream_tracker_ = std::make_shared<StreamTracker>();
   // Shared with callbacks that may outlive the proxy (reportError calls).
   std::shared_ptr<LogLimiter> log_limiter_ = std::make_shared<LogLimiter>();
 
@@ -533,7 +535,7 @@ void Shell<Traits>::Execute(std::vector<typename Traits::Action> actions) {
                     proxy->crdt_stub().async()->handle(ctx, r);
                   }
                 },
-                on_message, on_closed);
+                on_message, on_closed, proxy_->stream_tracker());
           } else if constexpr (std::is_same_v<A, es::Send> || std::is_same_v<A, ve::Send> ||
                                std::is_same_v<A, crdt::Send>) {
             if (stream_ != nullptr) {
@@ -1779,8 +1781,15 @@ void ProxyImpl::Shutdown() {
     shutdown_cv_.wait_for(lock, absl::ToChronoMilliseconds(options_.shutdown_timeout),
                           [&] { return *remaining == 0; });
   }
+  // gRPC has to be done with every entity stream before the executor stops: a stream that ended
+  // later posted into a destroyed io_context (heap corruption; seen as gRPC's "ref_counted.h:
+  // prior > 0" abort after shutdown). The streams were half-closed above, so the function ends
+  // them; those it does not end in time are cancelled.
+  const auto grace = absl::ToChronoMilliseconds(options_.shutdown_timeout);
+  if (!stream_tracker_->WaitAllDone(grace) && !stream_tracker_->CancelAllAndWait(grace)) {
+    spdlog::warn("some streams to the user function did not end within the shutdown timeout");
+  }
   work_.reset();
-  // Entity streams finish once the function closes its side; do not wait for stragglers.
   if (store_pool_ != nullptr) {
     store_pool_->join();
   }

@@ -47,6 +47,9 @@ class HostileFunction {
   int port() const { return port_; }
   void set_mode(Mode mode) { mode_ = mode; }
   int streams_opened() const { return streams_opened_; }
+  int streams_open() const { return streams_open_; }
+  // Leaves streams open after the proxy's half-close (a slow function at proxy shutdown).
+  void set_hold_streams_open(bool hold) { hold_open_ = hold; }
   std::vector<std::string> reported_errors() {
     std::lock_guard lock(mu_);
     return errors_;
@@ -99,6 +102,7 @@ class HostileFunction {
    public:
     explicit Stream(HostileFunction* owner) : owner_(owner) {
       ++owner_->streams_opened_;
+      ++owner_->streams_open_;
       StartRead(&in_);
     }
 
@@ -106,6 +110,9 @@ class HostileFunction {
     void OnReadDone(bool ok) override {
       if (!ok) {
         std::lock_guard lock(mu_);
+        if (owner_->hold_open_) {
+          return;  // finished only when the proxy cancels
+        }
         if (!finished_) {
           finished_ = true;
           Finish(grpc::Status::OK);
@@ -180,7 +187,10 @@ class HostileFunction {
         Finish(grpc::Status::CANCELLED);
       }
     }
-    void OnDone() override { delete this; }
+    void OnDone() override {
+      --owner_->streams_open_;
+      delete this;
+    }
 
     HostileFunction* owner_;
     grpc::ByteBuffer in_;
@@ -205,6 +215,8 @@ class HostileFunction {
   int port_ = 0;
   std::atomic<Mode> mode_{Mode::kReply};
   std::atomic<int> streams_opened_{0};
+  std::atomic<int> streams_open_{0};
+  std::atomic<bool> hold_open_{false};
   std::mutex mu_;
   std::vector<std::string> errors_;
 };

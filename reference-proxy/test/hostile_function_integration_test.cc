@@ -183,6 +183,20 @@ TEST_F(HostileFunctionTest, OversizedRequestIsCountedWithTheCodeTheClientSees) {
       << metrics;
 }
 
+// A stream the function had not ended when the proxy was destroyed used to outlive the proxy and,
+// when it ended, post into the freed executor (flaky "ref_counted.h: prior > 0" abort).
+TEST_F(HostileFunctionTest, ShutdownLeavesNoStreamToTheFunctionBehind) {
+  StartAll();
+  function_.set_hold_streams_open(true);
+  ve::Response response;
+  ASSERT_TRUE(Process("slow-to-close", &response).ok());
+  EXPECT_EQ(function_.streams_open(), 1);
+  proxy_->Shutdown();
+  proxy_.reset();
+  // Nothing of the proxy is left to end the stream later: it ended during shutdown.
+  EXPECT_TRUE(Eventually([&] { return function_.streams_open() == 0; }));
+}
+
 TEST_F(HostileFunctionTest, DeadFunctionIsUnavailable) {
   StartAll();
   function_.Stop();
