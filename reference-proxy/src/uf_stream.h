@@ -73,14 +73,14 @@ class UfStream final : public grpc::ClientBidiReactor<In, Out> {
   // Opens the stream. The returned pointer stays valid; calls after the stream ended are no-ops.
   static std::shared_ptr<UfStream> Open(const StartFn& start, MessageFn on_message,
                                         ClosedFn on_closed,
-                                        std::shared_ptr<StreamTracker> tracker = nullptr) {
+                                        const std::shared_ptr<StreamTracker>& tracker = nullptr) {
     auto stream =
         std::shared_ptr<UfStream>(new UfStream(std::move(on_message), std::move(on_closed)));
     stream->self_ = stream;
     if (tracker != nullptr) {
       UfStream* raw = stream.get();
       stream->tracker_id_ = tracker->Add([raw] { raw->Cancel(); });
-      stream->tracker_ = std::move(tracker);
+      stream->tracker_ = tracker;
     }
     start(&stream->context_, stream.get());  // binds the reactor to the call
     stream->AddHold();  // released once we will write no more, so OnDone cannot race writes

@@ -38,11 +38,11 @@ struct CallOutput {
   bool final = true;
 };
 
-inline CallOutput ErrorOutput(CallHandle handle, std::string message,
+inline CallOutput ErrorOutput(CallHandle handle, const std::string& message,
                               absl::StatusCode code = absl::StatusCode::kUnknown) {
   CallOutput out;
   out.handle = handle;
-  out.error = absl::Status(code, std::move(message));
+  out.error = absl::Status(code, message);
   return out;
 }
 
