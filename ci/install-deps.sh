@@ -34,6 +34,8 @@ TEST_PACKAGES=(
   postgresql
   # lint
   clang-format clang-tidy
+  # fuzzing (ci/fuzz.sh): clang with its sanitizer runtimes and libFuzzer
+  clang-14 libclang-rt-14-dev libfuzzer-14-dev
   # headless browser for the HTML report screenshot test
   chromium
   # peers used by the interop job (Go SDK, Akka proxy)

@@ -84,6 +84,7 @@ int main(int argc, char** argv) {
   std::string shutdown_timeout = "10s";
   std::string backoff_min = "100ms";
   std::string backoff_max = "10s";
+  std::string command_timeout = "1m";
   std::string config_file;
   std::string log_level = "info";
   bool protocol_check = true;
@@ -101,6 +102,9 @@ int main(int argc, char** argv) {
   std::vector<std::string> args = {argv[0]};
   args.insert(args.end(), env.args.begin(), env.args.end());
   args.insert(args.end(), translated->args.begin(), translated->args.end());
+  if (const char* v = Env("COMMAND_TIMEOUT")) {
+    command_timeout = v;
+  }
 
   CLI::App app{"cloudstate-proxy: single-node reference proxy for Cloudstate protocol 0.2"};
   app.option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
@@ -163,6 +167,10 @@ int main(int argc, char** argv) {
   app.add_option("--protocol-compatibility-check", protocol_check,
                  "refuse a function reporting an incompatible protocol version")
       ->capture_default_str();
+  app.add_option("--command-timeout", command_timeout,
+                 "time a command may wait for the function's answer, then DEADLINE_EXCEEDED "
+                 "(env COMMAND_TIMEOUT)")
+      ->capture_default_str();
   app.add_flag("--no-protocol-check", no_protocol_check,
                "accept any protocol version the function reports");
   app.add_option("--log-level", log_level, "trace|debug|info|warn|error")->capture_default_str();
@@ -210,7 +218,8 @@ int main(int argc, char** argv) {
   if (!ParseDuration(passivation, &options.passivation_timeout) ||
       !ParseDuration(shutdown_timeout, &options.shutdown_timeout) ||
       !ParseDuration(backoff_min, &options.discovery_backoff_min) ||
-      !ParseDuration(backoff_max, &options.discovery_backoff_max)) {
+      !ParseDuration(backoff_max, &options.discovery_backoff_max) ||
+      !ParseDuration(command_timeout, &options.command_timeout)) {
     std::cerr << "bad duration (use e.g. 30s, 500ms, 2m)\n";
     return 2;
   }

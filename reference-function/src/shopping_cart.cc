@@ -1,5 +1,7 @@
 // The example event sourced shopping cart (com.example.shoppingcart.ShoppingCart).
 #include <algorithm>
+#include <cstdint>
+#include <limits>
 
 #include "absl/strings/str_cat.h"
 #include "google/protobuf/empty.pb.h"
@@ -53,7 +55,10 @@ class ShoppingCartEntity final : public sdk::EventSourcedEntity {
       if (it == items_.end() || faults_.lines_not_merged) {
         items_.push_back(added.item());
       } else {
-        it->set_quantity(it->quantity() + added.item().quantity());
+        // Saturates: a journal written before AddItem refused overflows must still replay.
+        const int64_t sum = int64_t{it->quantity()} + int64_t{added.item().quantity()};
+        it->set_quantity(static_cast<int32_t>(std::clamp<int64_t>(
+            sum, std::numeric_limits<int32_t>::min(), std::numeric_limits<int32_t>::max())));
       }
       return absl::OkStatus();
     }
@@ -82,6 +87,15 @@ class ShoppingCartEntity final : public sdk::EventSourcedEntity {
       UnpackAny(command, &add);
       if (add.quantity() <= 0 && !faults_.negative_quantity_accepted) {
         ctx.Fail(absl::StrCat("Cannot add negative quantity of to item ", add.product_id()));
+        return std::nullopt;
+      }
+      // A quantity the cart cannot hold is the command's failure, like a negative one.
+      auto existing = Find(add.product_id());
+      if (existing != items_.end() && int64_t{existing->quantity()} + int64_t{add.quantity()} >
+                                          std::numeric_limits<int32_t>::max()) {
+        ctx.Fail(absl::StrCat("Cannot add ", add.quantity(), " of item ", add.product_id(),
+                              ": the cart would hold more than ",
+                              std::numeric_limits<int32_t>::max()));
         return std::nullopt;
       }
       domain::ItemAdded event;

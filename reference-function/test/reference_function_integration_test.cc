@@ -528,6 +528,17 @@ TEST(ReferenceFunctionTest, ShoppingCart) {
   auto negative = s->Ask(command(5, "AddItem", add));
   ASSERT_TRUE(negative.has_value());
   EXPECT_TRUE(negative->reply().client_action().has_failure());
+  // A quantity that would overflow the cart's int32 is a command failure (was signed overflow).
+  add.set_quantity(2147483647);
+  auto overflow = s->Ask(command(6, "AddItem", add));
+  ASSERT_TRUE(overflow.has_value());
+  EXPECT_TRUE(overflow->reply().client_action().has_failure());
+  EXPECT_EQ(overflow->reply().events_size(), 0);
+  auto after = s->Ask(command(7, "GetCart", get));
+  ASSERT_TRUE(after.has_value());
+  ASSERT_TRUE(UnpackAny(after->reply().client_action().reply().payload(), &c));
+  ASSERT_EQ(c.items_size(), 1);
+  EXPECT_EQ(c.items(0).quantity(), 4);
   EXPECT_TRUE(s->CloseCleanly());
 }
 

@@ -69,7 +69,7 @@ const std::map<std::string, Key, std::less<>>& Keys() {
       {"backoff.random-factor", {"discovery retries are not randomised", Kind::kIgnored}},
       {"dev-mode-enabled", {"always a single node", Kind::kIgnored}},
       {"ready-timeout", {"readiness is computed locally, without a timeout", Kind::kIgnored}},
-      {"relay-timeout", {"no equivalent setting", Kind::kIgnored}},
+      {"relay-timeout", {"--command-timeout", Kind::kDuration}},
       {"relay-buffer-size", {"no buffer towards the function to size", Kind::kIgnored}},
       {"number-of-shards", {"no cluster sharding", Kind::kIgnored}},
       {"proxy-parallelism", {"no Akka stream to size", Kind::kIgnored}},

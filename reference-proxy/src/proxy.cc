@@ -126,6 +126,44 @@ grpc::Status UnknownStatus(std::string_view message) {
 
 class ProxyImpl;
 
+// Rate limit for log lines that a broken or dead function can cause once per command.
+class LogLimiter {
+ public:
+  void Log(spdlog::level::level_enum level, const std::string& key, const std::string& message) {
+    constexpr int kLinesPerSecond = 5;
+    int64_t suppressed = 0;
+    {
+      std::lock_guard lock(mu_);
+      Window& window = windows_[key];
+      const auto now = std::chrono::steady_clock::now();
+      if (now - window.start >= std::chrono::seconds(1)) {
+        window.start = now;
+        window.lines = 0;
+      }
+      if (window.lines >= kLinesPerSecond) {
+        ++window.suppressed;
+        return;
+      }
+      ++window.lines;
+      suppressed = std::exchange(window.suppressed, 0);
+    }
+    if (suppressed > 0) {
+      spdlog::log(level, "{} ({} similar lines left out)", message, suppressed);
+    } else {
+      spdlog::log(level, "{}", message);
+    }
+  }
+
+ private:
+  struct Window {
+    std::chrono::steady_clock::time_point start;
+    int lines = 0;
+    int64_t suppressed = 0;
+  };
+  std::mutex mu_;
+  std::map<std::string, Window> windows_;
+};
+
 // Times one store operation into a latency histogram.
 class JournalTimer {
  public:
@@ -172,7 +210,9 @@ class Shell : public std::enable_shared_from_this<Shell<Traits>> {
   // On the strand.
   void Command(ClientCommand command, Completion completion) {
     EnsureCore();
-    completions_[command.handle] = std::move(completion);
+    const CallHandle handle = command.handle;
+    completions_[handle] = std::move(completion);
+    ArmCommandTimer(handle);
     Execute(core_->OnCommand(std::move(command)));
   }
   void ClientCancelled(CallHandle handle) {
@@ -182,6 +222,7 @@ class Shell : public std::enable_shared_from_this<Shell<Traits>> {
       }
     }
     completions_.erase(handle);
+    command_timers_.erase(handle);
   }
   void Terminate(const std::string& reason) {
     timer_.cancel();
@@ -195,6 +236,8 @@ class Shell : public std::enable_shared_from_this<Shell<Traits>> {
   void Execute(std::vector<typename Traits::Action> actions);
   void ArmPassivation();
   void OnPassivationTimer(uint64_t arm);
+  void ArmCommandTimer(CallHandle handle);
+  void OnCommandTimeout(CallHandle handle);
 
   ProxyImpl* proxy_;
   const EntityConfig* config_;
@@ -207,6 +250,8 @@ class Shell : public std::enable_shared_from_this<Shell<Traits>> {
   std::shared_ptr<Stream> stream_;
   uint64_t stream_gen_ = 0;
   std::map<CallHandle, Completion> completions_;
+  // Per-command timeout, disarmed by the command's first answer.
+  std::map<CallHandle, std::unique_ptr<asio::steady_timer>> command_timers_;
   std::shared_ptr<CrdtSlot> slot_;  // CRDT only
 };
 
@@ -215,6 +260,7 @@ struct EsTraits {
   using In = cloudstate::eventsourced::EventSourcedStreamIn;
   using Out = cloudstate::eventsourced::EventSourcedStreamOut;
   using Action = es::Action;
+  using Complete = es::Complete;
   static constexpr bool kCrdt = false;
 };
 struct VeTraits {
@@ -222,6 +268,7 @@ struct VeTraits {
   using In = cloudstate::valueentity::ValueEntityStreamIn;
   using Out = cloudstate::valueentity::ValueEntityStreamOut;
   using Action = ve::Action;
+  using Complete = ve::Complete;
   static constexpr bool kCrdt = false;
 };
 struct CrdtTraits {
@@ -229,6 +276,7 @@ struct CrdtTraits {
   using In = cloudstate::crdt::CrdtStreamIn;
   using Out = cloudstate::crdt::CrdtStreamOut;
   using Action = crdt::Action;
+  using Complete = crdt::Complete;
   static constexpr bool kCrdt = true;
 };
 
@@ -308,6 +356,13 @@ class ProxyImpl final : public Proxy {
     std::unique_lock lock(shutdown_mu_);
     shutdown_cv_.wait(lock, [&] { return shutdown_done_; });
   }
+  bool FunctionReachable() override {
+    if (channel_ == nullptr) {
+      return false;
+    }
+    const grpc_connectivity_state state = channel_->GetState(/*try_to_connect=*/true);
+    return state != GRPC_CHANNEL_TRANSIENT_FAILURE && state != GRPC_CHANNEL_SHUTDOWN;
+  }
 
   // Routes a call's payload to its target; the outcome goes to `sink`.
   void Dispatch(const Route& route, std::string payload, Metadata metadata,
@@ -322,6 +377,19 @@ class ProxyImpl final : public Proxy {
   asio::io_context& io() { return io_; }
   Metrics& metrics() { return metrics_; }
   const ServiceModel& model() const { return *model_; }
+  absl::Duration CommandTimeout() const { return options_.command_timeout; }
+  int MaxMessageBytes() const { return options_.max_message_bytes; }
+  const std::shared_ptr<StreamTracker>& stream_tracker() const { return stream_tracker_; }
+  // Entity state (a value entity's value, an event-sourced snapshot) must fit in one message.
+  size_t MaxStateBytes() const { return static_cast<size_t>(options_.max_message_bytes); }
+  // Messages to and from the function carry a client message plus their envelope (entity id,
+  // command name, type URL, metadata), so that channel allows this much more than the front door.
+  static constexpr int kEnvelopeHeadroom = 1024 * 1024;
+  int FunctionMessageLimit() const { return options_.max_message_bytes + kEnvelopeHeadroom; }
+  // Logs `message`, at most a few times per second per `key` (a broken function can fail every
+  // command); the number of lines left out is logged with the next one.
+  void LogLimited(spdlog::level::level_enum level, const std::string& key,
+                  const std::string& message);
   absl::Duration PassivationTimeout(const EntityConfig& config) const {
     return config.passivation_timeout.value_or(options_.passivation_timeout);
   }
@@ -407,6 +475,10 @@ class ProxyImpl final : public Proxy {
   std::mutex slots_mu_;
   std::map<std::string, std::shared_ptr<CrdtSlot>> crdt_slots_;
 
+  std::shared_ptr<StreamTracker> stream_tracker_ = std::make_shared<StreamTracker>();
+  // Shared with callbacks that may outlive the proxy (reportError calls).
+  std::shared_ptr<LogLimiter> log_limiter_ = std::make_shared<LogLimiter>();
+
   std::mutex shutdown_mu_;
   std::condition_variable shutdown_cv_;
   bool shutdown_started_ = false;
@@ -428,6 +500,7 @@ void Shell<Traits>::EnsureCore() {
     core_ = std::make_unique<Core>(config_->service_name, entity_id_, slot_.get());
   } else {
     core_ = std::make_unique<Core>(config_->service_name, entity_id_);
+    core_->set_max_state_bytes(proxy_->MaxStateBytes());
   }
   proxy_->metrics().Increment("activated_entities", EntityKindName(config_->kind));
 }
@@ -479,7 +552,7 @@ void Shell<Traits>::Execute(std::vector<typename Traits::Action> actions) {
                     proxy->crdt_stub().async()->handle(ctx, r);
                   }
                 },
-                on_message, on_closed);
+                on_message, on_closed, proxy_->stream_tracker());
           } else if constexpr (std::is_same_v<A, es::Send> || std::is_same_v<A, ve::Send> ||
                                std::is_same_v<A, crdt::Send>) {
             if (stream_ != nullptr) {
@@ -495,6 +568,7 @@ void Shell<Traits>::Execute(std::vector<typename Traits::Action> actions) {
             ++stream_gen_;  // ignore anything the old stream still says
           } else if constexpr (std::is_same_v<A, es::Complete> || std::is_same_v<A, ve::Complete> ||
                                std::is_same_v<A, crdt::Complete>) {
+            command_timers_.erase(a.output.handle);
             auto it = completions_.find(a.output.handle);
             if (it != completions_.end()) {
               Completion completion = it->second;
@@ -506,8 +580,10 @@ void Shell<Traits>::Execute(std::vector<typename Traits::Action> actions) {
           } else if constexpr (std::is_same_v<A, es::ReportError> ||
                                std::is_same_v<A, ve::ReportError> ||
                                std::is_same_v<A, crdt::ReportError>) {
-            spdlog::error("{} entity {} of {}: {}", EntityKindName(config_->kind), entity_id_,
-                          config_->service_name, a.message);
+            proxy_->LogLimited(
+                spdlog::level::err, "entity-error",
+                absl::StrCat(std::string(EntityKindName(config_->kind)), " entity ", entity_id_,
+                             " of ", config_->service_name, ": ", a.message));
             proxy_->metrics().Increment("failed_entities", EntityKindName(config_->kind));
             proxy_->metrics().AddCounter("errors", {{"type", "entity"}});
             proxy_->ReportError(a.message);
@@ -639,6 +715,47 @@ void Shell<Traits>::ArmPassivation() {
       self->OnPassivationTimer(arm);
     }
   });
+}
+
+template <class Traits>
+void Shell<Traits>::ArmCommandTimer(CallHandle handle) {
+  auto timer = std::make_unique<asio::steady_timer>(strand_);
+  timer->expires_after(absl::ToChronoMilliseconds(proxy_->CommandTimeout()));
+  auto self = this->shared_from_this();
+  timer->async_wait([self, handle](const boost::system::error_code& ec) {
+    if (!ec) {
+      self->OnCommandTimeout(handle);
+    }
+  });
+  command_timers_[handle] = std::move(timer);
+}
+
+// The function did not answer in time: the command ends with DEADLINE_EXCEEDED, the other calls
+// of this incarnation with UNAVAILABLE, and the stream is cancelled so that the next command
+// starts a new incarnation instead of queueing behind a function that does not answer.
+template <class Traits>
+void Shell<Traits>::OnCommandTimeout(CallHandle handle) {
+  if (command_timers_.erase(handle) == 0 || !completions_.contains(handle)) {
+    return;
+  }
+  const std::string message = absl::StrCat("The user function did not answer within ",
+                                           absl::FormatDuration(proxy_->CommandTimeout()), " (",
+                                           config_->service_name, " entity ", entity_id_, ")");
+  proxy_->LogLimited(spdlog::level::warn, "command-timeout", message);
+  proxy_->metrics().AddCounter("errors", {{"type", "command_timeout"}});
+  Completion completion = std::move(completions_[handle]);
+  completions_.erase(handle);
+  if (stream_ != nullptr) {
+    stream_->Cancel();
+    stream_.reset();
+  }
+  ++stream_gen_;  // what the cancelled stream still says is ignored
+  if (core_ != nullptr) {
+    auto actions = core_->Terminate(message);
+    SetFailureCode<typename Traits::Complete>(&actions, absl::StatusCode::kUnavailable);
+    Execute(std::move(actions));
+  }
+  completion(ErrorOutput(handle, message, absl::StatusCode::kDeadlineExceeded));
 }
 
 template <class Traits>
@@ -784,6 +901,13 @@ class ServerCall final : public grpc::ServerGenericBidiReactor {
       return;
     }
     got_message_ = true;
+    if (request_.Length() > static_cast<size_t>(proxy_->MaxMessageBytes())) {
+      output_->Finish(
+          grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
+                       absl::StrCat("Received message larger than max (", request_.Length(),
+                                    " vs. ", proxy_->MaxMessageBytes(), ")")));
+      return;
+    }
     std::string bytes = ToString(request_);
     const bool more = client_streaming_;
     handler_.on_message(std::move(bytes));
@@ -1184,6 +1308,18 @@ void ProxyImpl::Dispatch(const Route& route, std::string payload, Metadata metad
         grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, std::string(id.status().message())));
     return;
   }
+  // The command as sent to the function: payload, entity id (also in the init message), names
+  // and metadata. Refused here rather than failing the entity's stream.
+  const size_t envelope = payload.size() + 2 * id->size() + route.input_type_url.size() +
+                          route.method->name().size() + metadata.ByteSizeLong() + 256;
+  if (envelope > static_cast<size_t>(FunctionMessageLimit())) {
+    sink->Finish(
+        grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
+                     absl::StrCat("command with its entity key is too large for the user "
+                                  "function (",
+                                  envelope, " bytes, limit ", FunctionMessageLimit(), ")")));
+    return;
+  }
   ClientCommand command;
   command.handle = handle;
   command.name = route.method->name();
@@ -1287,7 +1423,8 @@ void ProxyImpl::Deliver(const Route& origin, CallOutput output, std::shared_ptr<
   if (!output.error.ok()) {
     metrics_.Increment("failed_commands", EntityKindName(origin.entity->kind));
     metrics_.AddCounter("errors", {{"type", "command"}});
-    sink->Finish(UnknownStatus(std::string(output.error.message())));
+    sink->Finish(grpc::Status(static_cast<grpc::StatusCode>(output.error.code()),
+                              std::string(output.error.message())));
     return;
   }
   metrics_.Increment("completed_commands", EntityKindName(origin.entity->kind));
@@ -1331,7 +1468,9 @@ void ProxyImpl::RunSideEffects(const Route& origin,
     if (effect.synchronous()) {
       auto next = [this, &origin, effects, index, done](grpc::Status status) {
         if (!status.ok()) {
-          spdlog::warn("synchronous side effect {} failed: {}", index, status.error_message());
+          LogLimited(
+              spdlog::level::warn, "side-effect",
+              absl::StrCat("synchronous side effect ", index, " failed: ", status.error_message()));
         }
         RunSideEffects(origin, effects, index + 1, done);
       };
@@ -1340,9 +1479,10 @@ void ProxyImpl::RunSideEffects(const Route& origin,
       return;
     }
     Dispatch(*target, std::move(payload), effect.metadata(),
-             std::make_shared<CallbackSink>([](grpc::Status status) {
+             std::make_shared<CallbackSink>([this](grpc::Status status) {
                if (!status.ok()) {
-                 spdlog::warn("asynchronous side effect failed: {}", status.error_message());
+                 LogLimited(spdlog::level::warn, "side-effect",
+                            "asynchronous side effect failed: " + status.error_message());
                }
              }));
     ++index;
@@ -1400,6 +1540,11 @@ void ProxyImpl::HandleAction(const Route& origin, std::optional<ClientAction> ac
   }
 }
 
+void ProxyImpl::LogLimited(spdlog::level::level_enum level, const std::string& key,
+                           const std::string& message) {
+  log_limiter_->Log(level, key, message);
+}
+
 void ProxyImpl::ReportError(const std::string& message) {
   metrics_.AddCounter("errors", {{"type", "report_error"}});
   if (discovery_stub_ == nullptr) {
@@ -1413,12 +1558,14 @@ void ProxyImpl::ReportError(const std::string& message) {
   auto call = std::make_shared<Call>();
   call->request.set_message(message);
   call->context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
-  discovery_stub_->async()->reportError(
-      &call->context, &call->request, &call->response, [call](grpc::Status status) {
-        if (!status.ok()) {
-          spdlog::warn("reportError failed: {}", status.error_message());
-        }
-      });
+  discovery_stub_->async()->reportError(&call->context, &call->request, &call->response,
+                                        [limiter = log_limiter_, call](grpc::Status status) {
+                                          if (!status.ok()) {
+                                            limiter->Log(
+                                                spdlog::level::warn, "report-error",
+                                                "reportError failed: " + status.error_message());
+                                          }
+                                        });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1541,6 +1688,9 @@ void ProxyImpl::AddHealthHandlers(HttpServer& server) {
     if (!s.ok()) {
       return HttpResponse{503, "text/plain", "store not ready: " + std::string(s.message())};
     }
+    if (!FunctionReachable()) {
+      return HttpResponse{503, "text/plain", "user function unreachable"};
+    }
     return HttpResponse{200, "text/plain", "OK"};
   });
   server.Handle("/metrics", [this](const HttpRequest&) {
@@ -1651,8 +1801,8 @@ absl::Status ProxyImpl::Init() {
   }
 
   grpc::ChannelArguments args;
-  args.SetMaxReceiveMessageSize(options_.max_message_bytes);
-  args.SetMaxSendMessageSize(options_.max_message_bytes);
+  args.SetMaxReceiveMessageSize(FunctionMessageLimit());
+  args.SetMaxSendMessageSize(FunctionMessageLimit());
   args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 200);
   args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 2000);
   channel_ = grpc::CreateCustomChannel(
@@ -1670,8 +1820,16 @@ absl::Status ProxyImpl::Init() {
   service_ = std::make_unique<GenericService>(this);
   // No listening port of its own: the front door accepts and hands HTTP/2 connections over.
   grpc::ServerBuilder builder;
-  builder.SetMaxReceiveMessageSize(options_.max_message_bytes);
+  // The size limit is checked by ServerCall, so that the client's code (RESOURCE_EXHAUSTED) is
+  // also the one counted in /metrics; gRPC's own limit only stops what is far beyond it.
+  builder.SetMaxReceiveMessageSize(
+      static_cast<int>(std::min<int64_t>(2 * int64_t{options_.max_message_bytes}, INT32_MAX)));
   builder.SetMaxSendMessageSize(options_.max_message_bytes);
+  // gRPC 1.51 inflates a compressed message completely before it checks the size limit: 1 MB of
+  // gzip on the wire becomes 1 GiB in memory. Compressed requests are therefore refused (gRPC
+  // answers UNIMPLEMENTED before inflating anything); responses are never compressed.
+  builder.SetCompressionAlgorithmSupportStatus(GRPC_COMPRESS_DEFLATE, false);
+  builder.SetCompressionAlgorithmSupportStatus(GRPC_COMPRESS_GZIP, false);
   if (options_.max_concurrent_streams > 0) {
     builder.AddChannelArgument(GRPC_ARG_MAX_CONCURRENT_STREAMS, options_.max_concurrent_streams);
   }
@@ -1793,8 +1951,15 @@ void ProxyImpl::Shutdown() {
     shutdown_cv_.wait_for(lock, absl::ToChronoMilliseconds(options_.shutdown_timeout),
                           [&] { return *remaining == 0; });
   }
+  // gRPC has to be done with every entity stream before the executor stops: a stream that ended
+  // later posted into a destroyed io_context (heap corruption; seen as gRPC's "ref_counted.h:
+  // prior > 0" abort after shutdown). The streams were half-closed above, so the function ends
+  // them; those it does not end in time are cancelled.
+  const auto grace = absl::ToChronoMilliseconds(options_.shutdown_timeout);
+  if (!stream_tracker_->WaitAllDone(grace) && !stream_tracker_->CancelAllAndWait(grace)) {
+    spdlog::warn("some streams to the user function did not end within the shutdown timeout");
+  }
   work_.reset();
-  // Entity streams finish once the function closes its side; do not wait for stragglers.
   if (store_pool_ != nullptr) {
     store_pool_->join();
   }

@@ -334,5 +334,21 @@ TEST(EventSourcedCoreTest, TerminateFailsEverything) {
   EXPECT_TRUE(core.Terminate("again").empty());
 }
 
+TEST(EventSourcedCoreTest, SnapshotOverTheStateLimitIsRefusedAndNothingPersisted) {
+  EventSourcedCore core = Activated();
+  core.set_max_state_bytes(1000);
+  auto actions = core.OnStreamMessage(Reply(1, {"e"}, std::string(2000, 'x')));
+  EXPECT_FALSE(Has<es::Persist>(actions));
+  auto completes = All<es::Complete>(actions);
+  ASSERT_EQ(completes.size(), 1u);
+  EXPECT_EQ(completes[0].output.error.code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_TRUE(Has<es::ReportError>(actions));
+  EXPECT_TRUE(core.stopped());  // the next command starts a new incarnation from the journal
+  // Within the limit, the same reply is persisted.
+  EventSourcedCore fine = Activated();
+  fine.set_max_state_bytes(1000);
+  EXPECT_TRUE(Has<es::Persist>(fine.OnStreamMessage(Reply(1, {"e"}, std::string(500, 'x')))));
+}
+
 }  // namespace
 }  // namespace cloudstate::proxy

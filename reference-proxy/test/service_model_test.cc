@@ -163,6 +163,15 @@ TEST(KeyExtractionTest, JoinsFieldsInDeclarationOrderWithDefaults) {
   EXPECT_EQ(*ExtractEntityId({}, "anything"), "");
 }
 
+TEST(KeyExtractionTest, RejectsKeysThatAreNotUtf8) {
+  using google::protobuf::FieldDescriptor;
+  std::vector<KeyField> keys = {{1, FieldDescriptor::TYPE_STRING, nullptr}};
+  auto id = ExtractEntityId(keys, std::string("\x0a\x02\xc3\x28", 4));  // bad 2-byte sequence
+  ASSERT_FALSE(id.ok());
+  EXPECT_EQ(id.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(*ExtractEntityId(keys, std::string("\x0a\x02\xc3\xa9", 4)), "\xc3\xa9");
+}
+
 TEST(KeyExtractionTest, RejectsMalformedBytes) {
   using google::protobuf::FieldDescriptor;
   std::vector<KeyField> keys = {{1, FieldDescriptor::TYPE_STRING, nullptr}};

@@ -193,5 +193,19 @@ TEST(ValueEntityCoreTest, PassivationOnlyWhenIdle) {
   EXPECT_TRUE(core.stopped());
 }
 
+TEST(ValueEntityCoreTest, ValueOverTheStateLimitIsRefusedAndNotWritten) {
+  ValueEntityCore core = Activated();
+  core.set_max_state_bytes(1000);
+  auto actions = core.OnStreamMessage(UpdateReply(1, std::string(2000, 'x')));
+  EXPECT_FALSE(Has<ve::Upsert>(actions));
+  auto completes = All<ve::Complete>(actions);
+  ASSERT_EQ(completes.size(), 1u);
+  EXPECT_EQ(completes[0].output.error.code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_TRUE(core.stopped());  // the next command reloads the stored value
+  ValueEntityCore fine = Activated();
+  fine.set_max_state_bytes(1000);
+  EXPECT_TRUE(Has<ve::Upsert>(fine.OnStreamMessage(UpdateReply(1, std::string(500, 'x')))));
+}
+
 }  // namespace
 }  // namespace cloudstate::proxy

@@ -223,6 +223,7 @@ std::vector<crdt::Action> CrdtCore::OnStreamClosed(const absl::Status& status) {
   Crash(absl::StrCat("Unexpected entity termination",
                      status.ok() ? std::string() : absl::StrCat(": ", status.message())),
         &out);
+  SetFailureCode<crdt::Complete>(&out, StreamClosedCode(status));
   return out;
 }
 

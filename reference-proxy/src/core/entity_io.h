@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <variant>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -37,11 +38,36 @@ struct CallOutput {
   bool final = true;
 };
 
-inline CallOutput ErrorOutput(CallHandle handle, std::string message) {
+inline CallOutput ErrorOutput(CallHandle handle, const std::string& message,
+                              absl::StatusCode code = absl::StatusCode::kUnknown) {
   CallOutput out;
   out.handle = handle;
-  out.error = absl::UnknownError(std::move(message));
+  out.error = absl::Status(code, message);
   return out;
+}
+
+// The code the calls failed by a closed function stream end with: UNAVAILABLE when the function
+// could not be reached or sent something unreadable (the client may retry; the next command opens
+// a new stream), RESOURCE_EXHAUSTED for a message over the size limit, UNKNOWN otherwise.
+inline absl::StatusCode StreamClosedCode(const absl::Status& status) {
+  switch (status.code()) {
+    case absl::StatusCode::kUnavailable:
+    case absl::StatusCode::kResourceExhausted:  // a message over the size limit
+      return status.code();
+    default:
+      return absl::StatusCode::kUnknown;
+  }
+}
+
+// Gives every failed call completed by `actions` the code `code` (same message).
+template <class Complete, class Action>
+void SetFailureCode(std::vector<Action>* actions, absl::StatusCode code) {
+  for (Action& action : *actions) {
+    if (auto* complete = std::get_if<Complete>(&action);
+        complete != nullptr && !complete->output.error.ok()) {
+      complete->output.error = absl::Status(code, complete->output.error.message());
+    }
+  }
 }
 
 }  // namespace cloudstate::proxy

@@ -128,6 +128,15 @@ std::vector<es::Action> EventSourcedCore::OnStreamMessage(const EventSourcedStre
         out.push_back(es::Load{});
         return out;
       }
+      if (reply.events_size() > 0 && reply.has_snapshot() && max_state_bytes_ > 0 &&
+          reply.snapshot().ByteSizeLong() > max_state_bytes_) {
+        Crash(absl::StrCat("Entity state too large: the snapshot of ", service_name_, " entity ",
+                           entity_id_, " has ", reply.snapshot().ByteSizeLong(),
+                           " bytes, more than the limit of ", max_state_bytes_),
+              &out);
+        SetFailureCode<es::Complete>(&out, absl::StatusCode::kResourceExhausted);
+        return out;
+      }
       if (reply.events_size() > 0) {
         es::Persist persist;
         persist.expected_sequence = sequence_;
@@ -194,6 +203,7 @@ std::vector<es::Action> EventSourcedCore::OnStreamClosed(const absl::Status& sta
   Crash(absl::StrCat("Unexpected entity termination",
                      status.ok() ? std::string() : absl::StrCat(": ", status.message())),
         &out);
+  SetFailureCode<es::Complete>(&out, StreamClosedCode(status));
   return out;
 }
 

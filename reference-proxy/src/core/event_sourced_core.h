@@ -70,6 +70,10 @@ class EventSourcedCore {
   bool stopped() const { return state_ == State::kStopped; }
   int64_t sequence() const { return sequence_; }
   size_t queued() const { return queue_.size(); }
+  // A snapshot larger than this could never be sent back to the function (it travels whole in
+  // the init message): the reply is refused with RESOURCE_EXHAUSTED, nothing is persisted and the
+  // entity restarts from its journal. 0 = no limit.
+  void set_max_state_bytes(size_t bytes) { max_state_bytes_ = bytes; }
 
  private:
   enum class State { kNew, kLoading, kReady, kPersisting, kStopped };
@@ -88,6 +92,7 @@ class EventSourcedCore {
   std::optional<InFlight> in_flight_;
   int64_t next_command_id_ = 1;
   int64_t sequence_ = 0;
+  size_t max_state_bytes_ = 0;
   // Reply waiting for its events to be persisted.
   std::optional<cloudstate::eventsourced::EventSourcedReply> pending_reply_;
 };

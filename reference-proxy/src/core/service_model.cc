@@ -10,6 +10,7 @@
 #include "absl/strings/str_join.h"
 #include "google/protobuf/descriptor.pb.h"
 #include "google/protobuf/io/coded_stream.h"
+#include "google/protobuf/stubs/common.h"
 #include "google/protobuf/wire_format_lite.h"
 
 namespace cloudstate::proxy {
@@ -279,6 +280,11 @@ absl::StatusOr<std::string> ExtractEntityId(const std::vector<KeyField>& key_fie
       id += '-';
     }
     id += values[i].has_value() ? *values[i] : DefaultRendering(key_fields[i]);
+  }
+  // Entity ids travel as proto3 strings to the function, which cannot parse anything else.
+  if (!google::protobuf::internal::IsStructurallyValidUTF8(id.data(),
+                                                           static_cast<int>(id.size()))) {
+    return absl::InvalidArgumentError("entity key is not valid UTF-8");
   }
   return id;
 }

@@ -114,6 +114,15 @@ std::vector<ve::Action> ValueEntityCore::OnStreamMessage(const ValueEntityStream
             Crash("Unexpected Value entity reply: update without a value", &out);
             return out;
           }
+          const size_t size = action.update().value().ByteSizeLong();
+          if (max_state_bytes_ > 0 && size > max_state_bytes_) {
+            Crash(absl::StrCat("Entity state too large: the value of ", service_name_, " entity ",
+                               entity_id_, " would have ", size, " bytes, more than the limit of ",
+                               max_state_bytes_),
+                  &out);
+            SetFailureCode<ve::Complete>(&out, absl::StatusCode::kResourceExhausted);
+            return out;
+          }
           pending_reply_ = reply;
           state_ = State::kWriting;
           out.push_back(ve::Upsert{action.update().value()});
@@ -178,6 +187,7 @@ std::vector<ve::Action> ValueEntityCore::OnStreamClosed(const absl::Status& stat
   Crash(absl::StrCat("Unexpected Value entity termination",
                      status.ok() ? std::string() : absl::StrCat(": ", status.message())),
         &out);
+  SetFailureCode<ve::Complete>(&out, StreamClosedCode(status));
   return out;
 }
 

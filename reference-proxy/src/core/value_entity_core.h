@@ -54,6 +54,10 @@ class ValueEntityCore {
 
   bool idle() const { return state_ == State::kReady && !in_flight_.has_value() && queue_.empty(); }
   bool stopped() const { return state_ == State::kStopped; }
+  // A value larger than this could never be sent back to the function (it travels whole in the
+  // init message): the update is refused with RESOURCE_EXHAUSTED, nothing is written and the
+  // entity restarts from the stored value. 0 = no limit.
+  void set_max_state_bytes(size_t bytes) { max_state_bytes_ = bytes; }
 
  private:
   enum class State { kNew, kLoading, kReady, kWriting, kStopped };
@@ -71,6 +75,7 @@ class ValueEntityCore {
   std::deque<ClientCommand> queue_;
   std::optional<InFlight> in_flight_;
   int64_t next_command_id_ = 1;
+  size_t max_state_bytes_ = 0;
   std::optional<cloudstate::valueentity::ValueEntityReply> pending_reply_;
 };
 

@@ -38,6 +38,9 @@ struct ProxyOptions {
   int max_connections = 1024;  // open HTTP/1.1 connections per port (Akka's max-connections)
   std::string store = "memory";
   absl::Duration passivation_timeout = absl::Seconds(30);
+  // How long a command may wait for the function's answer (the Akka proxy's relay-timeout, 1m);
+  // then the client gets DEADLINE_EXCEEDED and the entity restarts with a new stream.
+  absl::Duration command_timeout = absl::Minutes(1);
   int max_message_bytes = 12 * 1024 * 1024;
   int max_concurrent_streams = 0;  // per HTTP/2 connection towards the proxy; 0 = gRPC default
   int worker_threads = 0;          // 0 = hardware concurrency (at least 2)
@@ -77,6 +80,9 @@ class Proxy {
   virtual void Shutdown() = 0;
   // Blocks until Shutdown() has completed.
   virtual void Wait() = 0;
+  // False while the user function cannot be reached (its channel failed to connect); asks the
+  // channel to connect when idle, so that a readiness probe notices a dead function. For /ready.
+  virtual bool FunctionReachable() = 0;
 };
 
 // The supported entity types announced in ProxyInfo for a store kind.
