@@ -33,7 +33,7 @@ run() {
   if "$bin" -max_total_time="$SECONDS_EACH" -max_len=4096 -rss_limit_mb=2048 -timeout=10 \
       -print_final_stats=1 -artifact_prefix="$artifacts/" "$work" "$seeds" \
       > "build/fuzz/$harness.log" 2>&1; then
-    echo "fuzz: $harness ok ($(grep -m1 -o 'stat::number_of_executed_units: [0-9]*' \
+    echo "fuzz: $harness ok ($(grep -a -m1 -o 'stat::number_of_executed_units: [0-9]*' \
       "build/fuzz/$harness.log" | awk '{print $2}') runs, $(( $(date +%s) - t0 )) s)"
   else
     echo "fuzz: $harness FAILED (log tail follows; reproducer in $artifacts)"
