@@ -5,6 +5,7 @@
 #include <mutex>
 #include <thread>
 
+#include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
@@ -25,25 +26,11 @@ using google::protobuf::Message;
 using Clock = std::chrono::steady_clock;
 
 std::string StatusText(const grpc::Status& status) {
-  static const char* kNames[] = {"OK",
-                                 "CANCELLED",
-                                 "UNKNOWN",
-                                 "INVALID_ARGUMENT",
-                                 "DEADLINE_EXCEEDED",
-                                 "NOT_FOUND",
-                                 "ALREADY_EXISTS",
-                                 "PERMISSION_DENIED",
-                                 "RESOURCE_EXHAUSTED",
-                                 "FAILED_PRECONDITION",
-                                 "ABORTED",
-                                 "OUT_OF_RANGE",
-                                 "UNIMPLEMENTED",
-                                 "INTERNAL",
-                                 "UNAVAILABLE",
-                                 "DATA_LOSS",
-                                 "UNAUTHENTICATED"};
   int code = static_cast<int>(status.error_code());
-  std::string name = code >= 0 && code <= 16 ? kNames[code] : absl::StrCat(code);
+  // gRPC and absl number their status codes alike and name them alike.
+  std::string name = code >= 0 && code <= static_cast<int>(absl::StatusCode::kUnauthenticated)
+                         ? absl::StatusCodeToString(static_cast<absl::StatusCode>(code))
+                         : absl::StrCat(code);
   if (status.error_message().empty()) {
     return name;
   }

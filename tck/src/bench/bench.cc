@@ -9,6 +9,7 @@
 #include <random>
 #include <sstream>
 
+#include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
@@ -99,28 +100,12 @@ std::string Nonce() {
 }  // namespace
 
 std::string CodeName(int code) {
-  static const char* const kNames[] = {"OK",
-                                       "CANCELLED",
-                                       "UNKNOWN",
-                                       "INVALID_ARGUMENT",
-                                       "DEADLINE_EXCEEDED",
-                                       "NOT_FOUND",
-                                       "ALREADY_EXISTS",
-                                       "PERMISSION_DENIED",
-                                       "RESOURCE_EXHAUSTED",
-                                       "FAILED_PRECONDITION",
-                                       "ABORTED",
-                                       "OUT_OF_RANGE",
-                                       "UNIMPLEMENTED",
-                                       "INTERNAL",
-                                       "UNAVAILABLE",
-                                       "DATA_LOSS",
-                                       "UNAUTHENTICATED"};
   if (code == kFailureReply) {
     return "FAILURE_REPLY";
   }
-  if (code >= 0 && code < static_cast<int>(std::size(kNames))) {
-    return kNames[code];
+  // gRPC and absl number their status codes alike and name them alike.
+  if (code >= 0 && code <= static_cast<int>(absl::StatusCode::kUnauthenticated)) {
+    return absl::StatusCodeToString(static_cast<absl::StatusCode>(code));
   }
   return absl::StrCat("CODE_", code);
 }
