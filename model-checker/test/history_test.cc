@@ -61,6 +61,9 @@ struct Malformed {
   const char* error;
 };
 
+// Printed into the test name, which must not depend on where the strings happen to live.
+void PrintTo(const Malformed& malformed, std::ostream* os) { *os << "expects " << malformed.error; }
+
 class HistoryParserErrors : public ::testing::TestWithParam<Malformed> {};
 
 TEST_P(HistoryParserErrors, GivesAClearError) {
