@@ -64,6 +64,29 @@ LinkPacer::Clock::time_point LinkPacer::Schedule(const LinkFaults& faults, Clock
 
 namespace {
 
+absl::StatusOr<tcp::endpoint> ResolveUpstream(const std::string& upstream) {
+  const size_t colon = upstream.rfind(':');
+  int port = 0;
+  if (colon == std::string::npos || !absl::SimpleAtoi(upstream.substr(colon + 1), &port) ||
+      port <= 0 || port > 65535) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("the upstream must be host:port, got \"", upstream, "\""));
+  }
+  std::string host = upstream.substr(0, colon);
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']') {
+    host = host.substr(1, host.size() - 2);
+  }
+  asio::io_context resolver_io;
+  tcp::resolver resolver(resolver_io);
+  boost::system::error_code error;
+  const auto results = resolver.resolve(host, absl::StrCat(port), error);
+  if (error || results.empty()) {
+    return absl::InvalidArgumentError(absl::StrCat("cannot resolve the upstream ", host, ": ",
+                                                   error ? error.message() : "no address"));
+  }
+  return results.begin()->endpoint();
+}
+
 class RelayImpl;
 
 // One direction of one connection: reads from `from`, keeps what it read in `waiting` until its
@@ -159,6 +182,16 @@ class RelayImpl final : public FaultRelay {
   int port() const override { return port_; }
   std::string address() const override { return absl::StrCat(options_.listen_host, ":", port_); }
 
+  absl::Status SetUpstream(const std::string& upstream) override {
+    auto endpoint = ResolveUpstream(upstream);
+    if (!endpoint.ok()) {
+      return endpoint.status();
+    }
+    std::lock_guard lock(mutex_);
+    upstream_ = *endpoint;
+    return absl::OkStatus();
+  }
+
   void Set(Direction direction, const LinkFaults& faults) override {
     {
       std::lock_guard lock(mutex_);
@@ -252,7 +285,12 @@ class RelayImpl final : public FaultRelay {
             ++s.accepted;
             ++s.active;
           });
-          connection->Start(upstream_);
+          tcp::endpoint upstream;
+          {
+            std::lock_guard lock(mutex_);
+            upstream = upstream_;
+          }
+          connection->Start(upstream);
         }
       }
       // Accept errors (for example no descriptors left) end nothing: the next accept retries.
@@ -261,7 +299,7 @@ class RelayImpl final : public FaultRelay {
   }
 
   const RelayOptions options_;
-  const tcp::endpoint upstream_;
+  tcp::endpoint upstream_;  // guarded by mutex_
   asio::io_context io_;
   std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work_{
       asio::make_work_guard(io_)};
@@ -435,26 +473,11 @@ void Connection::Close(bool reset) {
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<FaultRelay>> FaultRelay::Start(const RelayOptions& options) {
-  const size_t colon = options.upstream.rfind(':');
-  int port = 0;
-  if (colon == std::string::npos || !absl::SimpleAtoi(options.upstream.substr(colon + 1), &port) ||
-      port <= 0 || port > 65535) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("the upstream must be host:port, got \"", options.upstream, "\""));
+  auto upstream = ResolveUpstream(options.upstream);
+  if (!upstream.ok()) {
+    return upstream.status();
   }
-  std::string host = options.upstream.substr(0, colon);
-  if (host.size() > 2 && host.front() == '[' && host.back() == ']') {
-    host = host.substr(1, host.size() - 2);
-  }
-  asio::io_context resolver_io;
-  tcp::resolver resolver(resolver_io);
-  boost::system::error_code error;
-  const auto results = resolver.resolve(host, absl::StrCat(port), error);
-  if (error || results.empty()) {
-    return absl::InvalidArgumentError(absl::StrCat("cannot resolve the upstream ", host, ": ",
-                                                   error ? error.message() : "no address"));
-  }
-  auto relay = std::make_unique<RelayImpl>(options, results.begin()->endpoint());
+  auto relay = std::make_unique<RelayImpl>(options, *upstream);
   if (absl::Status status = relay->Listen(); !status.ok()) {
     return status;
   }

@@ -35,7 +35,9 @@ struct LinkFaults {
   int64_t bytes_per_second = 0;          // bandwidth limit; 0 = unlimited
   bool hold = false;        // one-way partition: bytes wait in the relay (then in the sender's
                             // socket buffers) until released, as behind a silent network
-  bool black_hole = false;  // bytes are read and thrown away; the connection looks alive
+  bool black_hole = false;  // bytes are read and thrown away; the connection looks alive (bytes
+                            // after it follow a gap, so a nemesis ends a black hole with a reset,
+                            // as TCP would after its retransmissions time out)
 
   bool Any() const;
   std::string Describe() const;  // "latency 5ms±2ms, hold", "none"
@@ -85,6 +87,9 @@ class FaultRelay {
 
   virtual int port() const = 0;
   virtual std::string address() const = 0;  // listen host:port
+
+  // New connections go to `upstream` (host:port) from now on; open ones stay where they are.
+  virtual absl::Status SetUpstream(const std::string& upstream) = 0;
 
   // Applies to every connection, open or future.
   virtual void Set(Direction direction, const LinkFaults& faults) = 0;
