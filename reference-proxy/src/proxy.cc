@@ -22,11 +22,6 @@
 
 namespace cloudstate::proxy {
 
-std::vector<std::string> SupportedEntityTypes() {
-  return {std::string(kCrdtType), std::string(kActionType), std::string(kEventSourcedType),
-          std::string(kValueEntityType)};
-}
-
 ProxyImpl::ProxyImpl(ProxyOptions options) : options_(std::move(options)) {}
 
 ProxyImpl::~ProxyImpl() { Shutdown(); }

@@ -9,7 +9,7 @@
 #include "cloudstate/action.pb.h"
 #include "cloudstate/entity.pb.h"
 
-#include "core/service_model.h"
+#include "cloudstate/proxy_core/service_model.h"
 #include "shell/sink.h"
 
 namespace cloudstate::proxy {

@@ -12,11 +12,12 @@
 #include "boost/asio/io_context.hpp"
 #include "boost/asio/post.hpp"
 
+#include "cloudstate/proxy_core/entity_key.h"
 #include "shell/entity_shell.h"
 
 namespace cloudstate::proxy {
 
-// All live shells of one entity kind, by "<service>/<entity id>".
+// All live shells of one entity kind, by EntityKey(KeyKind::kEntity, ...).
 template <class Traits>
 class Registry {
  public:
@@ -28,7 +29,7 @@ class Registry {
     std::shared_ptr<ShellT> shell;
     {
       std::lock_guard lock(mu_);
-      auto& slot = shells_[Key(config, entity_id)];
+      auto& slot = shells_[EntityKey(KeyKind::kEntity, *config, entity_id)];
       if (slot == nullptr) {
         slot = std::make_shared<ShellT>(proxy, config, entity_id, io);
       }
@@ -47,7 +48,7 @@ class Registry {
     if (shell->pending() != 0) {
       return false;
     }
-    auto it = shells_.find(Key(config, shell->entity_id()));
+    auto it = shells_.find(EntityKey(KeyKind::kEntity, *config, shell->entity_id()));
     if (it != shells_.end() && it->second.get() == shell) {
       shells_.erase(it);
     }
@@ -69,9 +70,6 @@ class Registry {
   }
 
  private:
-  static std::string Key(const EntityConfig* config, const std::string& id) {
-    return config->service_name + "/" + id;
-  }
   std::mutex mu_;
   std::map<std::string, std::shared_ptr<ShellT>> shells_;
 };

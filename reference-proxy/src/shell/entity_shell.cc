@@ -11,6 +11,7 @@
 #include "boost/asio/post.hpp"
 #include "spdlog/spdlog.h"
 
+#include "cloudstate/proxy_core/entity_key.h"
 #include "shell/entity_store_ops.h"
 #include "shell/proxy_impl.h"
 
@@ -33,7 +34,7 @@ void Shell<Traits>::EnsureCore() {
   }
   if constexpr (Traits::kCrdt) {
     slot_ = proxy_->CrdtSlotFor(*config_, entity_id_);
-    core_ = std::make_unique<Core>(config_->service_name, entity_id_, slot_.get());
+    core_ = std::make_unique<Core>(config_->service_name, entity_id_, *slot_);
   } else {
     core_ = std::make_unique<Core>(config_->service_name, entity_id_);
     core_->set_max_state_bytes(proxy_->MaxStateBytes());
@@ -127,8 +128,15 @@ void Shell<Traits>::Execute(std::vector<typename Traits::Action> actions) {
                                std::is_same_v<A, crdt::Stopped>) {
             spdlog::debug("{} entity {} of {} stopped", EntityKindName(config_->kind), entity_id_,
                           config_->service_name);
+            if constexpr (std::is_same_v<A, crdt::Stopped>) {
+              // What the next incarnation starts from (state survives passivation).
+              *slot_ = core_->state();
+            }
+          } else if constexpr (std::is_same_v<A, crdt::StateChanged>) {
+            // For the peers of a cluster; a single node has none (its state is kept in slot_
+            // when the incarnation stops).
           } else if constexpr (std::is_same_v<A, es::Load>) {
-            const std::string key = config_->persistence_id + "|" + entity_id_;
+            const std::string key = EntityKey(KeyKind::kJournal, *config_, entity_id_);
             asio::post(proxy_->store_pool(), [self, key] {
               absl::StatusOr<EsRecovery> result =
                   LoadEventSourced(self->proxy_->store(), self->proxy_->metrics(), key);
@@ -139,7 +147,7 @@ void Shell<Traits>::Execute(std::vector<typename Traits::Action> actions) {
               });
             });
           } else if constexpr (std::is_same_v<A, es::Persist>) {
-            const std::string key = config_->persistence_id + "|" + entity_id_;
+            const std::string key = EntityKey(KeyKind::kJournal, *config_, entity_id_);
             proxy_->metrics().Add("persisted_events", "event-sourced",
                                   static_cast<int64_t>(a.events.size()));
             asio::post(proxy_->store_pool(), [self, key, persist = std::move(a)] {
@@ -152,7 +160,7 @@ void Shell<Traits>::Execute(std::vector<typename Traits::Action> actions) {
               });
             });
           } else if constexpr (std::is_same_v<A, ve::Load>) {
-            const std::string pid = config_->persistence_id + entity_id_;
+            const std::string pid = EntityKey(KeyKind::kValue, *config_, entity_id_);
             asio::post(proxy_->store_pool(), [self, pid] {
               absl::StatusOr<std::optional<google::protobuf::Any>> result = LoadValueEntity(
                   self->proxy_->store(), self->proxy_->metrics(), pid, self->entity_id_);
@@ -163,7 +171,7 @@ void Shell<Traits>::Execute(std::vector<typename Traits::Action> actions) {
               });
             });
           } else if constexpr (std::is_same_v<A, ve::Upsert> || std::is_same_v<A, ve::Delete>) {
-            const std::string pid = config_->persistence_id + entity_id_;
+            const std::string pid = EntityKey(KeyKind::kValue, *config_, entity_id_);
             std::optional<StoredAny> value;
             if constexpr (std::is_same_v<A, ve::Upsert>) {
               value = StoredAny{a.value.type_url(), a.value.value()};

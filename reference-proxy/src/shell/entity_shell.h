@@ -21,11 +21,11 @@
 #include "cloudstate/event_sourced.grpc.pb.h"
 #include "cloudstate/value_entity.grpc.pb.h"
 
-#include "core/crdt_core.h"
-#include "core/entity_io.h"
-#include "core/event_sourced_core.h"
-#include "core/service_model.h"
-#include "core/value_entity_core.h"
+#include "cloudstate/proxy_core/crdt_core.h"
+#include "cloudstate/proxy_core/entity_io.h"
+#include "cloudstate/proxy_core/event_sourced_core.h"
+#include "cloudstate/proxy_core/service_model.h"
+#include "cloudstate/proxy_core/value_entity_core.h"
 #include "uf_stream.h"
 
 namespace cloudstate::proxy {
@@ -97,7 +97,7 @@ class Shell : public std::enable_shared_from_this<Shell<Traits>> {
   std::map<CallHandle, Completion> completions_;
   // Per-command timeout, disarmed by the command's first answer.
   std::map<CallHandle, std::unique_ptr<asio::steady_timer>> command_timers_;
-  std::shared_ptr<CrdtSlot> slot_;  // CRDT only
+  std::shared_ptr<CrdtSlot> slot_;  // CRDT only: the state kept across incarnations
 };
 
 struct EsTraits {

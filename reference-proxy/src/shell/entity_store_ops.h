@@ -12,7 +12,7 @@
 #include "google/protobuf/any.pb.h"
 
 #include "cloudstate/proxy/store.h"
-#include "core/event_sourced_core.h"
+#include "cloudstate/proxy_core/event_sourced_core.h"
 #include "metrics.h"
 
 namespace cloudstate::proxy {

@@ -36,7 +36,9 @@
 
 #include "cloudstate/proxy/proxy.h"
 #include "cloudstate/proxy/store.h"
-#include "core/service_model.h"
+#include "cloudstate/proxy_core/entity_key.h"
+#include "cloudstate/proxy_core/router.h"
+#include "cloudstate/proxy_core/service_model.h"
 #include "http/transcoder.h"
 #include "http_server.h"
 #include "metrics.h"
@@ -111,7 +113,7 @@ class ProxyImpl final : public Proxy {
     std::lock_guard lock(slots_mu_);
     // CRDTs have no persistence id in the spec: keyed by service so that two services' entities
     // with the same id stay apart (tck/PROXY_SUITE.md F2).
-    auto& slot = crdt_slots_[config.service_name + "/" + config.persistence_id + "-" + id];
+    auto& slot = crdt_slots_[EntityKey(KeyKind::kCrdtState, config, id)];
     if (slot == nullptr) {
       slot = std::make_shared<CrdtSlot>();
     }
@@ -123,8 +125,11 @@ class ProxyImpl final : public Proxy {
   cloudstate::crdt::Crdt::Stub& crdt_stub() { return *crdt_stub_; }
   cloudstate::action::ActionProtocol::Stub& action_stub() { return *action_stub_; }
 
-  // Client-side cancellation hooks for calls dispatched to CRDT streams.
+  // Client-side cancellation hooks for calls dispatched to CRDT streams: registers `cancel` for
+  // the call, or with nullptr runs (and forgets) the one registered.
   void RegisterCancel(CallHandle handle, std::function<void()> cancel);
+  // The call ended: its hook is not needed any more.
+  void ForgetCancel(CallHandle handle);
 
  private:
   absl::Status Init();
@@ -133,13 +138,12 @@ class ProxyImpl final : public Proxy {
   HttpResponse TranscodeHttp(const HttpRequest& request);
   void LeaveHttpGate();
   void HandOverToGrpc(int fd);
-  void RunSideEffects(const Route& origin,
-                      std::shared_ptr<std::vector<cloudstate::SideEffect>> effects, size_t index,
+  // Carry out the plans of cloudstate/proxy_core/router.h.
+  void CallAction(const Route& route, cloudstate::action::ActionCommand command,
+                  std::shared_ptr<Sink> sink);
+  void RunSideEffects(std::shared_ptr<std::vector<routing::SideEffect>> effects, size_t index,
                       std::function<void(grpc::Status)> done);
-  void HandleAction(const Route& origin, std::optional<cloudstate::ClientAction> action, bool final,
-                    std::shared_ptr<Sink> sink);
-  void DispatchAction(const Route& route, std::string payload, cloudstate::Metadata metadata,
-                      std::shared_ptr<Sink> sink);
+  void RunClientStep(routing::ClientStep step, std::shared_ptr<Sink> sink);
 
   ProxyOptions options_;
   std::unique_ptr<Store> store_;
@@ -179,6 +183,10 @@ class ProxyImpl final : public Proxy {
   Registry<EsTraits> es_;
   Registry<VeTraits> ve_;
   Registry<CrdtTraits> crdt_;
+  // Cancellation hooks by call (RegisterCancel); each proxy has its own, and an entry lives only
+  // as long as its call.
+  std::mutex cancel_mu_;
+  std::map<CallHandle, std::function<void()>> cancels_;
   std::mutex slots_mu_;
   std::map<std::string, std::shared_ptr<CrdtSlot>> crdt_slots_;
 

@@ -1,12 +1,16 @@
 // Routing and delivery: a call's payload goes to its entity shell or action call, and what comes
 // back (side effects first, then reply, failure or forward) goes to the call's sink.
 
+#include "cloudstate/proxy_core/router.h"
+
 #include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <string>
+#include <type_traits>
 #include <utility>
+#include <variant>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -17,26 +21,22 @@
 
 namespace cloudstate::proxy {
 
-using cloudstate::ClientAction;
 using cloudstate::Metadata;
-using cloudstate::SideEffect;
 
 void ProxyImpl::RegisterCancel(CallHandle handle, std::function<void()> cancel) {
   // Cancellation of a call routed to a CRDT stream: the shell is found again by the key captured
-  // at dispatch. Kept simple: the cancel closure is stored per handle.
-  static std::mutex mu;
-  static std::map<CallHandle, std::function<void()>> cancels;
+  // at dispatch.
   std::function<void()> run;
   {
-    std::lock_guard lock(mu);
+    std::lock_guard lock(cancel_mu_);
     if (cancel) {
-      cancels[handle] = std::move(cancel);
+      cancels_[handle] = std::move(cancel);
       return;
     }
-    auto it = cancels.find(handle);
-    if (it != cancels.end()) {
+    auto it = cancels_.find(handle);
+    if (it != cancels_.end()) {
       run = std::move(it->second);
-      cancels.erase(it);
+      cancels_.erase(it);
     }
   }
   if (run) {
@@ -44,51 +44,49 @@ void ProxyImpl::RegisterCancel(CallHandle handle, std::function<void()> cancel) 
   }
 }
 
+void ProxyImpl::ForgetCancel(CallHandle handle) {
+  std::lock_guard lock(cancel_mu_);
+  cancels_.erase(handle);
+}
+
+namespace {
+
+grpc::Status ToGrpc(const absl::Status& status) {
+  return grpc::Status(static_cast<grpc::StatusCode>(status.code()), std::string(status.message()));
+}
+
+}  // namespace
+
 void ProxyImpl::Dispatch(const Route& route, std::string payload, Metadata metadata,
                          std::shared_ptr<Sink> sink, CallHandle handle) {
   if (handle == 0) {
     handle = NewHandle();
   }
-  if (route.entity->kind == EntityKind::kAction) {
-    DispatchAction(route, std::move(payload), std::move(metadata), std::move(sink));
+  routing::Dispatch plan = PlanDispatch(route, std::move(payload), std::move(metadata), handle,
+                                        static_cast<size_t>(FunctionMessageLimit()));
+  if (auto* reject = std::get_if<routing::Reject>(&plan)) {
+    sink->Finish(ToGrpc(reject->status));
     return;
   }
-  absl::StatusOr<std::string> id = route.ExtractEntityId(payload);
-  if (!id.ok()) {
-    sink->Finish(
-        grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, std::string(id.status().message())));
+  if (auto* to_action = std::get_if<routing::ToAction>(&plan)) {
+    CallAction(route, std::move(to_action->command), std::move(sink));
     return;
   }
-  // The command as sent to the function: payload, entity id (also in the init message), names
-  // and metadata. Refused here rather than failing the entity's stream.
-  const size_t envelope = payload.size() + 2 * id->size() + route.input_type_url.size() +
-                          route.method->name().size() + metadata.ByteSizeLong() + 256;
-  if (envelope > static_cast<size_t>(FunctionMessageLimit())) {
-    sink->Finish(
-        grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
-                     absl::StrCat("command with its entity key is too large for the user "
-                                  "function (",
-                                  envelope, " bytes, limit ", FunctionMessageLimit(), ")")));
-    return;
-  }
-  ClientCommand command;
-  command.handle = handle;
-  command.name = route.method->name();
-  command.payload.set_type_url(route.input_type_url);
-  command.payload.set_value(std::move(payload));
-  command.streamed = route.server_streaming;
-  auto completion = [this, &route, sink](CallOutput output) {
+  auto& to_entity = std::get<routing::ToEntity>(plan);
+  ClientCommand command = std::move(to_entity.command);
+  const std::string& id = to_entity.entity_id;
+  std::function<void(CallOutput)> completion = [this, &route, sink](CallOutput output) {
     Deliver(route, std::move(output), sink);
   };
   switch (route.entity->kind) {
     case EntityKind::kEventSourced:
-      es_.Dispatch(this, route.entity, *id, io_,
+      es_.Dispatch(this, route.entity, id, io_,
                    [command = std::move(command), completion](Shell<EsTraits>& shell) mutable {
                      shell.Command(std::move(command), completion);
                    });
       break;
     case EntityKind::kValueEntity:
-      ve_.Dispatch(this, route.entity, *id, io_,
+      ve_.Dispatch(this, route.entity, id, io_,
                    [command = std::move(command), completion](Shell<VeTraits>& shell) mutable {
                      shell.Command(std::move(command), completion);
                    });
@@ -96,13 +94,19 @@ void ProxyImpl::Dispatch(const Route& route, std::string payload, Metadata metad
     case EntityKind::kCrdt: {
       if (route.server_streaming) {
         const EntityConfig* config = route.entity;
-        std::string entity_id = *id;
+        std::string entity_id = id;
         RegisterCancel(handle, [this, config, entity_id, handle] {
           crdt_.Dispatch(this, config, entity_id, io_,
                          [handle](Shell<CrdtTraits>& shell) { shell.ClientCancelled(handle); });
         });
+        completion = [this, &route, sink, handle](CallOutput output) {
+          if (output.final) {
+            ForgetCancel(handle);
+          }
+          Deliver(route, std::move(output), sink);
+        };
       }
-      crdt_.Dispatch(this, route.entity, *id, io_,
+      crdt_.Dispatch(this, route.entity, id, io_,
                      [command = std::move(command), completion](Shell<CrdtTraits>& shell) mutable {
                        shell.Command(std::move(command), completion);
                      });
@@ -113,14 +117,8 @@ void ProxyImpl::Dispatch(const Route& route, std::string payload, Metadata metad
   }
 }
 
-void ProxyImpl::DispatchAction(const Route& route, std::string payload, Metadata metadata,
-                               std::shared_ptr<Sink> sink) {
-  cloudstate::action::ActionCommand command;
-  command.set_service_name(route.entity->service_name);
-  command.set_name(route.method->name());
-  command.mutable_payload()->set_type_url(route.input_type_url);
-  command.mutable_payload()->set_value(std::move(payload));
-  *command.mutable_metadata() = std::move(metadata);
+void ProxyImpl::CallAction(const Route& route, cloudstate::action::ActionCommand command,
+                           std::shared_ptr<Sink> sink) {
   if (route.client_streaming) {
     // A forward or side effect to a client-streaming method: one message, then half-close.
     Metadata first_metadata = command.metadata();
@@ -141,62 +139,54 @@ void ProxyImpl::Deliver(const Route& origin, CallOutput output, std::shared_ptr<
   if (!output.error.ok()) {
     metrics_.Increment("failed_commands", EntityKindName(origin.entity->kind));
     metrics_.AddCounter("errors", {{"type", "command"}});
-    sink->Finish(grpc::Status(static_cast<grpc::StatusCode>(output.error.code()),
-                              std::string(output.error.message())));
+    sink->Finish(ToGrpc(output.error));
     return;
   }
   metrics_.Increment("completed_commands", EntityKindName(origin.entity->kind));
-  auto effects = std::make_shared<std::vector<SideEffect>>(std::move(output.side_effects));
-  const bool final = output.final;
-  auto action = std::move(output.action);
-  if (effects->empty()) {
-    HandleAction(origin, std::move(action), final, std::move(sink));
+  routing::ClientStep then = PlanClientAction(*model_, origin, output.action, output.final);
+  if (output.side_effects.empty()) {
+    RunClientStep(std::move(then), std::move(sink));
     return;
   }
-  RunSideEffects(origin, effects, 0,
-                 [this, &origin, action = std::move(action), final, sink](grpc::Status status) {
-                   if (!status.ok()) {
-                     sink->Finish(status);
-                     return;
-                   }
-                   HandleAction(origin, action, final, sink);
-                 });
+  auto effects = std::make_shared<std::vector<routing::SideEffect>>(
+      PlanSideEffects(*model_, origin, output.side_effects));
+  RunSideEffects(effects, 0, [this, then = std::move(then), sink](grpc::Status status) mutable {
+    if (!status.ok()) {
+      sink->Finish(status);
+      return;
+    }
+    RunClientStep(std::move(then), sink);
+  });
 }
 
-void ProxyImpl::RunSideEffects(const Route& origin,
-                               std::shared_ptr<std::vector<SideEffect>> effects, size_t index,
-                               std::function<void(grpc::Status)> done) {
+void ProxyImpl::RunSideEffects(std::shared_ptr<std::vector<routing::SideEffect>> effects,
+                               size_t index, std::function<void(grpc::Status)> done) {
   while (index < effects->size()) {
-    const SideEffect& effect = (*effects)[index];
-    const Route* target = model_->FindRoute(effect.service_name(), effect.command_name());
-    if (target == nullptr) {
-      const std::string message = absl::StrCat(
-          "Service [", effect.service_name(), "] or command [", effect.command_name(),
-          "] unknown\n  side-effect of\n", origin.entity->service_name, ".", origin.method->name());
-      spdlog::error("{}", message);
-      ReportError(message);
-      if (effect.synchronous()) {
-        done(grpc::Status(grpc::StatusCode::INTERNAL, message));
+    routing::SideEffect& effect = (*effects)[index];
+    if (effect.target == nullptr) {
+      spdlog::error("{}", effect.error);
+      ReportError(effect.error);
+      if (effect.synchronous) {
+        done(grpc::Status(grpc::StatusCode::INTERNAL, effect.error));
         return;
       }
       ++index;
       continue;
     }
-    std::string payload = effect.payload().value();
-    if (effect.synchronous()) {
-      auto next = [this, &origin, effects, index, done](grpc::Status status) {
+    if (effect.synchronous) {
+      auto next = [this, effects, index, done](grpc::Status status) {
         if (!status.ok()) {
           LogLimited(
               spdlog::level::warn, "side-effect",
               absl::StrCat("synchronous side effect ", index, " failed: ", status.error_message()));
         }
-        RunSideEffects(origin, effects, index + 1, done);
+        RunSideEffects(effects, index + 1, done);
       };
-      Dispatch(*target, std::move(payload), effect.metadata(),
+      Dispatch(*effect.target, std::move(effect.payload), std::move(effect.metadata),
                std::make_shared<CallbackSink>(std::move(next)));
       return;
     }
-    Dispatch(*target, std::move(payload), effect.metadata(),
+    Dispatch(*effect.target, std::move(effect.payload), std::move(effect.metadata),
              std::make_shared<CallbackSink>([this](grpc::Status status) {
                if (!status.ok()) {
                  LogLimited(spdlog::level::warn, "side-effect",
@@ -208,54 +198,37 @@ void ProxyImpl::RunSideEffects(const Route& origin,
   done(grpc::Status::OK);
 }
 
-void ProxyImpl::HandleAction(const Route& origin, std::optional<ClientAction> action, bool final,
-                             std::shared_ptr<Sink> sink) {
-  if (!action.has_value() || action->action_case() == ClientAction::ACTION_NOT_SET) {
-    if (final) {
-      sink->Finish(grpc::Status::OK);
-    }
-    return;
-  }
-  switch (action->action_case()) {
-    case ClientAction::kReply: {
-      const auto& reply = action->reply();
-      if (reply.has_payload() && reply.payload().type_url() != origin.output_type_url) {
-        const std::string warning =
-            absl::StrCat("Warning: ", origin.entity->service_name, ".", origin.method->name(),
-                         ": Expected reply type_url to be [", origin.output_type_url, "] but was [",
-                         reply.payload().type_url(), "].");
-        spdlog::warn("{}", warning);
-        ReportError(warning);
-      }
-      sink->Send(reply.payload().value());
-      if (final) {
-        sink->Finish(grpc::Status::OK);
-      }
-      return;
-    }
-    case ClientAction::kFailure:
-      spdlog::info("User Function responded with a failure: {}", action->failure().description());
-      sink->Finish(UnknownStatus(action->failure().description()));
-      return;
-    case ClientAction::kForward: {
-      const auto& forward = action->forward();
-      const Route* target = model_->FindRoute(forward.service_name(), forward.command_name());
-      if (target == nullptr) {
-        const std::string message = absl::StrCat(
-            "Service [", forward.service_name(), "] or command [", forward.command_name(),
-            "] unknown\n  forward of\n", origin.entity->service_name, ".", origin.method->name());
-        spdlog::error("{}", message);
-        ReportError(message);
-        sink->Finish(grpc::Status(grpc::StatusCode::INTERNAL, message));
-        return;
-      }
-      std::shared_ptr<Sink> target_sink = final ? sink : std::make_shared<StreamElementSink>(sink);
-      Dispatch(*target, forward.payload().value(), forward.metadata(), std::move(target_sink));
-      return;
-    }
-    default:
-      return;
-  }
+void ProxyImpl::RunClientStep(routing::ClientStep step, std::shared_ptr<Sink> sink) {
+  std::visit(
+      [&](auto& s) {
+        using S = std::decay_t<decltype(s)>;
+        if constexpr (std::is_same_v<S, routing::Nothing>) {
+          if (s.final) {
+            sink->Finish(grpc::Status::OK);
+          }
+        } else if constexpr (std::is_same_v<S, routing::Reply>) {
+          if (s.warning.has_value()) {
+            spdlog::warn("{}", *s.warning);
+            ReportError(*s.warning);
+          }
+          sink->Send(std::move(s.bytes));
+          if (s.final) {
+            sink->Finish(grpc::Status::OK);
+          }
+        } else if constexpr (std::is_same_v<S, routing::Failure>) {
+          spdlog::info("User Function responded with a failure: {}", s.description);
+          sink->Finish(UnknownStatus(s.description));
+        } else if constexpr (std::is_same_v<S, routing::Forward>) {
+          std::shared_ptr<Sink> target_sink =
+              s.final ? sink : std::make_shared<StreamElementSink>(sink);
+          Dispatch(*s.target, std::move(s.payload), std::move(s.metadata), std::move(target_sink));
+        } else if constexpr (std::is_same_v<S, routing::Error>) {
+          spdlog::error("{}", s.message);
+          ReportError(s.message);
+          sink->Finish(grpc::Status(grpc::StatusCode::INTERNAL, s.message));
+        }
+      },
+      step);
 }
 
 void ProxyImpl::LogLimited(spdlog::level::level_enum level, const std::string& key,

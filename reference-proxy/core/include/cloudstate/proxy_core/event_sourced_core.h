@@ -19,7 +19,7 @@
 
 #include "cloudstate/event_sourced.pb.h"
 
-#include "core/entity_io.h"
+#include "cloudstate/proxy_core/entity_io.h"
 
 namespace cloudstate::proxy {
 
