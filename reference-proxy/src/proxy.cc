@@ -49,7 +49,7 @@ absl::Status ProxyImpl::Serve() {
 absl::Status ProxyImpl::Init() {
   CS_ASSIGN_OR_RETURN(store_, OpenStore(options_.store));
   spdlog::info("store: {}", store_->Kind());
-  store_pool_ = std::make_unique<asio::thread_pool>(std::max(1, options_.store_threads));
+  store_executor_ = std::make_unique<ThreadPoolExecutor>(std::max(1, options_.store_threads));
   work_.emplace(io_.get_executor());
   int threads = options_.worker_threads > 0
                     ? options_.worker_threads
@@ -230,8 +230,8 @@ void ProxyImpl::Shutdown() {
     spdlog::warn("some streams to the user function did not end within the shutdown timeout");
   }
   work_.reset();
-  if (store_pool_ != nullptr) {
-    store_pool_->join();
+  if (store_executor_ != nullptr) {
+    store_executor_->Join();
   }
   io_.stop();
   for (auto& t : workers_) {

@@ -2,7 +2,6 @@
 
 #include "shell/entity_shell.h"
 
-#include <chrono>
 #include <type_traits>
 #include <variant>
 
@@ -16,16 +15,6 @@
 #include "shell/proxy_impl.h"
 
 namespace cloudstate::proxy {
-
-namespace {
-
-int64_t NowMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
-}  // namespace
 
 template <class Traits>
 void Shell<Traits>::EnsureCore() {
@@ -58,7 +47,8 @@ void Shell<Traits>::Execute(std::vector<typename Traits::Action> actions) {
                   return;
                 }
                 if constexpr (Traits::kCrdt) {
-                  self->Execute(self->core_->OnStreamMessage(message, NowMs()));
+                  self->Execute(
+                      self->core_->OnStreamMessage(message, self->proxy_->clock().WallMillis()));
                 } else {
                   self->Execute(self->core_->OnStreamMessage(message));
                 }
@@ -137,7 +127,7 @@ void Shell<Traits>::Execute(std::vector<typename Traits::Action> actions) {
             // when the incarnation stops).
           } else if constexpr (std::is_same_v<A, es::Load>) {
             const std::string key = EntityKey(KeyKind::kJournal, *config_, entity_id_);
-            asio::post(proxy_->store_pool(), [self, key] {
+            proxy_->store_executor().Post([self, key] {
               absl::StatusOr<EsRecovery> result =
                   LoadEventSourced(self->proxy_->store(), self->proxy_->metrics(), key);
               asio::post(self->strand_, [self, result = std::move(result)]() mutable {
@@ -150,7 +140,7 @@ void Shell<Traits>::Execute(std::vector<typename Traits::Action> actions) {
             const std::string key = EntityKey(KeyKind::kJournal, *config_, entity_id_);
             proxy_->metrics().Add("persisted_events", "event-sourced",
                                   static_cast<int64_t>(a.events.size()));
-            asio::post(proxy_->store_pool(), [self, key, persist = std::move(a)] {
+            proxy_->store_executor().Post([self, key, persist = std::move(a)] {
               absl::StatusOr<int64_t> result =
                   PersistEventSourced(self->proxy_->store(), self->proxy_->metrics(), key, persist);
               asio::post(self->strand_, [self, result] {
@@ -161,7 +151,7 @@ void Shell<Traits>::Execute(std::vector<typename Traits::Action> actions) {
             });
           } else if constexpr (std::is_same_v<A, ve::Load>) {
             const std::string pid = EntityKey(KeyKind::kValue, *config_, entity_id_);
-            asio::post(proxy_->store_pool(), [self, pid] {
+            proxy_->store_executor().Post([self, pid] {
               absl::StatusOr<std::optional<google::protobuf::Any>> result = LoadValueEntity(
                   self->proxy_->store(), self->proxy_->metrics(), pid, self->entity_id_);
               asio::post(self->strand_, [self, result = std::move(result)]() mutable {
@@ -176,7 +166,7 @@ void Shell<Traits>::Execute(std::vector<typename Traits::Action> actions) {
             if constexpr (std::is_same_v<A, ve::Upsert>) {
               value = StoredAny{a.value.type_url(), a.value.value()};
             }
-            asio::post(proxy_->store_pool(), [self, pid, value] {
+            proxy_->store_executor().Post([self, pid, value] {
               absl::Status status = WriteValueEntity(self->proxy_->store(), self->proxy_->metrics(),
                                                      pid, self->entity_id_, value);
               asio::post(self->strand_, [self, status] {

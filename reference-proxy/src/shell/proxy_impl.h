@@ -24,7 +24,6 @@
 #include "absl/time/time.h"
 #include "boost/asio/executor_work_guard.hpp"
 #include "boost/asio/io_context.hpp"
-#include "boost/asio/thread_pool.hpp"
 #include "grpcpp/grpcpp.h"
 #include "spdlog/spdlog.h"
 
@@ -36,6 +35,7 @@
 
 #include "cloudstate/proxy/proxy.h"
 #include "cloudstate/proxy/store.h"
+#include "cloudstate/proxy_core/clock.h"
 #include "cloudstate/proxy_core/entity_key.h"
 #include "cloudstate/proxy_core/router.h"
 #include "cloudstate/proxy_core/service_model.h"
@@ -46,6 +46,7 @@
 #include "shell/entity_registry.h"
 #include "shell/log_limiter.h"
 #include "shell/sink.h"
+#include "shell/thread_pool_executor.h"
 #include "uf_stream.h"
 
 namespace cloudstate::proxy {
@@ -83,7 +84,8 @@ class ProxyImpl final : public Proxy {
   CallHandle NewHandle() { return next_handle_++; }
 
   Store& store() { return *store_; }
-  asio::thread_pool& store_pool() { return *store_pool_; }
+  Executor& store_executor() { return *store_executor_; }
+  Clock& clock() { return *clock_; }
   asio::io_context& io() { return io_; }
   Metrics& metrics() { return metrics_; }
   const ServiceModel& model() const { return *model_; }
@@ -147,7 +149,8 @@ class ProxyImpl final : public Proxy {
 
   ProxyOptions options_;
   std::unique_ptr<Store> store_;
-  std::unique_ptr<asio::thread_pool> store_pool_;
+  std::unique_ptr<ThreadPoolExecutor> store_executor_;
+  Clock* clock_ = &SystemClock();
   asio::io_context io_;
   std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work_;
   std::vector<std::thread> workers_;
