@@ -17,6 +17,7 @@
 #include "spdlog/spdlog.h"
 
 #include "cloudstate/common/status_macros.h"
+#include "shell/grpc_function_transport.h"
 #include "shell/proxy_impl.h"
 #include "shell/server_call.h"
 
@@ -83,6 +84,20 @@ absl::Status ProxyImpl::Init() {
   ve_stub_ = cloudstate::valueentity::ValueEntity::NewStub(channel_);
   crdt_stub_ = cloudstate::crdt::Crdt::NewStub(channel_);
   action_stub_ = cloudstate::action::ActionProtocol::NewStub(channel_);
+  es_transport_ =
+      std::make_unique<GrpcFunctionTransport<cloudstate::eventsourced::EventSourcedStreamIn,
+                                             cloudstate::eventsourced::EventSourcedStreamOut>>(
+          [this](auto* context, auto* reactor) { es_stub_->async()->handle(context, reactor); },
+          stream_tracker_);
+  ve_transport_ =
+      std::make_unique<GrpcFunctionTransport<cloudstate::valueentity::ValueEntityStreamIn,
+                                             cloudstate::valueentity::ValueEntityStreamOut>>(
+          [this](auto* context, auto* reactor) { ve_stub_->async()->handle(context, reactor); },
+          stream_tracker_);
+  crdt_transport_ = std::make_unique<
+      GrpcFunctionTransport<cloudstate::crdt::CrdtStreamIn, cloudstate::crdt::CrdtStreamOut>>(
+      [this](auto* context, auto* reactor) { crdt_stub_->async()->handle(context, reactor); },
+      stream_tracker_);
 
   CS_RETURN_IF_ERROR(Discover());
 

@@ -54,11 +54,7 @@ void Shell<Traits>::Execute(std::vector<typename Traits::Action> actions) {
                 }
               });
             };
-            auto on_closed = [self, gen](const grpc::Status& status) {
-              absl::Status st =
-                  status.ok() ? absl::OkStatus()
-                              : absl::Status(static_cast<absl::StatusCode>(status.error_code()),
-                                             status.error_message());
+            auto on_closed = [self, gen](const absl::Status& st) {
               asio::post(self->strand_, [self, gen, st] {
                 if (gen != self->stream_gen_ || self->core_ == nullptr) {
                   return;
@@ -67,19 +63,13 @@ void Shell<Traits>::Execute(std::vector<typename Traits::Action> actions) {
                 self->Execute(self->core_->OnStreamClosed(st));
               });
             };
-            ProxyImpl* proxy = proxy_;
-            stream_ = Stream::Open(
-                [proxy](grpc::ClientContext* ctx,
-                        grpc::ClientBidiReactor<typename Traits::In, typename Traits::Out>* r) {
-                  if constexpr (std::is_same_v<Traits, EsTraits>) {
-                    proxy->es_stub().async()->handle(ctx, r);
-                  } else if constexpr (std::is_same_v<Traits, VeTraits>) {
-                    proxy->ve_stub().async()->handle(ctx, r);
-                  } else {
-                    proxy->crdt_stub().async()->handle(ctx, r);
-                  }
-                },
-                on_message, on_closed, proxy_->stream_tracker());
+            if constexpr (std::is_same_v<Traits, EsTraits>) {
+              stream_ = proxy_->es_transport().Open(on_message, on_closed);
+            } else if constexpr (std::is_same_v<Traits, VeTraits>) {
+              stream_ = proxy_->ve_transport().Open(on_message, on_closed);
+            } else {
+              stream_ = proxy_->crdt_transport().Open(on_message, on_closed);
+            }
           } else if constexpr (std::is_same_v<A, es::Send> || std::is_same_v<A, ve::Send> ||
                                std::is_same_v<A, crdt::Send>) {
             if (stream_ != nullptr) {

@@ -24,9 +24,9 @@
 #include "cloudstate/proxy_core/crdt_core.h"
 #include "cloudstate/proxy_core/entity_io.h"
 #include "cloudstate/proxy_core/event_sourced_core.h"
+#include "cloudstate/proxy_core/function_transport.h"
 #include "cloudstate/proxy_core/service_model.h"
 #include "cloudstate/proxy_core/value_entity_core.h"
-#include "uf_stream.h"
 
 namespace cloudstate::proxy {
 
@@ -38,7 +38,7 @@ template <class Traits>
 class Shell : public std::enable_shared_from_this<Shell<Traits>> {
  public:
   using Core = typename Traits::Core;
-  using Stream = UfStream<typename Traits::In, typename Traits::Out>;
+  using Stream = FunctionStream<typename Traits::In, typename Traits::Out>;
   using Completion = std::function<void(CallOutput)>;
 
   Shell(ProxyImpl* proxy, const EntityConfig* config, std::string entity_id, asio::io_context& io)

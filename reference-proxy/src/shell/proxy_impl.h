@@ -37,6 +37,7 @@
 #include "cloudstate/proxy/store.h"
 #include "cloudstate/proxy_core/clock.h"
 #include "cloudstate/proxy_core/entity_key.h"
+#include "cloudstate/proxy_core/function_transport.h"
 #include "cloudstate/proxy_core/router.h"
 #include "cloudstate/proxy_core/service_model.h"
 #include "http/transcoder.h"
@@ -126,6 +127,16 @@ class ProxyImpl final : public Proxy {
   cloudstate::valueentity::ValueEntity::Stub& ve_stub() { return *ve_stub_; }
   cloudstate::crdt::Crdt::Stub& crdt_stub() { return *crdt_stub_; }
   cloudstate::action::ActionProtocol::Stub& action_stub() { return *action_stub_; }
+  // Entity streams to the function (over the stubs above).
+  using EsTransport = FunctionTransport<cloudstate::eventsourced::EventSourcedStreamIn,
+                                        cloudstate::eventsourced::EventSourcedStreamOut>;
+  using VeTransport = FunctionTransport<cloudstate::valueentity::ValueEntityStreamIn,
+                                        cloudstate::valueentity::ValueEntityStreamOut>;
+  using CrdtTransport =
+      FunctionTransport<cloudstate::crdt::CrdtStreamIn, cloudstate::crdt::CrdtStreamOut>;
+  EsTransport& es_transport() { return *es_transport_; }
+  VeTransport& ve_transport() { return *ve_transport_; }
+  CrdtTransport& crdt_transport() { return *crdt_transport_; }
 
   // Client-side cancellation hooks for calls dispatched to CRDT streams: registers `cancel` for
   // the call, or with nullptr runs (and forgets) the one registered.
@@ -160,6 +171,9 @@ class ProxyImpl final : public Proxy {
   std::unique_ptr<cloudstate::valueentity::ValueEntity::Stub> ve_stub_;
   std::unique_ptr<cloudstate::crdt::Crdt::Stub> crdt_stub_;
   std::unique_ptr<cloudstate::action::ActionProtocol::Stub> action_stub_;
+  std::unique_ptr<EsTransport> es_transport_;
+  std::unique_ptr<VeTransport> ve_transport_;
+  std::unique_ptr<CrdtTransport> crdt_transport_;
   std::unique_ptr<ServiceModel> model_;
   std::unique_ptr<ReflectionIndex> reflection_;
   // HTTP/JSON transcoder (src/http/), set once gRPC serves. Every transcoded call passes the gate
