@@ -8,6 +8,7 @@
 
 #include "cloudstate/proxy_core/clock.h"
 #include "cloudstate/proxy_core/executor.h"
+#include "cloudstate/proxy_core/timers.h"
 
 namespace cloudstate::proxy {
 namespace {
@@ -62,6 +63,27 @@ TEST(SimulatedExecutorTest, SameSeedSameOrderAndNothingRunsInline) {
   EXPECT_TRUE(differs);
   SimulatedExecutor idle(1);
   EXPECT_FALSE(idle.RunOne());
+}
+
+TEST(SimulatedTimersTest, FireWhenDueInDeadlineOrderUnlessCancelled) {
+  SimulatedClock clock;
+  SimulatedTimers timers(clock);
+  std::string fired;
+  auto late = timers.After(std::chrono::milliseconds(30), [&] { fired += "late "; });
+  auto early = timers.After(std::chrono::milliseconds(10), [&] { fired += "early "; });
+  auto same = timers.After(std::chrono::milliseconds(10), [&] { fired += "same "; });
+  auto cancelled = timers.After(std::chrono::milliseconds(5), [&] { fired += "cancelled "; });
+  cancelled.reset();
+  EXPECT_EQ(timers.pending(), 3u);
+  EXPECT_EQ(timers.RunDue(), 0);
+  clock.Advance(std::chrono::milliseconds(10));
+  EXPECT_EQ(timers.RunDue(), 2);
+  EXPECT_EQ(fired, "early same ");
+  clock.Advance(std::chrono::milliseconds(100));
+  EXPECT_EQ(timers.RunDue(), 1);
+  EXPECT_EQ(fired, "early same late ");
+  late.reset();  // after firing: nothing to cancel
+  EXPECT_EQ(timers.pending(), 0u);
 }
 
 }  // namespace

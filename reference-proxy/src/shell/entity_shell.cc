@@ -176,30 +176,19 @@ template <class Traits>
 void Shell<Traits>::ArmPassivation() {
   const uint64_t arm = ++timer_arm_;
   if (core_ == nullptr || core_->stopped() || !core_->idle()) {
-    timer_.cancel();
+    passivation_timer_.reset();
     return;
   }
   const auto timeout = absl::ToChronoMilliseconds(proxy_->PassivationTimeout(*config_));
-  timer_.expires_after(timeout);
   auto self = this->shared_from_this();
-  timer_.async_wait([self, arm](const boost::system::error_code& ec) {
-    if (!ec) {
-      self->OnPassivationTimer(arm);
-    }
-  });
+  passivation_timer_ = timers_->After(timeout, [self, arm] { self->OnPassivationTimer(arm); });
 }
 
 template <class Traits>
 void Shell<Traits>::ArmCommandTimer(CallHandle handle) {
-  auto timer = std::make_unique<asio::steady_timer>(strand_);
-  timer->expires_after(absl::ToChronoMilliseconds(proxy_->CommandTimeout()));
   auto self = this->shared_from_this();
-  timer->async_wait([self, handle](const boost::system::error_code& ec) {
-    if (!ec) {
-      self->OnCommandTimeout(handle);
-    }
-  });
-  command_timers_[handle] = std::move(timer);
+  command_timers_[handle] = timers_->After(absl::ToChronoMilliseconds(proxy_->CommandTimeout()),
+                                           [self, handle] { self->OnCommandTimeout(handle); });
 }
 
 // The function did not answer in time: the command ends with DEADLINE_EXCEEDED, the other calls

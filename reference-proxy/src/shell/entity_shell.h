@@ -14,7 +14,6 @@
 #include <vector>
 
 #include "boost/asio/io_context.hpp"
-#include "boost/asio/steady_timer.hpp"
 #include "boost/asio/strand.hpp"
 
 #include "cloudstate/crdt.grpc.pb.h"
@@ -27,6 +26,7 @@
 #include "cloudstate/proxy_core/function_transport.h"
 #include "cloudstate/proxy_core/service_model.h"
 #include "cloudstate/proxy_core/value_entity_core.h"
+#include "shell/strand_timers.h"
 
 namespace cloudstate::proxy {
 
@@ -46,7 +46,7 @@ class Shell : public std::enable_shared_from_this<Shell<Traits>> {
         config_(config),
         entity_id_(std::move(entity_id)),
         strand_(asio::make_strand(io)),
-        timer_(strand_) {}
+        timers_(std::make_unique<StrandTimers>(strand_)) {}
 
   const std::string& entity_id() const { return entity_id_; }
   asio::strand<asio::io_context::executor_type>& strand() { return strand_; }
@@ -70,7 +70,7 @@ class Shell : public std::enable_shared_from_this<Shell<Traits>> {
     command_timers_.erase(handle);
   }
   void Terminate(const std::string& reason) {
-    timer_.cancel();
+    passivation_timer_.reset();
     if (core_ != nullptr) {
       Execute(core_->Terminate(reason));
     }
@@ -88,7 +88,8 @@ class Shell : public std::enable_shared_from_this<Shell<Traits>> {
   const EntityConfig* config_;
   std::string entity_id_;
   asio::strand<asio::io_context::executor_type> strand_;
-  asio::steady_timer timer_;
+  std::unique_ptr<Timers> timers_;
+  std::unique_ptr<Timers::Handle> passivation_timer_;
   uint64_t timer_arm_ = 0;
   std::atomic<int> pending_{0};
   std::unique_ptr<Core> core_;
@@ -96,7 +97,7 @@ class Shell : public std::enable_shared_from_this<Shell<Traits>> {
   uint64_t stream_gen_ = 0;
   std::map<CallHandle, Completion> completions_;
   // Per-command timeout, disarmed by the command's first answer.
-  std::map<CallHandle, std::unique_ptr<asio::steady_timer>> command_timers_;
+  std::map<CallHandle, std::unique_ptr<Timers::Handle>> command_timers_;
   std::shared_ptr<CrdtSlot> slot_;  // CRDT only: the state kept across incarnations
 };
 
