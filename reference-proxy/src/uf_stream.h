@@ -13,6 +13,9 @@
 #include <vector>
 
 #include "grpcpp/grpcpp.h"
+#include "grpcpp/support/client_callback.h"
+
+#include "cloudstate/proxy_core/function_transport.h"
 
 namespace cloudstate::proxy {
 
@@ -64,7 +67,7 @@ class StreamTracker {
 };
 
 template <class In, class Out>
-class UfStream final : public grpc::ClientBidiReactor<In, Out> {
+class UfStream final : public grpc::ClientBidiReactor<In, Out>, public FunctionStream<In, Out> {
  public:
   using StartFn = std::function<void(grpc::ClientContext*, grpc::ClientBidiReactor<In, Out>*)>;
   using MessageFn = std::function<void(Out)>;
@@ -89,7 +92,7 @@ class UfStream final : public grpc::ClientBidiReactor<In, Out> {
     return stream;
   }
 
-  void Write(In message) {
+  void Write(In message) override {
     std::lock_guard lock(mu_);
     if (write_closed_) {
       return;
@@ -99,7 +102,7 @@ class UfStream final : public grpc::ClientBidiReactor<In, Out> {
   }
 
   // Half-closes after the queued writes.
-  void HalfClose() {
+  void HalfClose() override {
     std::lock_guard lock(mu_);
     if (write_closed_ || half_close_requested_) {
       return;
@@ -108,7 +111,7 @@ class UfStream final : public grpc::ClientBidiReactor<In, Out> {
     PumpLocked();
   }
 
-  void Cancel() {
+  void Cancel() override {
     {
       std::lock_guard lock(mu_);
       cancel_requested_ = true;

@@ -1,7 +1,7 @@
 // EventSourcedCore stepped message by message: activation, replay, ordering, persistence before the
 // reply, restart, protocol violations and stream loss.
 
-#include "core/event_sourced_core.h"
+#include "cloudstate/proxy_core/event_sourced_core.h"
 
 #include "gtest/gtest.h"
 

@@ -1,4 +1,4 @@
-#include "core/crdt_core.h"
+#include "cloudstate/proxy_core/crdt_core.h"
 
 #include "absl/strings/str_cat.h"
 
@@ -12,8 +12,8 @@ void CrdtCore::Start(std::vector<crdt::Action>* out) {
   CrdtStreamIn init;
   init.mutable_init()->set_service_name(service_name_);
   init.mutable_init()->set_entity_id(entity_id_);
-  if (slot_->value.has_value()) {
-    *init.mutable_init()->mutable_delta() = FullStateDelta(*slot_->value);
+  if (slot_.value.has_value()) {
+    *init.mutable_init()->mutable_delta() = FullStateDelta(*slot_.value);
   }
   out->push_back(crdt::Send{std::move(init)});
   state_ = State::kActive;
@@ -21,7 +21,7 @@ void CrdtCore::Start(std::vector<crdt::Action>* out) {
 
 std::vector<crdt::Action> CrdtCore::OnCommand(ClientCommand command) {
   std::vector<crdt::Action> out;
-  if (slot_->deleted || state_ == State::kDeleted) {
+  if (slot_.deleted || state_ == State::kDeleted) {
     out.push_back(crdt::Complete{ErrorOutput(command.handle, "Entity deleted")});
     return out;
   }
@@ -58,18 +58,29 @@ void CrdtCore::Crash(const std::string& message, std::vector<crdt::Action>* out)
   out->push_back(crdt::Stopped{});
 }
 
+void CrdtCore::FinishDeleted(std::vector<crdt::Action>* out) {
+  for (auto& [id, call] : calls_) {
+    out->push_back(crdt::Complete{ErrorOutput(call.handle, "Entity deleted")});
+  }
+  calls_.clear();
+  out->push_back(crdt::CloseStream{});
+  state_ = State::kDeleted;
+}
+
 bool CrdtCore::ApplyStateAction(const cloudstate::crdt::CrdtStateAction& action, int64_t now_ms,
                                 std::vector<crdt::Action>* out) {
   // Write consistency is accepted and trivially met: this node is the whole cluster.
   if (action.has_update()) {
-    absl::Status s = ApplyCrdtDelta(action.update(), &slot_->value, now_ms);
+    absl::Status s = ApplyCrdtDelta(action.update(), &slot_.value, now_ms);
     if (!s.ok()) {
       Crash(std::string(s.message()), out);
       return false;
     }
+    out->push_back(crdt::StateChanged{action.update()});
   } else if (action.has_delete_()) {
-    slot_->value.reset();
-    slot_->deleted = true;
+    slot_.value.reset();
+    slot_.deleted = true;
+    out->push_back(crdt::StateChanged{});
   }
   return true;
 }
@@ -120,14 +131,9 @@ std::vector<crdt::Action> CrdtCore::OnStreamMessage(const CrdtStreamOut& m, int6
         in.mutable_stream_cancelled()->set_id(it->first);
         out.push_back(crdt::Send{std::move(in)});
       }
-      if (slot_->deleted) {
+      if (slot_.deleted) {
         // The function deleted the entity: finish our side and fail whatever is still open.
-        for (auto& [id, call] : calls_) {
-          out.push_back(crdt::Complete{ErrorOutput(call.handle, "Entity deleted")});
-        }
-        calls_.clear();
-        out.push_back(crdt::CloseStream{});
-        state_ = State::kDeleted;
+        FinishDeleted(&out);
       }
       return out;
     }
@@ -237,6 +243,44 @@ std::vector<crdt::Action> CrdtCore::Passivate() {
   }
   state_ = State::kStopped;
   out.push_back(crdt::Stopped{});
+  return out;
+}
+
+std::vector<crdt::Action> CrdtCore::OnReplicatedDelta(const cloudstate::crdt::CrdtDelta& delta,
+                                                      int64_t now_ms) {
+  std::vector<crdt::Action> out;
+  if (slot_.deleted) {
+    return out;  // a delete wins over concurrent changes
+  }
+  absl::Status s = ApplyCrdtDelta(delta, &slot_.value, now_ms);
+  if (!s.ok()) {
+    // A peer's change that does not fit ours is the peer's bug: reported, not applied, and the
+    // function keeps its entity.
+    out.push_back(crdt::ReportError{
+        absl::StrCat("Replicated change to CRDT entity ", entity_id_, " ignored: ", s.message())});
+    return out;
+  }
+  if (state_ == State::kActive) {
+    CrdtStreamIn in;
+    *in.mutable_delta() = delta;
+    out.push_back(crdt::Send{std::move(in)});
+  }
+  return out;
+}
+
+std::vector<crdt::Action> CrdtCore::OnReplicatedDelete() {
+  std::vector<crdt::Action> out;
+  if (slot_.deleted) {
+    return out;
+  }
+  slot_.value.reset();
+  slot_.deleted = true;
+  if (state_ == State::kActive) {
+    CrdtStreamIn in;
+    in.mutable_delete_();
+    out.push_back(crdt::Send{std::move(in)});
+    FinishDeleted(&out);
+  }
   return out;
 }
 

@@ -34,6 +34,10 @@ inline constexpr int kLegacyEntityKeyOption = 50002;
 enum class EntityKind { kEventSourced, kValueEntity, kCrdt, kAction };
 std::string_view EntityKindName(EntityKind kind);
 
+// The entity types the proxy supports, as announced in ProxyInfo (also declared in
+// cloudstate/proxy/proxy.h).
+std::vector<std::string> SupportedEntityTypes();
+
 // One field of the input message that makes up the entity id.
 struct KeyField {
   int number = 0;

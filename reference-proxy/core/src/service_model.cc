@@ -1,4 +1,4 @@
-#include "core/service_model.h"
+#include "cloudstate/proxy_core/service_model.h"
 
 #include <cmath>
 #include <cstdio>
@@ -203,6 +203,11 @@ std::string KindLabel(EntityKind kind) {
 }
 
 }  // namespace
+
+std::vector<std::string> SupportedEntityTypes() {
+  return {std::string(kCrdtType), std::string(kActionType), std::string(kEventSourcedType),
+          std::string(kValueEntityType)};
+}
 
 std::string_view EntityKindName(EntityKind kind) {
   switch (kind) {

@@ -1,4 +1,4 @@
-#include "core/crdt_state.h"
+#include "cloudstate/proxy_core/crdt_state.h"
 
 #include <algorithm>
 

@@ -1,7 +1,7 @@
 // ValueEntityCore stepped message by message: init state, writes before the reply, store failure,
 // protocol violations.
 
-#include "core/value_entity_core.h"
+#include "cloudstate/proxy_core/value_entity_core.h"
 
 #include "gtest/gtest.h"
 

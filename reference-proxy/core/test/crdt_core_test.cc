@@ -1,7 +1,7 @@
 // CrdtCore stepped message by message: several outstanding commands, streamed calls, client
 // cancellation, delete and protocol violations.
 
-#include "core/crdt_core.h"
+#include "cloudstate/proxy_core/crdt_core.h"
 
 #include "gtest/gtest.h"
 
@@ -48,8 +48,7 @@ std::vector<CrdtStreamIn> Sent(const std::vector<crdt::Action>& actions) {
 }
 
 TEST(CrdtCoreTest, InitWithoutDeltaThenCommand) {
-  CrdtSlot slot;
-  CrdtCore core("m.Crdt", "pncounter-1", &slot);
+  CrdtCore core("m.Crdt", "pncounter-1");
   auto actions = core.OnCommand(Cmd(1));
   EXPECT_EQ(IndexOf<crdt::OpenStream>(actions), 0);
   auto sent = Sent(actions);
@@ -64,9 +63,9 @@ TEST(CrdtCoreTest, InitWithoutDeltaThenCommand) {
 }
 
 TEST(CrdtCoreTest, StateSurvivesPassivationAndIsSentAsInitDelta) {
-  CrdtSlot slot;
+  CrdtSlot kept;
   {
-    CrdtCore core("m.Crdt", "c", &slot);
+    CrdtCore core("m.Crdt", "c");
     core.OnCommand(Cmd(1));
     core.OnStreamMessage(Reply(1, 2), 0);
     core.OnCommand(Cmd(2));
@@ -74,8 +73,9 @@ TEST(CrdtCoreTest, StateSurvivesPassivationAndIsSentAsInitDelta) {
     auto actions = core.Passivate();
     EXPECT_TRUE(Has<crdt::CloseStream>(actions));
     EXPECT_TRUE(core.stopped());
+    kept = core.state();
   }
-  CrdtCore again("m.Crdt", "c", &slot);
+  CrdtCore again("m.Crdt", "c", kept);
   auto sent = Sent(again.OnCommand(Cmd(3)));
   ASSERT_EQ(sent.size(), 2u);
   ASSERT_TRUE(sent[0].init().has_delta());
@@ -83,8 +83,7 @@ TEST(CrdtCoreTest, StateSurvivesPassivationAndIsSentAsInitDelta) {
 }
 
 TEST(CrdtCoreTest, SeveralOutstandingCommandsAnsweredOutOfOrder) {
-  CrdtSlot slot;
-  CrdtCore core("m.Crdt", "c", &slot);
+  CrdtCore core("m.Crdt", "c");
   core.OnCommand(Cmd(10));
   auto sent = Sent(core.OnCommand(Cmd(11)));  // sent at once, no queueing
   ASSERT_EQ(sent.size(), 1u);
@@ -103,12 +102,11 @@ TEST(CrdtCoreTest, SeveralOutstandingCommandsAnsweredOutOfOrder) {
   done = All<crdt::Complete>(core.OnStreamMessage(Reply(2), 0));
   EXPECT_EQ(done[0].output.handle, 11u);
   EXPECT_TRUE(core.idle());
-  EXPECT_EQ(std::get<PNCounterValue>(slot.value->v).value, 1);
+  EXPECT_EQ(std::get<PNCounterValue>(core.state().value->v).value, 1);
 }
 
 TEST(CrdtCoreTest, StreamedCallElementsAndEnd) {
-  CrdtSlot slot;
-  CrdtCore core("m.Crdt", "vote-1", &slot);
+  CrdtCore core("m.Crdt", "vote-1");
   auto sent = Sent(core.OnCommand(Cmd(1, true)));
   EXPECT_TRUE(sent[1].command().streamed());
   CrdtStreamOut first = Reply(1, std::nullopt, true);
@@ -141,8 +139,7 @@ TEST(CrdtCoreTest, StreamedCallElementsAndEnd) {
 }
 
 TEST(CrdtCoreTest, NonStreamedReplyToStreamedCommandCompletesTheCall) {
-  CrdtSlot slot;
-  CrdtCore core("m.Crdt", "c", &slot);
+  CrdtCore core("m.Crdt", "c");
   core.OnCommand(Cmd(1, true));
   auto done = All<crdt::Complete>(core.OnStreamMessage(Reply(1), 0));
   ASSERT_EQ(done.size(), 1u);
@@ -151,8 +148,7 @@ TEST(CrdtCoreTest, NonStreamedReplyToStreamedCommandCompletesTheCall) {
 }
 
 TEST(CrdtCoreTest, CancellationSendsStreamCancelledAndAppliesTheResponse) {
-  CrdtSlot slot;
-  CrdtCore core("m.Crdt", "vote-1", &slot);
+  CrdtCore core("m.Crdt", "vote-1");
   core.OnCommand(Cmd(1, true));
   core.OnStreamMessage(Reply(1, std::nullopt, true), 0);
   auto sent = Sent(core.OnClientCancelled(1));
@@ -171,7 +167,7 @@ TEST(CrdtCoreTest, CancellationSendsStreamCancelledAndAppliesTheResponse) {
       ->set_self_vote(false);
   auto actions = core.OnStreamMessage(resp, 0);
   EXPECT_FALSE(Has<crdt::Complete>(actions));  // nobody to answer
-  EXPECT_TRUE(slot.value.has_value());
+  EXPECT_TRUE(core.state().value.has_value());
   EXPECT_TRUE(core.idle());
 
   // A cancelled response nobody asked for is a protocol error.
@@ -182,8 +178,7 @@ TEST(CrdtCoreTest, CancellationSendsStreamCancelledAndAppliesTheResponse) {
 }
 
 TEST(CrdtCoreTest, CancellationBeforeTheFunctionAnsweredCancelsOnceOpened) {
-  CrdtSlot slot;
-  CrdtCore core("m.Crdt", "c", &slot);
+  CrdtCore core("m.Crdt", "c");
   core.OnCommand(Cmd(1, true));
   EXPECT_TRUE(core.OnClientCancelled(1).empty());
   auto actions = core.OnStreamMessage(Reply(1, std::nullopt, true), 0);
@@ -197,8 +192,7 @@ TEST(CrdtCoreTest, CancellationBeforeTheFunctionAnsweredCancelsOnceOpened) {
 }
 
 TEST(CrdtCoreTest, DeleteClosesStreamFailsOthersAndLeavesTombstone) {
-  CrdtSlot slot;
-  CrdtCore core("m.Crdt", "c", &slot);
+  CrdtCore core("m.Crdt", "c");
   core.OnCommand(Cmd(1));
   core.OnStreamMessage(Reply(1, 2), 0);
   core.OnCommand(Cmd(2, true));
@@ -214,22 +208,21 @@ TEST(CrdtCoreTest, DeleteClosesStreamFailsOthersAndLeavesTombstone) {
   EXPECT_EQ(done[1].output.handle, 2u);
   EXPECT_EQ(done[1].output.error.message(), "Entity deleted");
   EXPECT_TRUE(Has<crdt::CloseStream>(actions));
-  EXPECT_FALSE(slot.value.has_value());
-  EXPECT_TRUE(slot.deleted);
+  EXPECT_FALSE(core.state().value.has_value());
+  EXPECT_TRUE(core.state().deleted);
 
   done = All<crdt::Complete>(core.OnCommand(Cmd(4)));
   ASSERT_EQ(done.size(), 1u);
   EXPECT_EQ(done[0].output.error.message(), "Entity deleted");
-  // A new incarnation on the same slot answers the same.
-  CrdtCore next("m.Crdt", "c", &slot);
+  // A new incarnation from the kept state answers the same.
+  CrdtCore next("m.Crdt", "c", core.state());
   done = All<crdt::Complete>(next.OnCommand(Cmd(5)));
   ASSERT_EQ(done.size(), 1u);
   EXPECT_EQ(done[0].output.error.message(), "Entity deleted");
 }
 
 TEST(CrdtCoreTest, IncompatibleDeltaCrashes) {
-  CrdtSlot slot;
-  CrdtCore core("m.Crdt", "c", &slot);
+  CrdtCore core("m.Crdt", "c");
   core.OnCommand(Cmd(1));
   core.OnStreamMessage(Reply(1, 2), 0);
   core.OnCommand(Cmd(2));
@@ -243,31 +236,29 @@ TEST(CrdtCoreTest, IncompatibleDeltaCrashes) {
   ASSERT_EQ(done.size(), 2u);
   EXPECT_EQ(done[0].output.error.message().rfind("Entity terminating", 0), 0u);
   EXPECT_TRUE(core.stopped());
-  EXPECT_EQ(std::get<PNCounterValue>(slot.value->v).value, 2);  // unchanged
+  EXPECT_EQ(std::get<PNCounterValue>(core.state().value->v).value, 2);  // unchanged
 }
 
 TEST(CrdtCoreTest, ProtocolViolations) {
-  CrdtSlot slot;
-  CrdtCore unknown("m.Crdt", "c", &slot);
+  CrdtCore unknown("m.Crdt", "c");
   unknown.OnCommand(Cmd(1));
   auto errors = All<crdt::ReportError>(unknown.OnStreamMessage(Reply(9), 0));
   ASSERT_EQ(errors.size(), 1u);
   EXPECT_NE(errors[0].message.find("unknown command id 9"), std::string::npos);
   EXPECT_TRUE(unknown.stopped());
 
-  CrdtCore streamed("m.Crdt", "c", &slot);
+  CrdtCore streamed("m.Crdt", "c");
   streamed.OnCommand(Cmd(1));
   EXPECT_TRUE(Has<crdt::ReportError>(streamed.OnStreamMessage(Reply(1, std::nullopt, true), 0)));
   EXPECT_TRUE(streamed.stopped());
 
-  CrdtCore empty("m.Crdt", "c", &slot);
+  CrdtCore empty("m.Crdt", "c");
   empty.OnCommand(Cmd(1));
   EXPECT_TRUE(Has<crdt::ReportError>(empty.OnStreamMessage(CrdtStreamOut(), 0)));
 }
 
 TEST(CrdtCoreTest, FailureMessageFailsOnlyItsCommand) {
-  CrdtSlot slot;
-  CrdtCore core("m.Crdt", "c", &slot);
+  CrdtCore core("m.Crdt", "c");
   core.OnCommand(Cmd(1));
   core.OnCommand(Cmd(2));
   CrdtStreamOut failure;
@@ -283,8 +274,7 @@ TEST(CrdtCoreTest, FailureMessageFailsOnlyItsCommand) {
 }
 
 TEST(CrdtCoreTest, StreamClosedFailsOutstandingCommands) {
-  CrdtSlot slot;
-  CrdtCore core("m.Crdt", "c", &slot);
+  CrdtCore core("m.Crdt", "c");
   core.OnCommand(Cmd(1));
   core.OnCommand(Cmd(2, true));
   auto actions = core.OnStreamClosed(absl::UnavailableError("gone"));
@@ -293,6 +283,71 @@ TEST(CrdtCoreTest, StreamClosedFailsOutstandingCommands) {
   EXPECT_NE(done[0].output.error.message().find("Unexpected entity termination"),
             std::string::npos);
   EXPECT_TRUE(core.stopped());
+}
+
+TEST(CrdtCoreTest, LocalChangesGoOutAsStateChanged) {
+  CrdtCore core("m.Crdt", "c");
+  core.OnCommand(Cmd(1));
+  auto changed = All<crdt::StateChanged>(core.OnStreamMessage(Reply(1, 3), 0));
+  ASSERT_EQ(changed.size(), 1u);
+  ASSERT_TRUE(changed[0].delta.has_value());
+  EXPECT_EQ(changed[0].delta->pncounter().change(), 3);
+  core.OnCommand(Cmd(2));
+  EXPECT_FALSE(Has<crdt::StateChanged>(core.OnStreamMessage(Reply(2), 0)));  // no state action
+  core.OnCommand(Cmd(3));
+  CrdtStreamOut del = Reply(3);
+  del.mutable_reply()->mutable_state_action()->mutable_delete_();
+  changed = All<crdt::StateChanged>(core.OnStreamMessage(del, 0));
+  ASSERT_EQ(changed.size(), 1u);
+  EXPECT_FALSE(changed[0].delta.has_value());
+}
+
+TEST(CrdtCoreTest, ReplicatedDeltaIsAppliedAndPassedToAnOpenEntity) {
+  cloudstate::crdt::CrdtDelta delta;
+  delta.mutable_pncounter()->set_change(4);
+  CrdtCore core("m.Crdt", "c");
+  auto actions = core.OnReplicatedDelta(delta, 0);  // no stream yet: state only
+  EXPECT_TRUE(actions.empty());
+  auto sent = Sent(core.OnCommand(Cmd(1)));
+  ASSERT_EQ(sent.size(), 2u);
+  EXPECT_EQ(sent[0].init().delta().pncounter().change(), 4);
+
+  actions = core.OnReplicatedDelta(delta, 0);
+  EXPECT_FALSE(Has<crdt::StateChanged>(actions));  // not announced back to the peers
+  sent = Sent(actions);
+  ASSERT_EQ(sent.size(), 1u);
+  ASSERT_TRUE(sent[0].has_delta());
+  EXPECT_EQ(sent[0].delta().pncounter().change(), 4);
+  EXPECT_EQ(std::get<PNCounterValue>(core.state().value->v).value, 8);
+
+  cloudstate::crdt::CrdtDelta other;
+  other.mutable_gcounter()->set_increment(1);
+  actions = core.OnReplicatedDelta(other, 0);
+  EXPECT_TRUE(Has<crdt::ReportError>(actions));
+  EXPECT_TRUE(Sent(actions).empty());
+  EXPECT_FALSE(core.stopped());
+  EXPECT_EQ(std::get<PNCounterValue>(core.state().value->v).value, 8);
+}
+
+TEST(CrdtCoreTest, ReplicatedDeleteTellsTheFunctionAndFailsOpenCalls) {
+  CrdtCore core("m.Crdt", "c");
+  core.OnCommand(Cmd(1));
+  core.OnStreamMessage(Reply(1, 2), 0);
+  core.OnCommand(Cmd(2));
+  auto actions = core.OnReplicatedDelete();
+  auto sent = Sent(actions);
+  ASSERT_EQ(sent.size(), 1u);
+  EXPECT_TRUE(sent[0].has_delete_());
+  auto done = All<crdt::Complete>(actions);
+  ASSERT_EQ(done.size(), 1u);
+  EXPECT_EQ(done[0].output.handle, 2u);
+  EXPECT_EQ(done[0].output.error.message(), "Entity deleted");
+  EXPECT_TRUE(Has<crdt::CloseStream>(actions));
+  EXPECT_TRUE(core.state().deleted);
+  EXPECT_TRUE(core.OnReplicatedDelete().empty());
+  done = All<crdt::Complete>(core.OnCommand(Cmd(3)));
+  ASSERT_EQ(done.size(), 1u);
+  EXPECT_EQ(done[0].output.error.message(), "Entity deleted");
 }
 
 }  // namespace

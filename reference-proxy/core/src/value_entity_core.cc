@@ -1,4 +1,4 @@
-#include "core/value_entity_core.h"
+#include "cloudstate/proxy_core/value_entity_core.h"
 
 #include "absl/strings/str_cat.h"
 

@@ -1,7 +1,7 @@
 // crdt_state: merging the function's deltas for all eight types, and the deltas the proxy sends
 // back (full state at init, diffs on change), per protocol §4.5.
 
-#include "core/crdt_state.h"
+#include "cloudstate/proxy_core/crdt_state.h"
 
 #include "gtest/gtest.h"
 

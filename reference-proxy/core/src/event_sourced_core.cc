@@ -1,4 +1,4 @@
-#include "core/event_sourced_core.h"
+#include "cloudstate/proxy_core/event_sourced_core.h"
 
 #include "absl/strings/str_cat.h"
 

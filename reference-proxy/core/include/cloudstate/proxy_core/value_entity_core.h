@@ -13,7 +13,7 @@
 
 #include "cloudstate/value_entity.pb.h"
 
-#include "core/entity_io.h"
+#include "cloudstate/proxy_core/entity_io.h"
 
 namespace cloudstate::proxy {
 

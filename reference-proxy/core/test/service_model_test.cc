@@ -1,6 +1,6 @@
 // Discovery validation, routing and entity-key extraction against the shipped TCK/shopping protos.
 
-#include "core/service_model.h"
+#include "cloudstate/proxy_core/service_model.h"
 
 #include <set>
 
@@ -9,7 +9,7 @@
 
 #include "shoppingcart/shoppingcart.pb.h"
 
-#include "cloudstate/proxy/proxy.h"
+#include "model_test_util.h"
 
 namespace cloudstate::proxy {
 namespace {
@@ -17,37 +17,6 @@ namespace {
 using google::protobuf::FileDescriptor;
 using google::protobuf::FileDescriptorProto;
 using google::protobuf::FileDescriptorSet;
-
-// The descriptor set of `file` with all its imports, dependencies first.
-void AddWithImports(const FileDescriptor* file, FileDescriptorSet* set,
-                    std::set<std::string>* seen) {
-  if (!seen->insert(file->name()).second) {
-    return;
-  }
-  for (int i = 0; i < file->dependency_count(); ++i) {
-    AddWithImports(file->dependency(i), set, seen);
-  }
-  file->CopyTo(set->add_file());
-}
-
-cloudstate::EntitySpec Spec(std::vector<std::pair<std::string, std::string>> entities,
-                            std::vector<const FileDescriptor*> files) {
-  cloudstate::EntitySpec spec;
-  FileDescriptorSet set;
-  std::set<std::string> seen;
-  for (const auto* f : files) {
-    AddWithImports(f, &set, &seen);
-  }
-  spec.set_proto(set.SerializeAsString());
-  for (auto& [type, service] : entities) {
-    auto* e = spec.add_entities();
-    e->set_entity_type(type);
-    e->set_service_name(service);
-    e->set_persistence_id("p");
-  }
-  spec.mutable_service_info()->set_protocol_minor_version(2);
-  return spec;
-}
 
 const FileDescriptor* CartFile() {
   return com::example::shoppingcart::AddLineItem::descriptor()->file();

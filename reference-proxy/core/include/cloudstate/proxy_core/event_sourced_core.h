@@ -3,11 +3,12 @@
 // client commands, store results and function messages, and executes the actions it returns, in
 // order. No gRPC, no Asio, no clock: tests drive it step by step.
 //
-//   EventSourcedCore core(config);
-//   auto actions = core.OnCommand(cmd);         // -> {Load}
-//   actions = core.OnLoaded(recovery);          // -> {OpenStream, Send(init), Send(event)...,
-//   Send(command)} actions = core.OnStreamMessage(reply);      // -> {Persist} or {Complete}
-//   actions = core.OnPersisted(new_sequence);   // -> {Complete, Send(next command)}
+//   EventSourcedCore core("shop.Cart", "u1");
+//   auto actions = core.OnCommand(cmd);        // -> {Load}
+//   actions = core.OnLoaded(recovery);         // -> {OpenStream, Send(init), Send(event)...,
+//                                              //     Send(command)}
+//   actions = core.OnStreamMessage(reply);     // -> {Persist} or {Complete}
+//   actions = core.OnPersisted(new_sequence);  // -> {Complete, Send(next command)}
 
 #include <deque>
 #include <optional>
@@ -19,7 +20,7 @@
 
 #include "cloudstate/event_sourced.pb.h"
 
-#include "core/entity_io.h"
+#include "cloudstate/proxy_core/entity_io.h"
 
 namespace cloudstate::proxy {
 
