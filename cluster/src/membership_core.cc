@@ -177,7 +177,14 @@ void MembershipCore::OnSnapshot(int64_t revision, const std::vector<KeyRecord>& 
 
 void MembershipCore::OnEvent(const WatchEvent& event) {
   if (event.deleted) {
+    const bool own_member = event.kv.key == layout_.MemberKey(node_id_);
+    const bool registered = own_member && Joined();
     Apply(event.kv.key, event.kv.mod_revision, std::nullopt);
+    if (registered && !Joined()) {
+      // Only the end of the lease (or an operator) deletes this node's member key: stop now
+      // instead of at the next keep-alive, and register again under a new lease.
+      OnLeaseLost();
+    }
   } else {
     Apply(event.kv.key, event.kv.mod_revision, event.kv);
   }
