@@ -80,7 +80,7 @@ void ClusterNode::RequestLeaseLocked() {
     return;
   }
   grant_pending_ = true;
-  jobs_.push_back(Job{.grant = true});
+  jobs_.push_back(Job{.grant = true, .request = {.lease = std::exchange(lost_lease_, 0)}});
 }
 
 void ClusterNode::LoopThread() {
@@ -106,7 +106,10 @@ void ClusterNode::LoopThread() {
       core_.Tick(MonotonicNow());
       const int64_t lease = core_.lease_id();
       if (lease != keepalive_lease_ && keepalive_lease_ != 0) {
-        spdlog::warn("cluster: node {} lost lease {:x}", options_.node_id, keepalive_lease_);
+        if (!core_.Left()) {
+          spdlog::warn("cluster: node {} lost lease {:x}", options_.node_id, keepalive_lease_);
+          lost_lease_ = keepalive_lease_;
+        }
       }
       keepalive_lease_ = lease;
       if (core_.NeedsLease()) {
@@ -147,6 +150,10 @@ void ClusterNode::RpcThread() {
       jobs_.pop_front();
     }
     if (job.grant) {
+      if (job.request.lease != 0) {
+        // The core already stopped serving everything under it; its keys may go now.
+        client_.LeaseRevoke(job.request.lease).IgnoreError();
+      }
       const absl::Time sent = MonotonicNow();
       auto grant = client_.LeaseGrant(options_.lease_ttl);
       if (!grant.ok()) {

@@ -94,7 +94,7 @@ class ClusterNode {
   mutable absl::Mutex mu_;
   MembershipCore core_ ABSL_GUARDED_BY(mu_);
   std::deque<std::function<void(MembershipCore&)>> inputs_ ABSL_GUARDED_BY(mu_);
-  // kind 0: a core request; kind 1: grant a new lease.
+  // A core request, or (grant) a new lease after revoking request.lease if not 0.
   struct Job {
     bool grant = false;
     EtcdRequest request;
@@ -104,6 +104,9 @@ class ClusterNode {
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   // The lease the keep-alive thread renews (0: none).
   int64_t keepalive_lease_ ABSL_GUARDED_BY(mu_) = 0;
+  // A lease the core stopped trusting; revoked (best effort) before the next grant so that its
+  // keys go at once instead of at its expiry.
+  int64_t lost_lease_ ABSL_GUARDED_BY(mu_) = 0;
 
   // Streams currently open, so that Stop() can cancel their blocking reads.
   absl::Mutex streams_mu_;
