@@ -3,6 +3,7 @@
 #include "cloudstate/cluster/shards.h"
 
 #include <algorithm>
+#include <cstddef>
 #include <set>
 #include <string>
 #include <vector>
@@ -51,7 +52,7 @@ rc::Gen<std::vector<std::string>> GenMembers() {
   return rc::gen::map(
       rc::gen::container<std::set<std::string>>(
           rc::gen::nonEmpty(rc::gen::container<std::string>(rc::gen::inRange('a', 'h')))),
-      [](std::set<std::string> s) { return std::vector<std::string>(s.begin(), s.end()); });
+      [](const std::set<std::string>& s) { return std::vector<std::string>(s.begin(), s.end()); });
 }
 
 RC_GTEST_PROP(ShardsProperty, OwnerIsIndependentOfMemberOrder, ()) {
@@ -87,7 +88,7 @@ RC_GTEST_PROP(ShardsProperty, LeaveMovesOnlyTheLeaversShards, ()) {
   const size_t index = *rc::gen::inRange<size_t>(0, members.size());
   const std::string leaver = members[index];
   auto after = members;
-  after.erase(after.begin() + static_cast<long>(index));
+  after.erase(after.begin() + static_cast<std::ptrdiff_t>(index));
   for (int shard = 0; shard < 64; ++shard) {
     const auto before_owner = RendezvousOwner(shard, members);
     const auto after_owner = RendezvousOwner(shard, after);
@@ -99,7 +100,7 @@ RC_GTEST_PROP(ShardsProperty, LeaveMovesOnlyTheLeaversShards, ()) {
   }
 }
 
-RC_GTEST_PROP(ShardsProperty, ShardOfIsInRange, (std::string type, std::string id)) {
+RC_GTEST_PROP(ShardsProperty, ShardOfIsInRange, (const std::string& type, const std::string& id)) {
   const int shards = *rc::gen::inRange(1, 5000);
   const int shard = ShardOf(type, id, shards);
   RC_ASSERT(shard >= 0);
