@@ -12,9 +12,8 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "google/protobuf/empty.pb.h"
+#include "grpcpp/generic/generic_stub.h"
 #include "grpcpp/grpcpp.h"
-#include "grpcpp/impl/codegen/client_unary_call.h"
-#include "grpcpp/impl/codegen/proto_utils.h"
 
 #include "cloudstate/tck/discovery.h"
 #include "cloudstate/tck/scenario.h"
@@ -78,13 +77,21 @@ bool FunctionAnswers(const std::shared_ptr<grpc::Channel>& channel,
                      std::chrono::milliseconds timeout) {
   grpc::ClientContext context;
   context.set_deadline(std::chrono::system_clock::now() + timeout);
-  const grpc::internal::RpcMethod method("/cloudstate.tck.LivenessProbe/Ping",
-                                         grpc::internal::RpcMethod::NORMAL_RPC, channel);
-  google::protobuf::Empty request;
-  google::protobuf::Empty response;
-  grpc::Status status =
-      grpc::internal::BlockingUnaryCall<google::protobuf::Empty, google::protobuf::Empty>(
-          channel.get(), method, &context, request, &response);
+  grpc::CompletionQueue cq;
+  grpc::GenericStub stub(channel);
+  grpc::Slice empty_slice(google::protobuf::Empty().SerializeAsString());
+  grpc::ByteBuffer request(&empty_slice, 1);
+  auto call = stub.PrepareUnaryCall(&context, "/cloudstate.tck.LivenessProbe/Ping", request, &cq);
+  call->StartCall();
+  grpc::ByteBuffer response;
+  grpc::Status status;
+  call->Finish(&response, &status, &status);
+  void* tag = nullptr;
+  bool ok = false;
+  (void)cq.Next(&tag, &ok);  // the one operation; the deadline bounds it
+  cq.Shutdown();
+  while (cq.Next(&tag, &ok)) {
+  }
   return status.error_code() != grpc::StatusCode::UNAVAILABLE &&
          status.error_code() != grpc::StatusCode::DEADLINE_EXCEEDED;
 }
