@@ -41,6 +41,28 @@ namespace pc = ::cloudstate::crdt;
 
 using namespace ::cloudstate::tck::builders;  // NOLINT(build/namespaces): builders only
 
+// ---- registration
+// --------------------------------------------------------------------------------
+
+// The one way a CRDT case registers: required, gated on the CRDT model services (CrdtTckModel,
+// CrdtTwo); the returned builder refines it (.Optional(), .Robustness(), ...).
+inline CaseBuilder CrdtCase(const char* name, std::vector<std::string> rules,
+                            const char* description, const char* hint, CaseBody body) {
+  CaseBuilder builder = Case(name);
+  builder.Rules(std::move(rules))
+      .Required()
+      .Describe(description)
+      .Hint(hint)
+      .Needs({kCrdtTckModel, kCrdtTwo})
+      .Run(std::move(body));
+  return builder;
+}
+// The same for a case ported from the original TCK (`original`: its id there, e.g. "C12").
+inline CaseBuilder CrdtCase(const char* name, const char* original, std::vector<std::string> rules,
+                            const char* description, const char* hint, CaseBody body) {
+  return CrdtCase(name, std::move(rules), description, hint, std::move(body)).Original(original);
+}
+
 // ---- commands and expected messages -------------------------------------------------------------
 
 inline crdt::In Process(int64_t command_id, std::string_view entity_id,
