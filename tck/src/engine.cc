@@ -471,6 +471,7 @@ RunOutcome RunPipeline(Suite suite, Target& target, const PipelineOptions& optio
   };
   const int jobs = target.Parallel() ? std::max(1, options.jobs) : 1;
   std::vector<std::thread> threads;
+  threads.reserve(static_cast<size_t>(jobs));
   for (int i = 0; i < jobs; ++i) {
     threads.emplace_back(worker);
   }

@@ -28,7 +28,6 @@
 namespace cloudstate::tck {
 
 namespace reports = ::cloudstate::reports;
-using reports::Outcome;
 
 std::string GateReason(const CaseSpec& spec, const DiscoveryInfo& discovery) {
   for (const auto& service : spec.services) {

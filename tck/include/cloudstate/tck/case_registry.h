@@ -73,7 +73,9 @@ struct CaseSpec {
   ProxyCaseBody proxy_body;   // suite kProxy
 
   bool Needs(Capability c) const { return (capabilities & c) != 0; }
-  bool HasBody() const { return suite == Suite::kFunction ? bool(body) : bool(proxy_body); }
+  bool HasBody() const {
+    return suite == Suite::kFunction ? static_cast<bool>(body) : static_cast<bool>(proxy_body);
+  }
 };
 
 // Fluent builder returned by Case(); it points at the registered entry, so every setter updates the
