@@ -249,6 +249,7 @@ int RunSdkProperty(const SdkTargetOptions& options, uint64_t seed, const SdkCase
     run.kit_name = kKitName;
     run.kit_version = CS_KIT_VERSION;
     run.configuration["seed"] = absl::StrCat(seed);
+    run.replay = {.seed = seed, .command = SdkReplayCommand(options, seed)};
     run.configuration["function"] = options.function;
     run.sut.address = options.function;
     run.duration_seconds = seconds;
