@@ -14,6 +14,7 @@
 
 #include "cloudstate/tck/model/crdt.pb.h"
 
+#include "../src/fault_names.h"
 #include "cloudstate/common/any.h"
 #include "cloudstate/sdk/crdt_stream_core.h"
 
@@ -1055,57 +1056,57 @@ Faults With(const char* name) {
 
 TEST(CrdtModelFaultTest, EveryFaultIsRegistered) {
   for (const char* name :
-       {crdt_fault::kDeltaLost, crdt_fault::kORSetRemoveWins, crdt_fault::kLwwClockIgnored,
-        crdt_fault::kGCounterNotAggregated, crdt_fault::kFlagDeltaAlways,
-        crdt_fault::kVoteFullDelta, crdt_fault::kWriteConsistencyDropped,
-        crdt_fault::kStreamCancelIgnored, crdt_fault::kDeleteNotSent,
-        crdt_fault::kReplicatedDeltaIgnored, crdt_fault::kStreamNotEnded}) {
+       {fault::kCrdtDeltaLost, fault::kCrdtORSetRemoveWins, fault::kCrdtLwwClockIgnored,
+        fault::kCrdtGCounterNotAggregated, fault::kCrdtFlagDeltaAlways, fault::kCrdtVoteFullDelta,
+        fault::kCrdtWriteConsistencyDropped, fault::kCrdtStreamCancelIgnored,
+        fault::kCrdtDeleteNotSent, fault::kCrdtReplicatedDeltaIgnored,
+        fault::kCrdtStreamNotEnded}) {
     EXPECT_TRUE(IsKnownFault(name)) << name;
   }
 }
 
 TEST(CrdtModelFaultTest, DeltaLostBreaksC4) {
-  Stream s("GCounter-1", std::nullopt, With(crdt_fault::kDeltaLost));
+  Stream s("GCounter-1", std::nullopt, With(fault::kCrdtDeltaLost));
   EXPECT_FALSE(Same(s.Cmd(1, {Up(UInc(42))}), V{Reply(1, GC(42), DGC(42))}));
 }
 
 TEST(CrdtModelFaultTest, ORSetRemoveWinsBreaksC28) {
-  Stream s("ORSet-1", DOS(false, {}, {"a", "c"}), With(crdt_fault::kORSetRemoveWins));
+  Stream s("ORSet-1", DOS(false, {}, {"a", "c"}), With(fault::kCrdtORSetRemoveWins));
   EXPECT_FALSE(
       Same(s.Cmd(1, {Up(UORemove("c")), Up(UORemove("d")), Up(UOAdd("b")), Up(UOAdd("c"))}),
            V{Reply(1, OS({"a", "b", "c"}), DOS(false, {}, {"b"}))}));
 }
 
 TEST(CrdtModelFaultTest, LwwClockIgnoredBreaksC40) {
-  Stream s("LWWRegister-1", std::nullopt, With(crdt_fault::kLwwClockIgnored));
+  Stream s("LWWRegister-1", std::nullopt, With(fault::kCrdtLwwClockIgnored));
   EXPECT_FALSE(Same(s.Cmd(1, {Up(USetClock("A", tck::REVERSE, 0))}),
                     V{Reply(1, LWW("A"), DLWW("A", cloudstate::crdt::REVERSE, 0))}));
 }
 
 TEST(CrdtModelFaultTest, GCounterNotAggregatedBreaksC4) {
-  Stream s("GCounter-1", std::nullopt, With(crdt_fault::kGCounterNotAggregated));
+  Stream s("GCounter-1", std::nullopt, With(fault::kCrdtGCounterNotAggregated));
   EXPECT_FALSE(Same(s.Cmd(1, {Up(UInc(1)), Up(UInc(2)), Up(UInc(3))}), V{Reply(1, GC(6), DGC(6))}));
 }
 
 TEST(CrdtModelFaultTest, FlagDeltaAlwaysBreaksC48) {
-  Stream s("Flag-1", std::nullopt, With(crdt_fault::kFlagDeltaAlways));
+  Stream s("Flag-1", std::nullopt, With(fault::kCrdtFlagDeltaAlways));
   s.Delta(DFL(true));
   EXPECT_FALSE(Same(s.Cmd(1, {Up(UEnable())}), V{Reply(1, FL(true))}));
 }
 
 TEST(CrdtModelFaultTest, VoteFullDeltaBreaksC61) {
-  Stream s("Vote-1", std::nullopt, With(crdt_fault::kVoteFullDelta));
+  Stream s("Vote-1", std::nullopt, With(fault::kCrdtVoteFullDelta));
   EXPECT_FALSE(Same(s.Cmd(1, {Up(UVote(true))}), V{Reply(1, VO(true, 1, 1), DVO(true))}));
 }
 
 TEST(CrdtModelFaultTest, WriteConsistencyDroppedBreaksC82) {
-  Stream s("GCounter-1", std::nullopt, With(crdt_fault::kWriteConsistencyDropped));
+  Stream s("GCounter-1", std::nullopt, With(fault::kCrdtWriteConsistencyDropped));
   EXPECT_FALSE(Same(s.Cmd(1, {Up(WithWc(UInc(2), tck::MAJORITY))}),
                     V{Reply(1, GC(2), DGC(2), cloudstate::crdt::MAJORITY)}));
 }
 
 TEST(CrdtModelFaultTest, StreamCancelIgnoredBreaksC79) {
-  Stream s("PNCounter-1", std::nullopt, With(crdt_fault::kStreamCancelIgnored));
+  Stream s("PNCounter-1", std::nullopt, With(fault::kCrdtStreamCancelIgnored));
   tck::StreamedRequest request;
   *request.mutable_cancel_update() = UChange(-42);
   s.Streamed(1, request);
@@ -1113,18 +1114,18 @@ TEST(CrdtModelFaultTest, StreamCancelIgnoredBreaksC79) {
 }
 
 TEST(CrdtModelFaultTest, DeleteNotSentBreaksC9) {
-  Stream s("GCounter-1", std::nullopt, With(crdt_fault::kDeleteNotSent));
+  Stream s("GCounter-1", std::nullopt, With(fault::kCrdtDeleteNotSent));
   EXPECT_FALSE(Same(s.Cmd(1, {Del()}), V{DeleteReply(1, GC(0))}));
 }
 
 TEST(CrdtModelFaultTest, ReplicatedDeltaIgnoredBreaksC6) {
-  Stream s("GCounter-1", std::nullopt, With(crdt_fault::kReplicatedDeltaIgnored));
+  Stream s("GCounter-1", std::nullopt, With(fault::kCrdtReplicatedDeltaIgnored));
   s.Delta(DGC(42));
   EXPECT_FALSE(Same(s.Cmd(1, {Up(UInc(123))}), V{Reply(1, GC(165), DGC(123))}));
 }
 
 TEST(CrdtModelFaultTest, StreamNotEndedBreaksC78) {
-  Stream s("GCounter-1", std::nullopt, With(crdt_fault::kStreamNotEnded));
+  Stream s("GCounter-1", std::nullopt, With(fault::kCrdtStreamNotEnded));
   tck::StreamedRequest request;
   *request.mutable_end_state() = GC(1);
   s.Streamed(1, request);
