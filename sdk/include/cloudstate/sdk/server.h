@@ -33,6 +33,7 @@
 
 #include "cloudstate/sdk/action.h"
 #include "cloudstate/sdk/event_sourced.h"
+#include "cloudstate/sdk/fault_plan.h"
 #include "cloudstate/sdk/value_entity.h"
 
 namespace grpc {
@@ -71,21 +72,9 @@ struct EntityDeclaration {
 struct ServerOptions {
   std::string service_name = "cloudstate-cpp-function";
   std::string service_version = "0.0.0";
-  // Deliberate fault (conformance kit only): protocol errors on entity streams make the process
-  // exit instead of sending a stream-level Failure message.
-  bool crash_on_protocol_error = false;
-  // Deliberate faults of discovery and actions (conformance kit only).
-  bool discover_answers_once = false;  // every discover call after the first fails UNAVAILABLE
-  bool discover_rejects_partial_proxy = false;  // FAILED_PRECONDITION unless every declared
-                                                // entity type is in the proxy's supported types
-  bool report_error_unimplemented = false;      // reportError answers UNIMPLEMENTED
-  bool discover_rejects_other_version = false;  // FAILED_PRECONDITION unless the proxy announces
-                                                // protocol 0.2
-  bool exit_on_action_cancel = false;           // the process exits when a streamed action call is
-                                                // cancelled before it ended
-  bool action_errors_as_status = false;   // malformed action calls end with a gRPC error status
-  bool exit_on_action_bad_input = false;  // malformed action calls make the process exit
-                                          // instead of an ActionResponse failure
+  // Deliberate deviations from the protocol, for the conformance kit only (fault_plan.h);
+  // nullptr (the default): none.
+  std::shared_ptr<const FaultPlan> fault_plan;
 };
 
 class Server {
