@@ -1,5 +1,6 @@
 // cloudstate-proxy: flags / environment / YAML config -> ProxyOptions -> Proxy::Start.
-// Precedence: defaults < config file < environment < command-line flags.
+// Precedence: defaults < config file < environment < command-line flags (stated here and in
+// reference-proxy/README.md, Configuration; the order of `args` below implements it).
 #include <pthread.h>
 #include <signal.h>
 #include <unistd.h>
@@ -104,12 +105,14 @@ int main(int argc, char** argv) {
     std::cerr << translated.status().message() << "\n";
     return 2;
   }
+  // Environment first, so that the command line (read after it, TakeLast) wins over it, and the
+  // config file (consulted only for flags absent from both) loses to both.
   std::vector<std::string> args = {argv[0]};
   args.insert(args.end(), env.args.begin(), env.args.end());
-  args.insert(args.end(), translated->args.begin(), translated->args.end());
   if (const char* v = Env("COMMAND_TIMEOUT")) {
-    command_timeout = v;
+    args.insert(args.end(), {"--command-timeout", v});
   }
+  args.insert(args.end(), translated->args.begin(), translated->args.end());
 
   CLI::App app{"cloudstate-proxy: single-node reference proxy for Cloudstate protocol 0.2"};
   app.option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);

@@ -4,13 +4,8 @@
 #include "cloudstate/entity.pb.h"
 
 #include "cloudstate/reference_function/reference_function.h"
-#include "fault_names.h"
-
-// Set by CMake when src/crdt_model.cc exists (a compile definition rather than __has_include, so
-// that compiler caches notice when the CRDT models appear).
-#ifdef CS_HAVE_CRDT_MODELS
 #include "crdt_model.h"
-#endif
+#include "fault_names.h"
 
 namespace cloudstate::reference_function {
 
@@ -167,9 +162,7 @@ void RegisterAll(sdk::Server& server, const Faults& faults) {
   RegisterActionModels(server, faults);
   RegisterValueEntityModels(server, faults);
   RegisterEventSourcedModels(server, faults);
-#ifdef CS_HAVE_CRDT_MODELS
   RegisterCrdtModels(server, faults);
-#endif
   RegisterEventingModels(server, faults);
   RegisterShoppingCart(server, faults);
   InstallDiscoveryFaults(server, faults);

@@ -5,8 +5,9 @@
 //
 //   EventSourcedCore core(config);
 //   auto actions = core.OnCommand(cmd);         // -> {Load}
-//   actions = core.OnLoaded(recovery);          // -> {OpenStream, Send(init), Send(event)...,
-//   Send(command)} actions = core.OnStreamMessage(reply);      // -> {Persist} or {Complete}
+//   actions = core.OnLoaded(recovery);
+//       // -> {OpenStream, Send(init), Send(event)..., Send(command)}
+//   actions = core.OnStreamMessage(reply);      // -> {Persist} or {Complete}
 //   actions = core.OnPersisted(new_sequence);   // -> {Complete, Send(next command)}
 
 #include <deque>

@@ -4,9 +4,9 @@
 // CRDT) for every entity added to it.
 //
 //   cloudstate::sdk::Server server({.service_name = "shopping-cart"});
-//   server.AddEventSourcedEntity({.service = ShoppingCart::descriptor(), .persistence_id =
-//   "carts"},
-//                                [] { return std::make_unique<CartEntity>(); });
+//   server.AddEventSourcedEntity(
+//       {.service = ShoppingCart::descriptor(), .persistence_id = "carts"},
+//       [](std::string_view entity_id) { return std::make_unique<CartEntity>(); });
 //   CS_RETURN_IF_ERROR(server.Start("127.0.0.1", 8080));
 //   server.Wait();
 //
@@ -31,6 +31,7 @@
 #include "absl/status/statusor.h"
 #include "google/protobuf/descriptor.h"
 
+#include "cloudstate/common/protocol.h"
 #include "cloudstate/sdk/action.h"
 #include "cloudstate/sdk/event_sourced.h"
 #include "cloudstate/sdk/fault_plan.h"
@@ -46,14 +47,13 @@ class EntitySpec;
 
 namespace cloudstate::sdk {
 
-// Entity types as reported in discovery: the full names of the protocol services.
-inline constexpr char kEventSourcedEntityType[] = "cloudstate.eventsourced.EventSourced";
-inline constexpr char kValueEntityType[] = "cloudstate.valueentity.ValueEntity";
-inline constexpr char kCrdtEntityType[] = "cloudstate.crdt.Crdt";
-inline constexpr char kActionEntityType[] = "cloudstate.action.ActionProtocol";
-
-inline constexpr int kProtocolMajorVersion = 0;
-inline constexpr int kProtocolMinorVersion = 2;
+// Entity types as reported in discovery, and the protocol version (common/protocol.h).
+using cloudstate::kActionEntityType;
+using cloudstate::kCrdtEntityType;
+using cloudstate::kEventSourcedEntityType;
+using cloudstate::kProtocolMajorVersion;
+using cloudstate::kProtocolMinorVersion;
+using cloudstate::kValueEntityType;
 inline constexpr char kSupportLibraryName[] = "cloudstate-cpp-sdk";
 
 // The version string of this library (the kit version).
