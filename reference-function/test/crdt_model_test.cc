@@ -15,6 +15,7 @@
 
 #include "cloudstate/tck/model/crdt.pb.h"
 
+#include "../src/fault_names.h"
 #include "cloudstate/common/any.h"
 #include "cloudstate/sdk/crdt_stream_core.h"
 
@@ -287,11 +288,11 @@ TEST(CrdtModelCatalogTest, SecondServices) {
 
 TEST(CrdtModelFaultTest, EveryFaultIsRegistered) {
   for (const char* name :
-       {crdt_fault::kDeltaLost, crdt_fault::kORSetRemoveWins, crdt_fault::kLwwClockIgnored,
-        crdt_fault::kGCounterNotAggregated, crdt_fault::kFlagDeltaAlways,
-        crdt_fault::kVoteFullDelta, crdt_fault::kWriteConsistencyDropped,
-        crdt_fault::kStreamCancelIgnored, crdt_fault::kDeleteNotSent,
-        crdt_fault::kReplicatedDeltaIgnored, crdt_fault::kStreamNotEnded}) {
+       {fault::kCrdtDeltaLost, fault::kCrdtORSetRemoveWins, fault::kCrdtLwwClockIgnored,
+        fault::kCrdtGCounterNotAggregated, fault::kCrdtFlagDeltaAlways, fault::kCrdtVoteFullDelta,
+        fault::kCrdtWriteConsistencyDropped, fault::kCrdtStreamCancelIgnored,
+        fault::kCrdtDeleteNotSent, fault::kCrdtReplicatedDeltaIgnored,
+        fault::kCrdtStreamNotEnded}) {
     EXPECT_TRUE(IsKnownFault(name)) << name;
   }
 }

@@ -3,7 +3,7 @@
 // written (JUnit, CTRF, TAP, HTML, Markdown, badge, summary), so that they never disagree.
 //
 //   cloudstate::reports::RunResults run;
-//   run.cases.push_back({.name = "required_ES-004_single_emitted_event", .area = "eventsourced",
+//   run.cases.push_back({.name = "eventsourced.initial_snapshot", .area = "eventsourced",
 //                        .rule_ids = {"ES-004"}, .level = CaseLevel::kRequired,
 //                        .outcome = Outcome::kPassed, .duration_seconds = 0.004});
 //   auto status = cloudstate::reports::WriteAllReports(run, rules, "reports/out");  // writers.h

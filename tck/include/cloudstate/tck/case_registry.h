@@ -32,6 +32,7 @@
 #include <string_view>
 #include <vector>
 
+#include "cloudstate/common/protocol.h"
 #include "cloudstate/reports/results.h"
 
 namespace cloudstate::tck {
@@ -162,10 +163,10 @@ inline constexpr const char* kCrdtTckModel = "cloudstate.tck.model.crdt.CrdtTckM
 inline constexpr const char* kCrdtTwo = "cloudstate.tck.model.crdt.CrdtTwo";
 inline constexpr const char* kCrdtConfigured = "cloudstate.tck.model.crdt.CrdtConfigured";
 
-// Entity types (protocol service names).
-inline constexpr const char* kActionProtocol = "cloudstate.action.ActionProtocol";
-inline constexpr const char* kValueEntityProtocol = "cloudstate.valueentity.ValueEntity";
-inline constexpr const char* kEventSourcedProtocol = "cloudstate.eventsourced.EventSourced";
-inline constexpr const char* kCrdtProtocol = "cloudstate.crdt.Crdt";
+// Entity types (protocol service names, common/protocol.h).
+inline constexpr const char* kActionProtocol = cloudstate::kActionEntityType;
+inline constexpr const char* kValueEntityProtocol = cloudstate::kValueEntityType;
+inline constexpr const char* kEventSourcedProtocol = cloudstate::kEventSourcedEntityType;
+inline constexpr const char* kCrdtProtocol = cloudstate::kCrdtEntityType;
 
 }  // namespace cloudstate::tck

@@ -21,8 +21,7 @@
 //    CompareOptions{.normalize = ...} where the spec allows order-insensitive content (see
 //    compare.h: SortCrdtDeltas).
 //  * On failure the report carries the rule ids, the numbered exchange so far (both directions,
-//  text
-//    format) and a field-level diff.
+//    text format) and a field-level diff.
 //  * Streams are cancelled when the stream object goes out of scope; a case never leaks a call.
 
 #include <chrono>

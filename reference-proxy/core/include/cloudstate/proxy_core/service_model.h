@@ -21,12 +21,15 @@
 
 #include "cloudstate/entity.pb.h"
 
+#include "cloudstate/common/protocol.h"
+
 namespace cloudstate::proxy {
 
-inline constexpr std::string_view kEventSourcedType = "cloudstate.eventsourced.EventSourced";
-inline constexpr std::string_view kValueEntityType = "cloudstate.valueentity.ValueEntity";
-inline constexpr std::string_view kCrdtType = "cloudstate.crdt.Crdt";
-inline constexpr std::string_view kActionType = "cloudstate.action.ActionProtocol";
+// The entity types (common/protocol.h) as string views.
+inline constexpr std::string_view kEventSourcedType = cloudstate::kEventSourcedEntityType;
+inline constexpr std::string_view kValueEntityType = cloudstate::kValueEntityType;
+inline constexpr std::string_view kCrdtType = cloudstate::kCrdtEntityType;
+inline constexpr std::string_view kActionType = cloudstate::kActionEntityType;
 
 inline constexpr int kEntityKeyOption = 1080;
 inline constexpr int kLegacyEntityKeyOption = 50002;

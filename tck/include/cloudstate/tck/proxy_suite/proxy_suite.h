@@ -201,8 +201,8 @@ class ProxyCaseContext {
 
 #define CS_PROXY_CASE_CONCAT2(a, b) a##b
 #define CS_PROXY_CASE_CONCAT(a, b) CS_PROXY_CASE_CONCAT2(a, b)
-// Registers a proxy case at start-up: PROXY_CASE({.name = "proxy.x", ..., .body = [](auto&
-// ctx){}});
+// Registers a proxy case at start-up:
+//   PROXY_CASE({.name = "proxy.x", ..., .body = [](auto& ctx) {}});
 #define PROXY_CASE(...)                                                                           \
   static const ::cloudstate::tck::proxy_suite::internal::ProxyCaseRegistrar CS_PROXY_CASE_CONCAT( \
       proxy_case_registrar_, __LINE__) {                                                          \
