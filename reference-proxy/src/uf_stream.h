@@ -30,6 +30,14 @@ class StreamTracker {
     live_[id] = std::move(cancel);
     return id;
   }
+  // The stream is about to be freed: it still counts as open, but is no longer cancelled.
+  void Disarm(uint64_t id) {
+    std::lock_guard lock(mu_);
+    auto it = live_.find(id);
+    if (it != live_.end()) {
+      it->second = nullptr;
+    }
+  }
   void Remove(uint64_t id) {
     std::lock_guard lock(mu_);
     live_.erase(id);
@@ -51,7 +59,7 @@ class StreamTracker {
     }
     for (uint64_t id : ids) {
       auto it = live_.find(id);
-      if (it != live_.end()) {
+      if (it != live_.end() && it->second != nullptr) {
         auto cancel = it->second;
         cancel();
       }
@@ -200,10 +208,23 @@ class UfStream final : public grpc::ClientBidiReactor<In, Out>, public FunctionS
     } else {
       on_closed_(status);
     }
-    if (tracker_ != nullptr) {
-      tracker_->Remove(tracker_id_);
+    // The tracker hears of the end only once the callbacks (and the entity they hold) and, if
+    // ours was the last reference, the stream and its ClientContext are freed: shutdown waits on
+    // the tracker, then destroys the io_context and gRPC objects those destructors still use
+    // (issue #16 item 8, a heap-use-after-free under ASan).
+    std::shared_ptr<StreamTracker> tracker = std::move(tracker_);
+    const uint64_t tracker_id = tracker_id_;
+    if (tracker != nullptr) {
+      tracker->Disarm(tracker_id);
     }
-    std::shared_ptr<UfStream> keep = std::move(self_);  // may delete this at scope end
+    on_message_ = nullptr;
+    on_closed_ = nullptr;
+    {
+      std::shared_ptr<UfStream> keep = std::move(self_);  // may delete this at scope end
+    }
+    if (tracker != nullptr) {
+      tracker->Remove(tracker_id);
+    }
   }
 
   grpc::ClientContext context_;

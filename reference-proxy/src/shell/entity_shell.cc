@@ -15,6 +15,16 @@
 #include "shell/proxy_impl.h"
 
 namespace cloudstate::proxy {
+namespace {
+
+// `self` typed as depending on the action A, so that clang, like gcc, leaves the store callbacks
+// unchecked in the `if constexpr` branches discarded for other entity kinds.
+template <class A, class T>
+std::conditional_t<true, T, A> StoreSelf(const T& self) {
+  return self;
+}
+
+}  // namespace
 
 template <class Traits>
 void Shell<Traits>::EnsureCore() {
@@ -117,7 +127,7 @@ void Shell<Traits>::Execute(std::vector<typename Traits::Action> actions) {
             // when the incarnation stops).
           } else if constexpr (std::is_same_v<A, es::Load>) {
             const std::string key = EntityKey(KeyKind::kJournal, *config_, entity_id_);
-            proxy_->store_executor().Post([self, key] {
+            proxy_->store_executor().Post([self = StoreSelf<A>(self), key] {
               absl::StatusOr<EsRecovery> result =
                   LoadEventSourced(self->proxy_->store(), self->proxy_->metrics(), key);
               asio::post(self->strand_, [self, result = std::move(result)]() mutable {
@@ -130,7 +140,7 @@ void Shell<Traits>::Execute(std::vector<typename Traits::Action> actions) {
             const std::string key = EntityKey(KeyKind::kJournal, *config_, entity_id_);
             proxy_->metrics().Add("persisted_events", "event-sourced",
                                   static_cast<int64_t>(a.events.size()));
-            proxy_->store_executor().Post([self, key, persist = std::move(a)] {
+            proxy_->store_executor().Post([self = StoreSelf<A>(self), key, persist = std::move(a)] {
               absl::StatusOr<int64_t> result =
                   PersistEventSourced(self->proxy_->store(), self->proxy_->metrics(), key, persist);
               asio::post(self->strand_, [self, result] {
@@ -141,7 +151,7 @@ void Shell<Traits>::Execute(std::vector<typename Traits::Action> actions) {
             });
           } else if constexpr (std::is_same_v<A, ve::Load>) {
             const std::string pid = EntityKey(KeyKind::kValue, *config_, entity_id_);
-            proxy_->store_executor().Post([self, pid] {
+            proxy_->store_executor().Post([self = StoreSelf<A>(self), pid] {
               absl::StatusOr<std::optional<google::protobuf::Any>> result = LoadValueEntity(
                   self->proxy_->store(), self->proxy_->metrics(), pid, self->entity_id_);
               asio::post(self->strand_, [self, result = std::move(result)]() mutable {
@@ -156,7 +166,7 @@ void Shell<Traits>::Execute(std::vector<typename Traits::Action> actions) {
             if constexpr (std::is_same_v<A, ve::Upsert>) {
               value = StoredAny{a.value.type_url(), a.value.value()};
             }
-            proxy_->store_executor().Post([self, pid, value] {
+            proxy_->store_executor().Post([self = StoreSelf<A>(self), pid, value] {
               absl::Status status = WriteValueEntity(self->proxy_->store(), self->proxy_->metrics(),
                                                      pid, self->entity_id_, value);
               asio::post(self->strand_, [self, status] {
