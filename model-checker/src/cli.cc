@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "CLI/CLI.hpp"
+#include "absl/strings/str_split.h"
 
 #include "cloudstate/model_checker/crdt.h"
 #include "cloudstate/model_checker/history.h"
@@ -148,8 +149,30 @@ int RunCli(int argc, char** argv) {
   uint64_t proxy_seed = 0;
   CLI::App* proxy = app.add_subcommand(
       "proxy", "concurrent clients through a proxy, checked for linearizability");
-  proxy->add_option("--proxy", proxy_options.proxy, "host:port of the proxy's gRPC port")
-      ->required();
+  CLI::Option* proxy_address =
+      proxy->add_option("--proxy", proxy_options.proxy, "host:port of the proxy's gRPC port");
+  CLI::Option* proxy_command =
+      proxy->add_option("--proxy-command", proxy_options.proxy_command,
+                        "start the proxy with this shell command instead ({port}: its client "
+                        "port, {function}: where it calls the function)");
+  proxy_address->excludes(proxy_command);
+  proxy
+      ->add_option("--function-command", proxy_options.function_command,
+                   "start the user function with this shell command ({port}: its port); "
+                   "needs --proxy-command")
+      ->needs(proxy_command);
+  std::string nemeses;
+  proxy->add_option("--nemesis", nemeses,
+                    "faults to inject, comma-separated: reset-clients, hold-clients, "
+                    "latency-clients, reset-function, hold-function, black-hole-function, "
+                    "kill-function, pause-function, kill-proxy, pause-proxy");
+  proxy
+      ->add_option("--nemesis-every-ms", proxy_options.nemesis_every_ms,
+                   "quiet time between two faults")
+      ->check(CLI::Range(1, 600'000));
+  proxy->add_option("--nemesis-ms", proxy_options.nemesis_ms, "how long a fault lasts")
+      ->check(CLI::Range(1, 600'000));
+  proxy->add_option("--log-dir", proxy_options.log_dir, "logs of the processes the checker starts");
   CLI::Option* proxy_seed_option =
       proxy->add_option("--seed", proxy_seed, "seed of the commands (random if absent)");
   proxy->add_option("--clients", proxy_options.clients, "concurrent clients")
@@ -194,6 +217,13 @@ int RunCli(int argc, char** argv) {
     return RunSdkTarget(sdk_options);
   }
   if (proxy->parsed()) {
+    if (proxy_options.proxy.empty() && proxy_options.proxy_command.empty()) {
+      std::cerr << "proxy: give --proxy or --proxy-command\n";
+      return kExitError;
+    }
+    if (!nemeses.empty()) {
+      proxy_options.nemeses = absl::StrSplit(nemeses, ',', absl::SkipEmpty());
+    }
     if (proxy_seed_option->count() > 0) {
       proxy_options.seed = proxy_seed;
     }

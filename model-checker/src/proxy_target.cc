@@ -1,5 +1,6 @@
 #include "cloudstate/model_checker/proxy_target.h"
 
+#include <algorithm>
 #include <array>
 #include <barrier>
 #include <chrono>
@@ -7,8 +8,10 @@
 #include <random>
 #include <thread>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
 #include "grpcpp/grpcpp.h"
 
 #include "cloudstate/tck/model/valueentity.grpc.pb.h"
@@ -16,6 +19,7 @@
 #include "cloudstate/model_checker/cli.h"
 #include "cloudstate/model_checker/html.h"
 #include "cloudstate/model_checker/linearizability.h"
+#include "cloudstate/model_checker/nemesis.h"
 #include "cloudstate/model_checker/report.h"
 
 namespace cloudstate::model_checker {
@@ -65,6 +69,9 @@ void RunClient(int client, uint64_t seed, int operations, const ProxyTargetOptio
       }
     }
     grpc::ClientContext context;
+    // Under a nemesis a call waits for the connection to come back instead of failing at once;
+    // one already sent when a connection breaks still fails (its outcome is unknown).
+    context.set_wait_for_ready(options.nemeses.size() > 0);
     context.set_deadline(
         std::chrono::system_clock::now() +
         std::chrono::milliseconds(static_cast<int64_t>(options.timeout_seconds * 1000)));
@@ -87,7 +94,14 @@ void RunClient(int client, uint64_t seed, int operations, const ProxyTargetOptio
       op.ret = kNeverReturned;
       op.output = nullptr;
     }
+    const bool failed = !status.ok();
     out->push_back(std::move(op));
+    if (failed && !options.nemeses.empty()) {
+      // Every failed call adds an operation of unknown outcome, and each of those multiplies the
+      // linearizability search; a client that retried at once while a fault lasts would add
+      // thousands. It waits out a fault's length instead, as a careful client would.
+      std::this_thread::sleep_for(std::chrono::milliseconds(options.nemesis_ms));
+    }
   }
   if (quiet != nullptr) {
     quiet->arrive_and_drop();  // the others no longer wait for this client
@@ -96,15 +110,24 @@ void RunClient(int client, uint64_t seed, int operations, const ProxyTargetOptio
 
 }  // namespace
 
-absl::StatusOr<History> RecordProxyHistory(const ProxyTargetOptions& options, uint64_t seed) {
+absl::StatusOr<History> RecordProxyHistory(const ProxyTargetOptions& options, uint64_t seed,
+                                           const std::string& address, Nemesis* nemesis,
+                                           std::chrono::steady_clock::time_point start) {
   if (options.clients < 1 || options.entities < 1 || options.operations < 0) {
     return absl::InvalidArgumentError("clients and entities must be >= 1, operations >= 0");
   }
-  auto channel = grpc::CreateChannel(options.proxy, grpc::InsecureChannelCredentials());
+  grpc::ChannelArguments args;
+  if (nemesis != nullptr) {
+    // Connections are reset on purpose: reconnect at once rather than after gRPC's 1 s back-off.
+    args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 20);
+    args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, 20);
+    args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 200);
+  }
+  auto channel = grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(), args);
   if (!channel->WaitForConnected(
           std::chrono::system_clock::now() +
           std::chrono::milliseconds(static_cast<int64_t>(options.timeout_seconds * 1000)))) {
-    return absl::UnavailableError(absl::StrCat("cannot connect to the proxy at ", options.proxy));
+    return absl::UnavailableError(absl::StrCat("cannot connect to the proxy at ", address));
   }
   std::string run_id = options.run_id;
   if (run_id.empty()) {
@@ -112,7 +135,9 @@ absl::StatusOr<History> RecordProxyHistory(const ProxyTargetOptions& options, ui
     run_id = absl::StrFormat("mc%08x", device());
   }
   auto stub = tckve::ValueEntityTckModel::NewStub(channel);
-  const auto start = std::chrono::steady_clock::now();
+  if (nemesis != nullptr) {
+    nemesis->Start();
+  }
   std::vector<std::vector<Operation>> per_client(options.clients);
   std::vector<std::thread> threads;
   std::unique_ptr<QuietBarrier> quiet;
@@ -130,6 +155,9 @@ absl::StatusOr<History> RecordProxyHistory(const ProxyTargetOptions& options, ui
   }
   History history;
   history.model = "value-entity";
+  if (nemesis != nullptr) {
+    history.faults = nemesis->Stop();
+  }
   for (auto& ops : per_client) {
     for (auto& op : ops) {
       history.AddOperation(std::move(op));
@@ -140,14 +168,60 @@ absl::StatusOr<History> RecordProxyHistory(const ProxyTargetOptions& options, ui
 
 int RunProxyTarget(const ProxyTargetOptions& options) {
   const uint64_t seed = options.seed.value_or(std::random_device{}() * uint64_t{0x100000001});
-  std::cout << "proxy target: ValueEntityTckModel through " << options.proxy << ", seed " << seed
+  std::cout << "proxy target: ValueEntityTckModel through "
+            << (options.proxy.empty() ? std::string("the proxy it starts") : options.proxy) << ", seed " << seed
             << ", " << options.clients << " clients, " << options.entities << " entities, "
             << options.operations << " commands\n";
   const auto start = std::chrono::steady_clock::now();
-  auto history = RecordProxyHistory(options, seed);
+  SystemOptions system{.function_command = options.function_command,
+                       .proxy_command = options.proxy_command,
+                       .proxy_address = options.proxy,
+                       .relay_clients = std::any_of(options.nemeses.begin(), options.nemeses.end(),
+                                                    [](const std::string& kind) {
+                                                      return absl::EndsWith(kind, "-clients");
+                                                    }),
+                       .log_dir = options.log_dir,
+                       .run_id = absl::StrCat("mc-", seed % 1000000),
+                       .ready_timeout_seconds = options.timeout_seconds * 2,
+                       .seed = seed};
+  if (absl::Status valid = ValidateNemeses(options.nemeses, system); !valid.ok()) {
+    std::cout << "error: " << valid.message() << "\n";
+    return kExitError;
+  }
+  SystemUnderTest sut;
+  if (absl::Status started = sut.Start(system); !started.ok()) {
+    std::cout << "error: " << started.message() << "\n";
+    return kExitError;
+  }
+  if (sut.owns_proxy()) {
+    std::cout << "started the proxy at " << sut.proxy_address() << " (log " << sut.log_path("proxy")
+              << ")\n";
+  }
+  std::unique_ptr<Nemesis> nemesis;
+  if (!options.nemeses.empty()) {
+    nemesis = std::make_unique<Nemesis>(
+        sut,
+        NemesisOptions{.kinds = options.nemeses,
+                       .every = std::chrono::milliseconds(options.nemesis_every_ms),
+                       .length = std::chrono::milliseconds(options.nemesis_ms)},
+        seed, [start] {
+          return static_cast<int64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                          std::chrono::steady_clock::now() - start)
+                                          .count());
+        });
+    std::cout << "nemeses: " << absl::StrJoin(options.nemeses, ", ") << " every "
+              << options.nemesis_every_ms << " ms for " << options.nemesis_ms << " ms\n";
+  }
+  auto history = RecordProxyHistory(options, seed, sut.client_address(), nemesis.get(), start);
   if (!history.ok()) {
     std::cout << "error: " << history.status().message() << "\n";
     return kExitError;
+  }
+  if (nemesis != nullptr) {
+    std::cout << "injected " << history->faults.size() << " faults\n";
+    for (const std::string& error : nemesis->errors()) {
+      std::cout << "nemesis error: " << error << "\n";
+    }
   }
   int unknown = 0;
   for (const Operation& op : history->operations) {

@@ -49,8 +49,21 @@ if(TARGET cloudstate-proxy)
             --proxy "$<TARGET_FILE:cloudstate-proxy>" --proxy-arg=--passivation-timeout
             --proxy-arg=30ms --expect pass --seed 20261203 --clients 4 --entities 3
             --operations 400 --quiet-every 25 --quiet-ms 150)
+  # The checker owns the function and the proxy (SQLite journal) and injects every nemesis while
+  # 4 clients run: kill -9 and restart of both processes, pauses, resets, partitions, latency.
+  # No acknowledged write may be lost and every history must stay linearizable.
+  add_test(NAME model_checker_proxy.nemeses_sqlite
+    COMMAND "$<TARGET_FILE:cloudstate-model-checker>" proxy
+            --function-command
+            "$<TARGET_FILE:cloudstate-reference-function> --host 127.0.0.1 --port {port}"
+            --proxy-command
+            "$<TARGET_FILE:cloudstate-proxy> --bind 127.0.0.1 --http-port {port} --user-function {function} --store sqlite:${CMAKE_CURRENT_BINARY_DIR}/nemeses.db"
+            --nemesis "reset-clients,hold-clients,latency-clients,reset-function,hold-function,black-hole-function,kill-function,pause-function,kill-proxy,pause-proxy"
+            --nemesis-every-ms 100 --nemesis-ms 50 --seed 20261204 --clients 4 --entities 3
+            --operations 3000 --timeout 20 --log-dir "${CMAKE_CURRENT_BINARY_DIR}"
+            --html "${CMAKE_CURRENT_BINARY_DIR}/nemeses.html")
   set_tests_properties(model_checker_proxy.healthy model_checker_proxy.fault.ve-reply-stale-state
-                       model_checker_proxy.healthy_quiet_periods
+                       model_checker_proxy.healthy_quiet_periods model_checker_proxy.nemeses_sqlite
                        PROPERTIES LABELS integration TIMEOUT 600)
 endif()
 

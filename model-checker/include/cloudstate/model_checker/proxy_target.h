@@ -11,9 +11,11 @@
 // The seed fixes the commands each client sends; the interleaving is the system's, so a run is
 // replayed by checking its recorded history (--history, then `cloudstate-model-checker check`).
 
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 
@@ -22,7 +24,17 @@
 namespace cloudstate::model_checker {
 
 struct ProxyTargetOptions {
-  std::string proxy{};             // host:port of the proxy's client-facing gRPC port
+  std::string proxy{};  // host:port of the proxy's client-facing gRPC port
+  // Or the checker owns the system under test (nemesis.h): it starts these, with `{port}` and
+  // `{function}` filled in, and stops them at the end.
+  std::string function_command{};
+  std::string proxy_command{};
+  // Faults injected while the clients run (KnownNemeses()), every `nemesis_every_ms` for
+  // `nemesis_ms`, in an order drawn from the seed.
+  std::vector<std::string> nemeses{};
+  int nemesis_every_ms = 400;
+  int nemesis_ms = 200;
+  std::string log_dir = "/tmp";    // the owned processes' logs
   std::optional<uint64_t> seed{};  // random when not given (and printed)
   int clients = 4;                 // concurrent clients
   int entities = 2;                // entities they share
@@ -40,8 +52,13 @@ struct ProxyTargetOptions {
   std::string reports_dir{};  // junit.xml and ctrf.json here
 };
 
-// Runs the clients and records their history (model "value-entity", operations "process").
-absl::StatusOr<History> RecordProxyHistory(const ProxyTargetOptions& options, uint64_t seed);
+// Runs the clients against `address` and records their history (model "value-entity",
+// operations "process"); `nemesis`, when given, runs while they do and its faults are recorded.
+class Nemesis;
+absl::StatusOr<History> RecordProxyHistory(
+    const ProxyTargetOptions& options, uint64_t seed, const std::string& address,
+    Nemesis* nemesis = nullptr,
+    std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now());
 
 // Records, checks and reports; returns kExitOk, kExitViolation, kExitError or kExitUnknown.
 int RunProxyTarget(const ProxyTargetOptions& options);
