@@ -30,6 +30,7 @@
 #include "cloudstate/proxy/store.h"
 #include "core/crdt_core.h"
 #include "core/event_sourced_core.h"
+#include "core/read_pacer.h"
 #include "core/service_model.h"
 #include "core/value_entity_core.h"
 #include "http/transcoder.h"
@@ -401,9 +402,12 @@ class ProxyImpl final : public Proxy {
   Registry<CrdtTraits>& crdt_registry() { return crdt_; }
   std::shared_ptr<CrdtSlot> CrdtSlotFor(const EntityConfig& config, const std::string& id) {
     std::lock_guard lock(slots_mu_);
-    // CRDTs have no persistence id in the spec: keyed by service so that two services' entities
-    // with the same id stay apart (tck/PROXY_SUITE.md F2).
-    auto& slot = crdt_slots_[config.service_name + "/" + config.persistence_id + "-" + id];
+    // Keyed like the original's Distributed Data key, "<persistence id>-<entity id>": services
+    // declaring one persistence id share their values. Without a persistence id, by service, so
+    // that two services' entities with the same id stay apart (tck/PROXY_SUITE.md F2).
+    const std::string ns =
+        config.persistence_id.empty() ? "/" + config.service_name : config.persistence_id;
+    auto& slot = crdt_slots_[ns + "-" + id];
     if (slot == nullptr) {
       slot = std::make_shared<CrdtSlot>();
     }
@@ -498,6 +502,20 @@ void Shell<Traits>::EnsureCore() {
   if constexpr (Traits::kCrdt) {
     slot_ = proxy_->CrdtSlotFor(*config_, entity_id_);
     core_ = std::make_unique<Core>(config_->service_name, entity_id_, slot_.get());
+    // Changes by entities of other services on the same slot reach this one on its strand.
+    std::weak_ptr<Shell> weak = this->shared_from_this();
+    slot_->Watch(this, [weak] {
+      auto self = weak.lock();
+      if (self == nullptr) {
+        return false;
+      }
+      asio::post(self->strand_, [self] {
+        if (self->core_ != nullptr) {
+          self->Execute(self->core_->OnSlotChanged());
+        }
+      });
+      return true;
+    });
   } else {
     core_ = std::make_unique<Core>(config_->service_name, entity_id_);
     core_->set_max_state_bytes(proxy_->MaxStateBytes());
@@ -587,6 +605,8 @@ void Shell<Traits>::Execute(std::vector<typename Traits::Action> actions) {
             proxy_->metrics().Increment("failed_entities", EntityKindName(config_->kind));
             proxy_->metrics().AddCounter("errors", {{"type", "entity"}});
             proxy_->ReportError(a.message);
+          } else if constexpr (std::is_same_v<A, crdt::StateChanged>) {
+            slot_->NotifyOthers(this);
           } else if constexpr (std::is_same_v<A, es::Stopped> || std::is_same_v<A, ve::Stopped> ||
                                std::is_same_v<A, crdt::Stopped>) {
             spdlog::debug("{} entity {} of {} stopped", EntityKindName(config_->kind), entity_id_,
@@ -837,6 +857,13 @@ class ServerCall final : public grpc::ServerGenericBidiReactor {
       call_ = nullptr;
     }
     void set_single_response(bool v) { single_response_ = v; }
+    // Starts the next read of a paced call (flow control); a no-op once the call is finishing.
+    void ResumeRead() {
+      std::lock_guard lock(mu_);
+      if (call_ != nullptr && !finishing_ && !finished_) {
+        call_->StartRead(&call_->request_);
+      }
+    }
 
    private:
     void PumpLocked() {
@@ -873,6 +900,8 @@ class ServerCall final : public grpc::ServerGenericBidiReactor {
     std::function<void(std::string)> on_message;
     std::function<void()> on_half_close;
     std::function<void()> on_cancel;
+    // The next read starts only when the consumer calls Output::ResumeRead (flow control).
+    bool paced = false;
   };
 
   ServerCall(ProxyImpl* proxy, grpc::GenericCallbackServerContext* context)
@@ -911,7 +940,7 @@ class ServerCall final : public grpc::ServerGenericBidiReactor {
     std::string bytes = ToString(request_);
     const bool more = client_streaming_;
     handler_.on_message(std::move(bytes));
-    if (more) {
+    if (more && !handler_.paced) {
       StartRead(&request_);
     }
   }
@@ -980,6 +1009,7 @@ class ActionStreamBridge final
     first.set_name(route.method->name());
     *first.mutable_metadata() = std::move(metadata);
     queue_.push_back(std::move(first));
+    pacer_.OnRead();  // the first command is held like a client message
   }
   void Begin() {
     if constexpr (kBidi) {
@@ -997,16 +1027,31 @@ class ActionStreamBridge final
   }
 
  public:
+  // Starts the client's next read (set before the first read; flow control).
+  void set_resume(std::function<void()> resume) { resume_ = std::move(resume); }
   void Message(std::string bytes) {
     cloudstate::action::ActionCommand command;
     command.mutable_payload()->set_type_url(route_.input_type_url);
     command.mutable_payload()->set_value(std::move(bytes));
-    std::lock_guard lock(mu_);
-    if (closed_) {
-      return;
+    bool resume = true;
+    size_t raised = 0;
+    {
+      std::lock_guard lock(mu_);
+      if (!closed_) {
+        queue_.push_back(std::move(command));
+        const size_t before = pacer_.high_water();
+        resume = pacer_.OnRead();
+        if (pacer_.high_water() > before) {
+          raised = pacer_.high_water();
+        }
+        PumpLocked();
+      }
     }
-    queue_.push_back(std::move(command));
-    PumpLocked();
+    if (raised > 0) {
+      proxy_->metrics().RaiseGauge("client_stream_held_messages_max", {},
+                                   static_cast<double>(raised));
+    }
+    Resume(resume);
   }
   void HalfClose() {
     std::lock_guard lock(mu_);
@@ -1016,6 +1061,12 @@ class ActionStreamBridge final
   void Cancel() { context_.TryCancel(); }
 
  private:
+  // Outside mu_: the read may complete inline and call Message again.
+  void Resume(bool resume) {
+    if (resume && resume_) {
+      resume_();
+    }
+  }
   void PumpLocked() {
     if (writing_ || closed_) {
       return;
@@ -1034,29 +1085,41 @@ class ActionStreamBridge final
     }
   }
   void OnWriteDone(bool ok) override {
-    std::lock_guard lock(mu_);
-    writing_ = false;
-    if (!ok) {
-      queue_.clear();
-      if (!closed_) {
-        closed_ = true;
-        this->RemoveHold();
+    bool resume = false;
+    {
+      std::lock_guard lock(mu_);
+      writing_ = false;
+      if (!ok) {
+        queue_.clear();
+        resume = pacer_.OnClosed();
+        if (!closed_) {
+          closed_ = true;
+          this->RemoveHold();
+        }
+      } else {
+        resume = pacer_.OnReleased();
+        PumpLocked();
       }
-      return;
     }
-    PumpLocked();
+    Resume(resume);
   }
   void OnReadDone(bool ok) {
     if (!ok) {
-      std::lock_guard lock(mu_);
-      if (!closed_ && !writing_) {
-        closed_ = true;
-        queue_.clear();
-        this->RemoveHold();
-      } else if (!closed_) {
-        half_close_ = true;
-        queue_.clear();
+      bool resume = false;
+      {
+        std::lock_guard lock(mu_);
+        if (!closed_ && !writing_) {
+          closed_ = true;
+          queue_.clear();
+          resume = pacer_.OnClosed();
+          this->RemoveHold();
+        } else if (!closed_) {
+          half_close_ = true;
+          queue_.clear();
+          resume = pacer_.OnClosed();
+        }
       }
+      Resume(resume);
       return;
     }
     got_response_ = true;
@@ -1109,11 +1172,14 @@ class ActionStreamBridge final
     Release();
   }
   void Release() {
+    bool resume = false;
     {
       std::lock_guard lock(mu_);
       closed_ = true;
       queue_.clear();
+      resume = pacer_.OnClosed();
     }
+    Resume(resume);
     auto keep = std::move(self_);  // may destroy this at scope end
   }
 
@@ -1130,6 +1196,8 @@ class ActionStreamBridge final
   bool half_close_ = false;
   bool closed_ = false;
   bool got_response_ = false;
+  ReadPacer pacer_;
+  std::function<void()> resume_;
 };
 
 // Server-streaming action: one command, many responses.
@@ -1246,6 +1314,9 @@ void ServerCall::Start() {
     // The bridge lives until the function's call is done, which is after the client's call ends
     // or is cancelled (we cancel it then), so these raw pointers stay valid.
     auto wire = [&](auto bridge) {
+      std::shared_ptr<Output> output = output_;
+      bridge->set_resume([output] { output->ResumeRead(); });
+      handler_.paced = true;
       handler_.on_message = [bridge](std::string bytes) { bridge->Message(std::move(bytes)); };
       handler_.on_half_close = [bridge] { bridge->HalfClose(); };
       handler_.on_cancel = [bridge] { bridge->Cancel(); };

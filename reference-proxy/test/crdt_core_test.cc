@@ -295,5 +295,145 @@ TEST(CrdtCoreTest, StreamClosedFailsOutstandingCommands) {
   EXPECT_TRUE(core.stopped());
 }
 
+// Two services declaring one persistence id share the slot (as the original's Distributed Data
+// key): what one changes reaches the other's function as a delta, outside any of its commands.
+
+CrdtStreamOut DeleteReply(int64_t id) {
+  CrdtStreamOut out;
+  auto* r = out.mutable_reply();
+  r->set_command_id(id);
+  r->mutable_state_action()->mutable_delete_();
+  return out;
+}
+
+TEST(CrdtCoreSharedSlotTest, OneEntitysChangeIsPushedToTheOtherAsADelta) {
+  CrdtSlot slot;
+  CrdtCore a("m.A", "c", &slot);
+  CrdtCore b("m.B", "c", &slot);
+  a.OnCommand(Cmd(1));
+  b.OnCommand(Cmd(1, true));
+  b.OnStreamMessage(Reply(1, std::nullopt, true), 0);  // b's streamed call is open, not pending
+
+  auto actions = a.OnStreamMessage(Reply(1, 5), 0);
+  EXPECT_TRUE(Has<crdt::StateChanged>(actions));
+  EXPECT_TRUE(Sent(actions).empty()) << "the changing entity's own function is not told";
+
+  auto sent = Sent(b.OnSlotChanged());
+  ASSERT_EQ(sent.size(), 1u);
+  ASSERT_TRUE(sent[0].has_delta());
+  EXPECT_EQ(sent[0].delta().pncounter().change(), 5);
+  EXPECT_TRUE(Sent(b.OnSlotChanged()).empty()) << "nothing new: no delta";
+
+  // b's function then changes the value itself: a learns the difference.
+  b.OnCommand(Cmd(2));
+  EXPECT_TRUE(Has<crdt::StateChanged>(b.OnStreamMessage(Reply(2, -2), 0)));
+  sent = Sent(a.OnSlotChanged());
+  ASSERT_EQ(sent.size(), 1u);
+  EXPECT_EQ(sent[0].delta().pncounter().change(), -2);
+  EXPECT_EQ(std::get<PNCounterValue>(slot.value->v).value, 3);
+}
+
+TEST(CrdtCoreSharedSlotTest, ThePushWaitsForOutstandingCommandsAndKeepsTheirOwnDeltas) {
+  CrdtSlot slot;
+  CrdtCore a("m.A", "c", &slot);
+  CrdtCore b("m.B", "c", &slot);
+  a.OnCommand(Cmd(1));
+  a.OnStreamMessage(Reply(1, 1), 0);
+  b.OnCommand(Cmd(1));  // init carries 1; the command stays outstanding
+  a.OnCommand(Cmd(2));
+  a.OnStreamMessage(Reply(2, 10), 0);
+  EXPECT_TRUE(Sent(b.OnSlotChanged()).empty()) << "b has a command outstanding";
+
+  // b's reply adds its own 100; then the outside 10 goes out on its own.
+  auto sent = Sent(b.OnStreamMessage(Reply(1, 100), 0));
+  ASSERT_EQ(sent.size(), 1u);
+  ASSERT_TRUE(sent[0].has_delta());
+  EXPECT_EQ(sent[0].delta().pncounter().change(), 10);
+  EXPECT_EQ(std::get<PNCounterValue>(slot.value->v).value, 111);
+}
+
+TEST(CrdtCoreSharedSlotTest, AStreamCancellationIsOutstandingUntilItsResponse) {
+  CrdtSlot slot;
+  CrdtCore a("m.A", "c", &slot);
+  CrdtCore b("m.B", "c", &slot);
+  a.OnCommand(Cmd(1));
+  a.OnStreamMessage(Reply(1, 1), 0);
+  b.OnCommand(Cmd(7, true));
+  b.OnStreamMessage(Reply(1, std::nullopt, true), 0);
+  b.OnClientCancelled(7);
+  a.OnCommand(Cmd(2));
+  a.OnStreamMessage(Reply(2, 4), 0);
+  EXPECT_TRUE(Sent(b.OnSlotChanged()).empty());
+  CrdtStreamOut resp;
+  resp.mutable_stream_cancelled_response()->set_command_id(1);
+  auto sent = Sent(b.OnStreamMessage(resp, 0));
+  ASSERT_EQ(sent.size(), 1u);
+  EXPECT_EQ(sent[0].delta().pncounter().change(), 4);
+}
+
+TEST(CrdtCoreSharedSlotTest, ADeleteByTheOtherEntityIsSentAsDeleteAndEndsTheStream) {
+  CrdtSlot slot;
+  CrdtCore a("m.A", "c", &slot);
+  CrdtCore b("m.B", "c", &slot);
+  a.OnCommand(Cmd(1));
+  a.OnStreamMessage(Reply(1, 1), 0);
+  b.OnCommand(Cmd(5, true));
+  b.OnStreamMessage(Reply(1, std::nullopt, true), 0);
+  a.OnCommand(Cmd(2));
+  EXPECT_TRUE(Has<crdt::StateChanged>(a.OnStreamMessage(DeleteReply(2), 0)));
+
+  auto actions = b.OnSlotChanged();
+  auto sent = Sent(actions);
+  ASSERT_EQ(sent.size(), 1u);
+  EXPECT_TRUE(sent[0].has_delete_());
+  EXPECT_TRUE(Has<crdt::CloseStream>(actions));
+  auto done = All<crdt::Complete>(actions);
+  ASSERT_EQ(done.size(), 1u);
+  EXPECT_EQ(done[0].output.handle, 5u);
+  auto later = All<crdt::Complete>(b.OnCommand(Cmd(6)));
+  ASSERT_EQ(later.size(), 1u);
+  EXPECT_EQ(later[0].output.error.message(), "Entity deleted");
+  EXPECT_EQ(done[0].output.error.message(), "Entity deleted");
+}
+
+TEST(CrdtCoreSharedSlotTest, AnInactiveEntityStartsFromTheCurrentValue) {
+  CrdtSlot slot;
+  CrdtCore a("m.A", "c", &slot);
+  CrdtCore b("m.B", "c", &slot);
+  EXPECT_TRUE(b.OnSlotChanged().empty());  // not started: nothing to tell
+  a.OnCommand(Cmd(1));
+  a.OnStreamMessage(Reply(1, 3), 0);
+  EXPECT_TRUE(b.OnSlotChanged().empty());
+  auto sent = Sent(b.OnCommand(Cmd(1)));
+  ASSERT_EQ(sent.size(), 2u);
+  EXPECT_EQ(sent[0].init().delta().pncounter().change(), 3);
+}
+
+TEST(CrdtCoreSharedSlotTest, WatchersExceptTheChangerAreCalledAndGoneOnesForgotten) {
+  CrdtSlot slot;
+  int a_calls = 0;
+  int b_calls = 0;
+  bool b_alive = true;
+  int a_key = 0;
+  int b_key = 0;
+  slot.Watch(&a_key, [&] {
+    ++a_calls;
+    return true;
+  });
+  slot.Watch(&b_key, [&] {
+    ++b_calls;
+    return b_alive;
+  });
+  slot.NotifyOthers(&a_key);
+  EXPECT_EQ(a_calls, 0);
+  EXPECT_EQ(b_calls, 1);
+  b_alive = false;
+  slot.NotifyOthers(&a_key);
+  slot.NotifyOthers(&a_key);
+  EXPECT_EQ(b_calls, 2) << "a watcher that reported itself gone is not called again";
+  slot.NotifyOthers(nullptr);
+  EXPECT_EQ(a_calls, 1);
+}
+
 }  // namespace
 }  // namespace cloudstate::proxy

@@ -7,21 +7,78 @@ namespace cloudstate::proxy {
 using cloudstate::crdt::CrdtStreamIn;
 using cloudstate::crdt::CrdtStreamOut;
 
+namespace {
+
+// A copy that shares nothing with the original (ORMap values are held by pointer).
+CrdtValue DeepCopy(const CrdtValue& value) {
+  CrdtValue copy = value;
+  if (auto* map = std::get_if<ORMapValue>(&copy.v)) {
+    for (auto& [key, entry] : map->entries) {
+      if (entry.second != nullptr) {
+        entry.second = std::make_shared<CrdtValue>(DeepCopy(*entry.second));
+      }
+    }
+  }
+  return copy;
+}
+
+std::optional<CrdtValue> DeepCopy(const std::optional<CrdtValue>& value) {
+  if (!value.has_value()) {
+    return std::nullopt;
+  }
+  return DeepCopy(*value);
+}
+
+}  // namespace
+
+void CrdtSlot::Watch(const void* who, std::function<bool()> watcher) {
+  std::lock_guard lock(watchers_mu_);
+  watchers_[who] = std::move(watcher);
+}
+
+void CrdtSlot::NotifyOthers(const void* who) {
+  std::vector<std::pair<const void*, std::function<bool()>>> targets;
+  {
+    std::lock_guard lock(watchers_mu_);
+    for (const auto& [key, watcher] : watchers_) {
+      if (key != who) {
+        targets.emplace_back(key, watcher);
+      }
+    }
+  }
+  for (auto& [key, watcher] : targets) {
+    if (!watcher()) {
+      std::lock_guard lock(watchers_mu_);
+      watchers_.erase(key);
+    }
+  }
+}
+
 void CrdtCore::Start(std::vector<crdt::Action>* out) {
   out->push_back(crdt::OpenStream{});
   CrdtStreamIn init;
   init.mutable_init()->set_service_name(service_name_);
   init.mutable_init()->set_entity_id(entity_id_);
-  if (slot_->value.has_value()) {
-    *init.mutable_init()->mutable_delta() = FullStateDelta(*slot_->value);
+  {
+    std::lock_guard lock(slot_->mu);
+    if (slot_->value.has_value()) {
+      *init.mutable_init()->mutable_delta() = FullStateDelta(*slot_->value);
+    }
+    known_ = DeepCopy(slot_->value);
   }
+  change_pending_ = false;
   out->push_back(crdt::Send{std::move(init)});
   state_ = State::kActive;
 }
 
 std::vector<crdt::Action> CrdtCore::OnCommand(ClientCommand command) {
   std::vector<crdt::Action> out;
-  if (slot_->deleted || state_ == State::kDeleted) {
+  bool slot_deleted = false;
+  {
+    std::lock_guard lock(slot_->mu);
+    slot_deleted = slot_->deleted;
+  }
+  if (slot_deleted || state_ == State::kDeleted) {
     out.push_back(crdt::Complete{ErrorOutput(command.handle, "Entity deleted")});
     return out;
   }
@@ -62,19 +119,121 @@ bool CrdtCore::ApplyStateAction(const cloudstate::crdt::CrdtStateAction& action,
                                 std::vector<crdt::Action>* out) {
   // Write consistency is accepted and trivially met: this node is the whole cluster.
   if (action.has_update()) {
-    absl::Status s = ApplyCrdtDelta(action.update(), &slot_->value, now_ms);
+    absl::Status s;
+    {
+      std::lock_guard lock(slot_->mu);
+      if (slot_->deleted) {
+        // Another entity deleted the value meanwhile: the delete wins, as in the original; the
+        // function learns it once this operation is done.
+        change_pending_ = true;
+        return true;
+      }
+      s = ApplyCrdtDelta(action.update(), &slot_->value, now_ms);
+      if (s.ok()) {
+        // What the function knows moves by its own delta only, as the original's cache does: an
+        // outside change not yet pushed stays visible as a difference.
+        if (!ApplyCrdtDelta(action.update(), &known_, now_ms).ok()) {
+          known_ = DeepCopy(slot_->value);
+        }
+      }
+    }
     if (!s.ok()) {
       Crash(std::string(s.message()), out);
       return false;
     }
+    out->push_back(crdt::StateChanged{});
   } else if (action.has_delete_()) {
-    slot_->value.reset();
-    slot_->deleted = true;
+    {
+      std::lock_guard lock(slot_->mu);
+      slot_->value.reset();
+      slot_->deleted = true;
+    }
+    known_.reset();
+    out->push_back(crdt::StateChanged{});
   }
   return true;
 }
 
+bool CrdtCore::OperationsOutstanding() const {
+  for (const auto& [id, call] : calls_) {
+    if (!call.stream_open || call.cancelling) {
+      return true;
+    }
+  }
+  return false;
+}
+
+std::vector<crdt::Action> CrdtCore::OnSlotChanged() {
+  std::vector<crdt::Action> out;
+  if (state_ != State::kActive) {
+    return out;  // a new incarnation starts from the current value
+  }
+  change_pending_ = true;
+  MaybePushChange(&out);
+  return out;
+}
+
+void CrdtCore::MaybePushChange(std::vector<crdt::Action>* out) {
+  if (!change_pending_ || state_ != State::kActive || OperationsOutstanding()) {
+    return;
+  }
+  change_pending_ = false;
+  bool deleted = false;
+  std::optional<CrdtValue> current;
+  {
+    std::lock_guard lock(slot_->mu);
+    deleted = slot_->deleted;
+    if (!deleted) {
+      current = DeepCopy(slot_->value);
+    }
+  }
+  if (deleted) {
+    // Deleted by another entity: the function is told, then its stream ends; what is still open
+    // fails as after a delete by command.
+    CrdtStreamIn in;
+    in.mutable_delete_();
+    out->push_back(crdt::Send{std::move(in)});
+    for (auto& [id, call] : calls_) {
+      out->push_back(crdt::Complete{ErrorOutput(call.handle, "Entity deleted")});
+    }
+    calls_.clear();
+    out->push_back(crdt::CloseStream{});
+    known_.reset();
+    state_ = State::kDeleted;
+    return;
+  }
+  if (!current.has_value()) {
+    return;
+  }
+  std::optional<cloudstate::crdt::CrdtDelta> delta;
+  if (!known_.has_value()) {
+    delta = FullStateDelta(*current);
+  } else {
+    auto diff = CrdtDiff(*known_, *current);
+    if (!diff.ok()) {
+      Crash(absl::StrCat("Incompatible CRDT change for entity ", entity_id_, ": ",
+                         diff.status().message()),
+            out);
+      return;
+    }
+    delta = std::move(*diff);
+  }
+  known_ = std::move(current);
+  if (delta.has_value()) {
+    CrdtStreamIn in;
+    *in.mutable_delta() = std::move(*delta);
+    out->push_back(crdt::Send{std::move(in)});
+  }
+}
+
 std::vector<crdt::Action> CrdtCore::OnStreamMessage(const CrdtStreamOut& m, int64_t now_ms) {
+  std::vector<crdt::Action> out = HandleStreamMessage(m, now_ms);
+  // An operation may have finished: an outside change waiting for that goes out now.
+  MaybePushChange(&out);
+  return out;
+}
+
+std::vector<crdt::Action> CrdtCore::HandleStreamMessage(const CrdtStreamOut& m, int64_t now_ms) {
   std::vector<crdt::Action> out;
   if (state_ != State::kActive) {
     return out;
@@ -120,7 +279,7 @@ std::vector<crdt::Action> CrdtCore::OnStreamMessage(const CrdtStreamOut& m, int6
         in.mutable_stream_cancelled()->set_id(it->first);
         out.push_back(crdt::Send{std::move(in)});
       }
-      if (slot_->deleted) {
+      if (reply.has_state_action() && reply.state_action().has_delete_()) {
         // The function deleted the entity: finish our side and fail whatever is still open.
         for (auto& [id, call] : calls_) {
           out.push_back(crdt::Complete{ErrorOutput(call.handle, "Entity deleted")});
