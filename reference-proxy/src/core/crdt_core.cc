@@ -138,7 +138,8 @@ bool CrdtCore::ApplyStateAction(const cloudstate::crdt::CrdtStateAction& action,
       }
     }
     if (!s.ok()) {
-      Crash(std::string(s.message()), out);
+      const std::string message(s.message());
+      Crash(message, out);
       return false;
     }
     out->push_back(crdt::StateChanged{});

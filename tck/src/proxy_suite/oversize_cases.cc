@@ -27,9 +27,9 @@ namespace asio = boost::asio;
 constexpr const char* kShoppingCart = "com.example.shoppingcart.ShoppingCart";
 // Beyond the original's 8 MiB max-content-length and our 1 MiB. Only the head is sent: both
 // proxies judge the declared length before reading the body.
-constexpr size_t kDeclaredBodyBytes = 9 * 1024 * 1024;
+constexpr size_t kDeclaredBodyBytes = size_t{9} * 1024 * 1024;
 // Beyond the original's 8k max-header-value-length and our 8 KiB head.
-constexpr size_t kHeaderValueBytes = 16 * 1024;
+constexpr size_t kHeaderValueBytes = size_t{16} * 1024;
 
 // Sends `head` (a complete HTTP/1.1 request head) and returns the status of the response.
 absl::StatusOr<int> ExchangeHead(const std::string& address, const std::string& head,
