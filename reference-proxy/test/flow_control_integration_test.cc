@@ -10,7 +10,7 @@
 
 #include "cloudstate/tck/model/action.grpc.pb.h"
 
-#include "core/read_pacer.h"
+#include "cloudstate/proxy_core/read_pacer.h"
 #include "integration_util.h"
 #include "slow_action_function.h"
 

@@ -1,0 +1,31 @@
+#pragma once
+// Every key the proxy derives from an entity, built by one function. The persistence formats are
+// fixed by data already stored (and, for value entities, by the Akka proxy's layout), so they are
+// never changed, only added to.
+//
+//   EntityKey(KeyKind::kJournal, config, "c1")  // "shopping-cart|c1" for persistence id
+//                                               // "shopping-cart"
+
+#include <string>
+
+#include "cloudstate/proxy_core/service_model.h"
+
+namespace cloudstate::proxy {
+
+enum class KeyKind {
+  // The live entity (its shell, strand and calls): "<service>/<entity id>".
+  kEntity,
+  // An event-sourced entity's journal and snapshots: "<persistence id>|<entity id>".
+  kJournal,
+  // A value entity's persistence id in the store: "<persistence id><entity id>" (the store is
+  // also given the entity id on its own).
+  kValue,
+  // A CRDT's state, kept across incarnations: "<persistence id>-<entity id>" like the original's
+  // Distributed Data key, so services declaring one persistence id share it; "/<service>-<entity
+  // id>" when the persistence id is empty (tck/PROXY_SUITE.md F2).
+  kCrdtState,
+};
+
+std::string EntityKey(KeyKind kind, const EntityConfig& config, const std::string& entity_id);
+
+}  // namespace cloudstate::proxy
