@@ -128,9 +128,13 @@ void Shell<Traits>::Execute(std::vector<typename Traits::Action> actions) {
             absl::Status s =
                 shared_->Apply(this, a.delta, proxy_->clock().WallMillis(), &version, &others);
             if (!s.ok()) {
-              proxy_->ReportError(absl::StrCat("CRDT entity ", entity_id_, " of ",
-                                               config_->service_name,
-                                               ": change not kept: ", s.message()));
+              // The shared value and this entity's copy disagree: the change stays with this
+              // incarnation only (logged; the function is not to blame).
+              proxy_->LogLimited(
+                  spdlog::level::err, "crdt-shared",
+                  absl::StrCat("CRDT entity ", entity_id_, " of ", config_->service_name,
+                               ": change not kept in the shared value: ", s.message()));
+              proxy_->metrics().AddCounter("errors", {{"type", "entity"}});
             }
             for (auto& other : others) {
               asio::post(other->strand(),
