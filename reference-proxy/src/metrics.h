@@ -7,6 +7,7 @@
 // Names are fixed by the proxy; label values are escaped. Thread-safe (one mutex; metrics are
 // updated once per call or store operation, not in inner loops).
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <cstdio>
@@ -45,6 +46,12 @@ class Metrics {
   void SetGauge(std::string_view name, const Labels& labels, double value) {
     std::lock_guard lock(mu_);
     gauges_[Key(name, labels)] = value;
+  }
+  // Gauge that only goes up: a high-water mark.
+  void RaiseGauge(std::string_view name, const Labels& labels, double value) {
+    std::lock_guard lock(mu_);
+    double& gauge = gauges_[Key(name, labels)];
+    gauge = std::max(gauge, value);
   }
   void Observe(std::string_view name, const Labels& labels, double seconds) {
     std::lock_guard lock(mu_);

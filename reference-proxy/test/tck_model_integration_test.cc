@@ -216,6 +216,40 @@ TEST_F(TckModelTest, CrdtPNCounterWithDeleteCP1) {
   EXPECT_EQ(response.state().pncounter().value(), 5);
 }
 
+// Two CRDT services declaring one persistence id share their values, as the original proxy's
+// Distributed Data key "<persistence id>-<entity id>" does. A delete by CrdtTwo changes the value
+// outside any command of CrdtTckModel's entity: its function is sent a CrdtDelete and the open
+// streamed call ends.
+TEST_F(TckModelTest, CrdtDeleteByAnotherServiceOnTheSamePersistenceIdReachesTheStreamedCall) {
+  StartAll({"discovery-shared-persistence-id"});
+  auto stub = cr::CrdtTckModel::NewStub(channel_);
+  const std::string id = "GCounter-shared";
+  cr::StreamedRequest monitor_request;
+  monitor_request.set_id(id);
+  monitor_request.mutable_initial_update()->mutable_gcounter()->set_increment(3);
+  auto monitor_ctx = Ctx();
+  auto monitor = stub->ProcessStreamed(monitor_ctx.get(), monitor_request);
+  cr::Response r;
+  ASSERT_TRUE(monitor->Read(&r));
+  EXPECT_EQ(r.state().gcounter().value(), 3u);
+
+  auto two = cr::CrdtTwo::NewStub(channel_);
+  cr::Request del;
+  del.set_id(id);
+  del.add_actions()->mutable_delete_();
+  grpc::Status s = two->Call(Ctx().get(), del, &r);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+
+  cr::Response ignored;
+  while (monitor->Read(&ignored)) {
+  }
+  s = monitor->Finish();
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::UNKNOWN);
+  EXPECT_EQ(s.error_message(), "Entity deleted");
+  s = stub->Process(Ctx().get(), CrdtReq(id, {}), &r);
+  EXPECT_EQ(s.error_message(), "Entity deleted");
+}
+
 TEST_F(TckModelTest, CrdtStreamedVoteWithCancellationCP4) {
   StartAll();
   auto stub = cr::CrdtTckModel::NewStub(channel_);

@@ -13,7 +13,9 @@ std::string EntityKey(KeyKind kind, const EntityConfig& config, const std::strin
     case KeyKind::kValue:
       return absl::StrCat(config.persistence_id, entity_id);
     case KeyKind::kCrdtState:
-      return absl::StrCat(config.service_name, "/", config.persistence_id, "-", entity_id);
+      // Without a persistence id, by service, so two services' entities stay apart.
+      return config.persistence_id.empty() ? absl::StrCat("/", config.service_name, "-", entity_id)
+                                           : absl::StrCat(config.persistence_id, "-", entity_id);
   }
   return std::string(entity_id);  // not reached: every kind is handled above
 }

@@ -14,7 +14,9 @@ TEST(EntityKeyTest, FormatsAreFixed) {
   EXPECT_EQ(EntityKey(KeyKind::kEntity, config, "u1"), "shop.Cart/u1");
   EXPECT_EQ(EntityKey(KeyKind::kJournal, config, "u1"), "cart|u1");
   EXPECT_EQ(EntityKey(KeyKind::kValue, config, "u1"), "cartu1");
-  EXPECT_EQ(EntityKey(KeyKind::kCrdtState, config, "u1"), "shop.Cart/cart-u1");
+  EXPECT_EQ(EntityKey(KeyKind::kCrdtState, config, "u1"), "cart-u1");
+  config.persistence_id.clear();
+  EXPECT_EQ(EntityKey(KeyKind::kCrdtState, config, "u1"), "/shop.Cart-u1");
 }
 
 }  // namespace

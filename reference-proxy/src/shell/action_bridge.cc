@@ -9,6 +9,7 @@
 
 #include "cloudstate/action.grpc.pb.h"
 
+#include "cloudstate/proxy_core/read_pacer.h"
 #include "shell/proxy_impl.h"
 
 namespace cloudstate::proxy {
@@ -44,9 +45,10 @@ class ActionStreamBridge final
  public:
   static std::shared_ptr<ActionStreamBridge> Create(ProxyImpl* proxy, const Route& route,
                                                     cloudstate::Metadata metadata,
-                                                    std::shared_ptr<Sink> sink) {
-    auto bridge = std::shared_ptr<ActionStreamBridge>(
-        new ActionStreamBridge(proxy, route, std::move(metadata), std::move(sink)));
+                                                    std::shared_ptr<Sink> sink,
+                                                    std::function<void()> resume_read) {
+    auto bridge = std::shared_ptr<ActionStreamBridge>(new ActionStreamBridge(
+        proxy, route, std::move(metadata), std::move(sink), std::move(resume_read)));
     bridge->self_ = bridge;
     bridge->Begin();
     return bridge;
@@ -54,13 +56,14 @@ class ActionStreamBridge final
 
  private:
   ActionStreamBridge(ProxyImpl* proxy, const Route& route, cloudstate::Metadata metadata,
-                     std::shared_ptr<Sink> sink)
-      : proxy_(proxy), route_(route), sink_(std::move(sink)) {
+                     std::shared_ptr<Sink> sink, std::function<void()> resume_read)
+      : proxy_(proxy), route_(route), sink_(std::move(sink)), resume_(std::move(resume_read)) {
     cloudstate::action::ActionCommand first;
     first.set_service_name(route.entity->service_name);
     first.set_name(route.method->name());
     *first.mutable_metadata() = std::move(metadata);
     queue_.push_back(std::move(first));
+    pacer_.OnRead();  // the first command is held like a client message
   }
   void Begin() {
     if constexpr (kBidi) {
@@ -82,12 +85,25 @@ class ActionStreamBridge final
     cloudstate::action::ActionCommand command;
     command.mutable_payload()->set_type_url(route_.input_type_url);
     command.mutable_payload()->set_value(std::move(bytes));
-    std::lock_guard lock(mu_);
-    if (closed_) {
-      return;
+    bool resume = true;
+    size_t raised = 0;
+    {
+      std::lock_guard lock(mu_);
+      if (!closed_) {
+        queue_.push_back(std::move(command));
+        const size_t before = pacer_.high_water();
+        resume = pacer_.OnRead();
+        if (pacer_.high_water() > before) {
+          raised = pacer_.high_water();
+        }
+        PumpLocked();
+      }
     }
-    queue_.push_back(std::move(command));
-    PumpLocked();
+    if (raised > 0) {
+      proxy_->metrics().RaiseGauge("client_stream_held_messages_max", {},
+                                   static_cast<double>(raised));
+    }
+    Resume(resume);
   }
   void HalfClose() override {
     std::lock_guard lock(mu_);
@@ -97,6 +113,12 @@ class ActionStreamBridge final
   void Cancel() override { context_.TryCancel(); }
 
  private:
+  // Outside mu_: the read may complete inline and call Message again.
+  void Resume(bool resume) {
+    if (resume && resume_) {
+      resume_();
+    }
+  }
   void PumpLocked() {
     if (writing_ || closed_) {
       return;
@@ -115,29 +137,41 @@ class ActionStreamBridge final
     }
   }
   void OnWriteDone(bool ok) override {
-    std::lock_guard lock(mu_);
-    writing_ = false;
-    if (!ok) {
-      queue_.clear();
-      if (!closed_) {
-        closed_ = true;
-        this->RemoveHold();
+    bool resume = false;
+    {
+      std::lock_guard lock(mu_);
+      writing_ = false;
+      if (!ok) {
+        queue_.clear();
+        resume = pacer_.OnClosed();
+        if (!closed_) {
+          closed_ = true;
+          this->RemoveHold();
+        }
+      } else {
+        resume = pacer_.OnReleased();
+        PumpLocked();
       }
-      return;
     }
-    PumpLocked();
+    Resume(resume);
   }
   void OnReadDone(bool ok) {
     if (!ok) {
-      std::lock_guard lock(mu_);
-      if (!closed_ && !writing_) {
-        closed_ = true;
-        queue_.clear();
-        this->RemoveHold();
-      } else if (!closed_) {
-        half_close_ = true;
-        queue_.clear();
+      bool resume = false;
+      {
+        std::lock_guard lock(mu_);
+        if (!closed_ && !writing_) {
+          closed_ = true;
+          queue_.clear();
+          resume = pacer_.OnClosed();
+          this->RemoveHold();
+        } else if (!closed_) {
+          half_close_ = true;
+          queue_.clear();
+          resume = pacer_.OnClosed();
+        }
       }
+      Resume(resume);
       return;
     }
     got_response_ = true;
@@ -158,11 +192,14 @@ class ActionStreamBridge final
     Release();
   }
   void Release() {
+    bool resume = false;
     {
       std::lock_guard lock(mu_);
       closed_ = true;
       queue_.clear();
+      resume = pacer_.OnClosed();
     }
+    Resume(resume);
     auto keep = std::move(self_);  // may destroy this at scope end
   }
 
@@ -179,6 +216,8 @@ class ActionStreamBridge final
   bool half_close_ = false;
   bool closed_ = false;
   bool got_response_ = false;
+  ReadPacer pacer_;
+  std::function<void()> resume_;
 };
 
 // Server-streaming action: one command, many responses.
@@ -218,11 +257,14 @@ class ActionStreamedOut final : public grpc::ClientReadReactor<cloudstate::actio
 
 std::shared_ptr<ActionStream> OpenActionStream(ProxyImpl* proxy, const Route& route,
                                                cloudstate::Metadata metadata,
-                                               std::shared_ptr<Sink> sink) {
+                                               std::shared_ptr<Sink> sink,
+                                               std::function<void()> resume_read) {
   if (route.server_streaming) {
-    return ActionStreamBridge<true>::Create(proxy, route, std::move(metadata), std::move(sink));
+    return ActionStreamBridge<true>::Create(proxy, route, std::move(metadata), std::move(sink),
+                                            std::move(resume_read));
   }
-  return ActionStreamBridge<false>::Create(proxy, route, std::move(metadata), std::move(sink));
+  return ActionStreamBridge<false>::Create(proxy, route, std::move(metadata), std::move(sink),
+                                           std::move(resume_read));
 }
 
 void CallActionStreamedOut(ProxyImpl* proxy, const Route& route,

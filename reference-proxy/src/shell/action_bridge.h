@@ -3,6 +3,7 @@
 // (streamed-out), client-streaming (streamed-in) and bidirectional (streamed). Every response of
 // the function is delivered through ProxyImpl::Deliver (side effects, then the client action).
 
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -17,7 +18,9 @@ namespace cloudstate::proxy {
 class ProxyImpl;
 
 // A client-streaming action call (streamed-in or bidi, by the route): the client's messages are
-// passed on as they arrive. Lives until the function's call is done.
+// passed on as they arrive, paced by a ReadPacer (flow control): the caller starts the client's
+// next read only when `resume_read` is called (after Message or later, once a write to the
+// function completes). Lives until the function's call is done.
 class ActionStream {
  public:
   virtual ~ActionStream() = default;
@@ -26,10 +29,13 @@ class ActionStream {
   virtual void Cancel() = 0;
 };
 
-// `metadata` goes with the first command (service and method names, no payload).
+// `metadata` goes with the first command (service and method names, no payload). `resume_read`
+// starts the client's next read; it is called outside the bridge's lock. Without it (a forward
+// or side effect: one message, then half-close) nothing is paced.
 std::shared_ptr<ActionStream> OpenActionStream(ProxyImpl* proxy, const Route& route,
                                                cloudstate::Metadata metadata,
-                                               std::shared_ptr<Sink> sink);
+                                               std::shared_ptr<Sink> sink,
+                                               std::function<void()> resume_read = nullptr);
 
 // A server-streaming action call: one command, any number of responses.
 void CallActionStreamedOut(ProxyImpl* proxy, const Route& route,

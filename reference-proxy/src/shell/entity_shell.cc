@@ -32,8 +32,10 @@ void Shell<Traits>::EnsureCore() {
     return;
   }
   if constexpr (Traits::kCrdt) {
-    slot_ = proxy_->CrdtSlotFor(*config_, entity_id_);
-    core_ = std::make_unique<Core>(config_->service_name, entity_id_, *slot_);
+    shared_ = proxy_->CrdtSlotFor(*config_, entity_id_);
+    auto [slot, version] = shared_->Join(this->shared_from_this());
+    joined_version_ = version;
+    core_ = std::make_unique<Core>(config_->service_name, entity_id_, std::move(slot));
   } else {
     core_ = std::make_unique<Core>(config_->service_name, entity_id_);
     core_->set_max_state_bytes(proxy_->MaxStateBytes());
@@ -118,13 +120,26 @@ void Shell<Traits>::Execute(std::vector<typename Traits::Action> actions) {
                                std::is_same_v<A, crdt::Stopped>) {
             spdlog::debug("{} entity {} of {} stopped", EntityKindName(config_->kind), entity_id_,
                           config_->service_name);
-            if constexpr (std::is_same_v<A, crdt::Stopped>) {
-              // What the next incarnation starts from (state survives passivation).
-              *slot_ = core_->state();
-            }
           } else if constexpr (std::is_same_v<A, crdt::StateChanged>) {
-            // For the peers of a cluster; a single node has none (its state is kept in slot_
-            // when the incarnation stops).
+            // Kept for the next incarnation (state survives passivation) and passed on to the
+            // other live entities sharing the persistence id.
+            uint64_t version = 0;
+            std::vector<std::shared_ptr<Shell>> others;
+            absl::Status s =
+                shared_->Apply(this, a.delta, proxy_->clock().WallMillis(), &version, &others);
+            if (!s.ok()) {
+              // The shared value and this entity's copy disagree: the change stays with this
+              // incarnation only (logged; the function is not to blame).
+              proxy_->LogLimited(
+                  spdlog::level::err, "crdt-shared",
+                  absl::StrCat("CRDT entity ", entity_id_, " of ", config_->service_name,
+                               ": change not kept in the shared value: ", s.message()));
+              proxy_->metrics().AddCounter("errors", {{"type", "entity"}});
+            }
+            for (auto& other : others) {
+              asio::post(other->strand(),
+                         [other, delta = a.delta, version] { other->PeerChanged(delta, version); });
+            }
           } else if constexpr (std::is_same_v<A, es::Load>) {
             const std::string key = EntityKey(KeyKind::kJournal, *config_, entity_id_);
             proxy_->store_executor().Post([self = StoreSelf<A>(self), key] {
@@ -253,6 +268,19 @@ void Shell<Traits>::OnPassivationTimer(uint64_t arm) {
     proxy_->ve_registry().TryRemove(config_, this);
   } else {
     proxy_->crdt_registry().TryRemove(config_, this);
+  }
+}
+
+template <class Traits>
+void Shell<Traits>::PeerChanged(const std::optional<cloudstate::crdt::CrdtDelta>& delta,
+                                uint64_t version) {
+  if constexpr (Traits::kCrdt) {
+    // A core that started from this change or a later one has it already.
+    if (core_ == nullptr || core_->stopped() || version <= joined_version_) {
+      return;
+    }
+    Execute(delta.has_value() ? core_->OnReplicatedDelta(*delta, proxy_->clock().WallMillis())
+                              : core_->OnReplicatedDelete());
   }
 }
 

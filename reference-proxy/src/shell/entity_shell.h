@@ -9,6 +9,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -26,6 +27,7 @@
 #include "cloudstate/proxy_core/function_transport.h"
 #include "cloudstate/proxy_core/service_model.h"
 #include "cloudstate/proxy_core/value_entity_core.h"
+#include "shell/crdt_shared_state.h"
 #include "shell/strand_timers.h"
 
 namespace cloudstate::proxy {
@@ -69,6 +71,9 @@ class Shell : public std::enable_shared_from_this<Shell<Traits>> {
     completions_.erase(handle);
     command_timers_.erase(handle);
   }
+  // CRDT only: another entity on the same kept state (a service with the same persistence id)
+  // made change number `version` (a delete when `delta` is empty).
+  void PeerChanged(const std::optional<cloudstate::crdt::CrdtDelta>& delta, uint64_t version);
   void Terminate(const std::string& reason) {
     passivation_timer_.reset();
     if (core_ != nullptr) {
@@ -98,7 +103,10 @@ class Shell : public std::enable_shared_from_this<Shell<Traits>> {
   std::map<CallHandle, Completion> completions_;
   // Per-command timeout, disarmed by the command's first answer.
   std::map<CallHandle, std::unique_ptr<Timers::Handle>> command_timers_;
-  std::shared_ptr<CrdtSlot> slot_;  // CRDT only: the state kept across incarnations
+  // CRDT only: the state kept across incarnations, shared by persistence id, and the number of
+  // its changes the current core started from (later ones reach it through PeerChanged).
+  std::shared_ptr<CrdtSharedState<Shell>> shared_;
+  uint64_t joined_version_ = 0;
 };
 
 struct EsTraits {

@@ -112,13 +112,13 @@ class ProxyImpl final : public Proxy {
   Registry<EsTraits>& es_registry() { return es_; }
   Registry<VeTraits>& ve_registry() { return ve_; }
   Registry<CrdtTraits>& crdt_registry() { return crdt_; }
-  std::shared_ptr<CrdtSlot> CrdtSlotFor(const EntityConfig& config, const std::string& id) {
+  using CrdtShared = CrdtSharedState<Shell<CrdtTraits>>;
+  std::shared_ptr<CrdtShared> CrdtSlotFor(const EntityConfig& config, const std::string& id) {
     std::lock_guard lock(slots_mu_);
-    // CRDTs have no persistence id in the spec: keyed by service so that two services' entities
-    // with the same id stay apart (tck/PROXY_SUITE.md F2).
+    // By persistence id, so services declaring the same one share it (EntityKey kCrdtState).
     auto& slot = crdt_slots_[EntityKey(KeyKind::kCrdtState, config, id)];
     if (slot == nullptr) {
-      slot = std::make_shared<CrdtSlot>();
+      slot = std::make_shared<CrdtShared>();
     }
     return slot;
   }
@@ -205,7 +205,7 @@ class ProxyImpl final : public Proxy {
   std::mutex cancel_mu_;
   std::map<CallHandle, std::function<void()>> cancels_;
   std::mutex slots_mu_;
-  std::map<std::string, std::shared_ptr<CrdtSlot>> crdt_slots_;
+  std::map<std::string, std::shared_ptr<CrdtShared>> crdt_slots_;
 
   std::shared_ptr<StreamTracker> stream_tracker_ = std::make_shared<StreamTracker>();
   // Shared with callbacks that may outlive the proxy (reportError calls).

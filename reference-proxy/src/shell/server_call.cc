@@ -85,6 +85,13 @@ class ServerCall final : public grpc::ServerGenericBidiReactor {
       call_ = nullptr;
     }
     void set_single_response(bool v) { single_response_ = v; }
+    // Starts the next read of a paced call (flow control); a no-op once the call is finishing.
+    void ResumeRead() {
+      std::lock_guard lock(mu_);
+      if (call_ != nullptr && !finishing_ && !finished_) {
+        call_->StartRead(&call_->request_);
+      }
+    }
 
    private:
     void PumpLocked() {
@@ -121,6 +128,8 @@ class ServerCall final : public grpc::ServerGenericBidiReactor {
     std::function<void(std::string)> on_message;
     std::function<void()> on_half_close;
     std::function<void()> on_cancel;
+    // The next read starts only when the consumer calls Output::ResumeRead (flow control).
+    bool paced = false;
   };
 
   ServerCall(ProxyImpl* proxy, grpc::GenericCallbackServerContext* context)
@@ -159,7 +168,7 @@ class ServerCall final : public grpc::ServerGenericBidiReactor {
     std::string bytes = ToString(request_);
     const bool more = client_streaming_;
     handler_.on_message(std::move(bytes));
-    if (more) {
+    if (more && !handler_.paced) {
       StartRead(&request_);
     }
   }
@@ -257,8 +266,10 @@ void ServerCall::Start() {
   if (route.entity->kind == EntityKind::kAction && route.client_streaming) {
     // The bridge lives until the function's call is done, which is after the client's call ends
     // or is cancelled (we cancel it then).
-    std::shared_ptr<ActionStream> bridge =
-        OpenActionStream(proxy, route, RequestMetadata(*context_), sink);
+    std::shared_ptr<Output> output = output_;
+    std::shared_ptr<ActionStream> bridge = OpenActionStream(
+        proxy, route, RequestMetadata(*context_), sink, [output] { output->ResumeRead(); });
+    handler_.paced = true;
     handler_.on_message = [bridge](std::string bytes) { bridge->Message(std::move(bytes)); };
     handler_.on_half_close = [bridge] { bridge->HalfClose(); };
     handler_.on_cancel = [bridge] { bridge->Cancel(); };

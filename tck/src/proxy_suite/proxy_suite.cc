@@ -118,6 +118,9 @@ ProxyCaseContext::ProxyCaseContext(const CaseSpec* c, SuiteShared* shared)
 
 bool ProxyCaseContext::intercepting() const { return shared_->interceptor != nullptr; }
 bool ProxyCaseContext::has_http() const { return !shared_->options->http_address.empty(); }
+const std::string& ProxyCaseContext::proxy_address() const {
+  return shared_->options->proxy_address;
+}
 Interceptor* ProxyCaseContext::interceptor() const { return shared_->interceptor.get(); }
 const cloudstate::ProxyInfo* ProxyCaseContext::proxy_info() const {
   return shared_->proxy_info ? &*shared_->proxy_info : nullptr;

@@ -20,8 +20,9 @@ enum class KeyKind {
   // A value entity's persistence id in the store: "<persistence id><entity id>" (the store is
   // also given the entity id on its own).
   kValue,
-  // A CRDT's state, kept across incarnations (the protocol gives CRDTs no persistence id, so it
-  // is qualified by the service): "<service>/<persistence id>-<entity id>".
+  // A CRDT's state, kept across incarnations: "<persistence id>-<entity id>" like the original's
+  // Distributed Data key, so services declaring one persistence id share it; "/<service>-<entity
+  // id>" when the persistence id is empty (tck/PROXY_SUITE.md F2).
   kCrdtState,
 };
 

@@ -1,7 +1,8 @@
 #pragma once
-// HTTP/JSON requests to a proxy's transcoded API for `bench`. Each request is one HTTP/1.1
-// exchange on its own connection (the kit's Beast client), run by a pool of worker threads, so the
-// figures include a TCP connect per request; the open loop still measures from intended times.
+// HTTP/JSON requests to a proxy's transcoded API for `bench`, run by a pool of worker threads; each
+// worker keeps one HTTP/1.1 connection open (keep-alive) and reconnects when the server closes it,
+// so the figures do not include a TCP connect per request; the open loop still measures from
+// intended times.
 
 #include <condition_variable>
 #include <cstdint>

@@ -134,6 +134,8 @@ class ProxyCaseContext {
   // The same, as HTTP/1.1 to the --proxy address (the client port gRPC is called on).
   std::optional<HttpResult> HttpToClientPort(const std::string& method, const std::string& target,
                                              const std::string& body);
+  // HOST:PORT of the proxy's client port (for cases that speak raw HTTP/1.1 to it).
+  const std::string& proxy_address() const;
   // POST that must answer 200 application/json with exactly `expected_body`.
   void HttpExpectJson(const std::string& target, const std::string& body,
                       const std::string& expected_body);
