@@ -32,6 +32,7 @@
 #include "core/event_sourced_core.h"
 #include "core/service_model.h"
 #include "core/value_entity_core.h"
+#include "eventing/eventing_service.h"
 #include "http/transcoder.h"
 #include "http_server.h"
 #include "metrics.h"
@@ -418,6 +419,17 @@ class ProxyImpl final : public Proxy {
   // Client-side cancellation hooks for calls dispatched to CRDT streams.
   void RegisterCancel(CallHandle handle, std::function<void()> cancel);
 
+  // ---- eventing hooks (src/eventing/) ----
+  // A journal append of this persistence id succeeded: event-log consumers read it.
+  void OnJournalAppend(const std::string& persistence_id) {
+    if (eventing_ != nullptr) {
+      eventing_->OnJournalAppend(persistence_id);
+    }
+  }
+  // Runs a consumed event as a command on `route` (payload type URL kept as is).
+  void DispatchEvent(const Route& route, google::protobuf::Any payload, Metadata metadata,
+                     std::function<void(absl::Status)> done);
+
  private:
   absl::Status Init();
   absl::Status Discover();
@@ -430,7 +442,7 @@ class ProxyImpl final : public Proxy {
   void HandleAction(const Route& origin, std::optional<ClientAction> action, bool final,
                     std::shared_ptr<Sink> sink);
   void DispatchAction(const Route& route, std::string payload, Metadata metadata,
-                      std::shared_ptr<Sink> sink);
+                      std::shared_ptr<Sink> sink, std::string type_url = "");
 
   class GenericService;
 
@@ -448,6 +460,7 @@ class ProxyImpl final : public Proxy {
   std::unique_ptr<cloudstate::action::ActionProtocol::Stub> action_stub_;
   std::unique_ptr<ServiceModel> model_;
   std::unique_ptr<ReflectionIndex> reflection_;
+  std::unique_ptr<eventing::EventingService> eventing_;  // after discovery; null without eventing
   // HTTP/JSON transcoder (src/http/), set once gRPC serves. Every transcoded call passes the gate
   // (http_calls_) while it is open; shutdown closes it and waits for the calls to leave before
   // it shuts the gRPC server down, because they call into that server.
@@ -645,6 +658,9 @@ void Shell<Traits>::Execute(std::vector<typename Traits::Action> actions) {
                 if (!s.ok()) {
                   spdlog::warn("saving snapshot of {} failed: {}", key, s.ToString());
                 }
+              }
+              if (result.ok() && !persist.events.empty()) {
+                self->proxy_->OnJournalAppend(self->config_->persistence_id);  // eventing hook
               }
               asio::post(self->strand_, [self, result] {
                 if (self->core_ != nullptr) {
@@ -1363,11 +1379,12 @@ void ProxyImpl::Dispatch(const Route& route, std::string payload, Metadata metad
 }
 
 void ProxyImpl::DispatchAction(const Route& route, std::string payload, Metadata metadata,
-                               std::shared_ptr<Sink> sink) {
+                               std::shared_ptr<Sink> sink, std::string type_url) {
   cloudstate::action::ActionCommand command;
   command.set_service_name(route.entity->service_name);
   command.set_name(route.method->name());
-  command.mutable_payload()->set_type_url(route.input_type_url);
+  command.mutable_payload()->set_type_url(type_url.empty() ? route.input_type_url
+                                                           : std::move(type_url));
   command.mutable_payload()->set_value(std::move(payload));
   *command.mutable_metadata() = std::move(metadata);
   if (route.client_streaming) {
@@ -1509,6 +1526,15 @@ void ProxyImpl::HandleAction(const Route& origin, std::optional<ClientAction> ac
         spdlog::warn("{}", warning);
         ReportError(warning);
       }
+      if (eventing_ != nullptr && eventing_->HasOutTopic(origin)) {  // eventing hook: out.topic
+        absl::Status published = eventing_->PublishReply(origin, reply.payload(), Metadata());
+        if (!published.ok()) {
+          sink->Finish(
+              grpc::Status(static_cast<grpc::StatusCode>(published.code()),
+                           "publishing the reply failed: " + std::string(published.message())));
+          return;
+        }
+      }
       sink->Send(reply.payload().value());
       if (final) {
         sink->Finish(grpc::Status::OK);
@@ -1538,6 +1564,23 @@ void ProxyImpl::HandleAction(const Route& origin, std::optional<ClientAction> ac
     default:
       return;
   }
+}
+
+// Eventing hook: a consumed event as a command, outcome to `done` (forwards and side effects run
+// as for a client call).
+void ProxyImpl::DispatchEvent(const Route& route, google::protobuf::Any payload, Metadata metadata,
+                              std::function<void(absl::Status)> done) {
+  auto sink = std::make_shared<CallbackSink>([done = std::move(done)](grpc::Status status) {
+    done(status.ok() ? absl::OkStatus()
+                     : absl::Status(static_cast<absl::StatusCode>(status.error_code()),
+                                    status.error_message()));
+  });
+  if (route.entity->kind == EntityKind::kAction) {
+    DispatchAction(route, std::move(*payload.mutable_value()), std::move(metadata), std::move(sink),
+                   std::move(*payload.mutable_type_url()));
+    return;
+  }
+  Dispatch(route, std::move(*payload.mutable_value()), std::move(metadata), std::move(sink));
 }
 
 void ProxyImpl::LogLimited(spdlog::level::level_enum level, const std::string& key,
@@ -1863,6 +1906,26 @@ absl::Status ProxyImpl::Init() {
     }
   }
 
+  {
+    // Eventing hook: consumers start once the routes exist, like the original.
+    auto eventing = eventing::EventingService::Create(
+        *model_, *store_, io_, *store_pool_,
+        [this](const Route& route, google::protobuf::Any payload, Metadata metadata,
+               std::function<void(absl::Status)> done) {
+          DispatchEvent(route, std::move(payload), std::move(metadata), std::move(done));
+        },
+        [this](const std::string& message) { ReportError(message); }, {});
+    if (!eventing.ok()) {
+      spdlog::error("eventing: {}", std::string(eventing.status().message()));
+      ReportError(std::string(eventing.status().message()));
+      return eventing.status();
+    }
+    if (!(*eventing)->config().empty()) {
+      eventing_ = std::move(*eventing);
+      CS_RETURN_IF_ERROR(eventing_->Start());
+    }
+  }
+
   // Bound only now, like the original (which binds once the routes exist): a client that can
   // connect can be served.
   HttpServer::Options front_options;
@@ -1927,6 +1990,9 @@ void ProxyImpl::Shutdown() {
   }
   if (server_ != nullptr) {
     server_->Shutdown(deadline);
+  }
+  if (eventing_ != nullptr) {
+    eventing_->Stop();  // eventing hook: consumers stop and save their offsets
   }
   // Passivate every entity (their streams to the function are half-closed) and wait until each
   // strand has run its termination, so nothing is lost when the workers stop.
