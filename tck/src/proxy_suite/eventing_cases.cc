@@ -191,6 +191,7 @@ void EventsOfOneEntityInOrder(ProxyCaseContext& ctx) {
     if (!call) {
       return;
     }
+    ExpectResponse(ctx, *call, id, m);
     calls.push_back(*call);
   }
   ctx.Check(calls[0] < calls[1] && calls[1] < calls[2],
