@@ -175,6 +175,33 @@ void JsonEventToAnySubscriber(ProxyCaseContext& ctx) {
   ExpectResponse(ctx, *call, id, "some json message");
 }
 
+// An EventTwo goes to ProcessEventTwo (a server-streamed method): one answer per step, a reply
+// and a forward to Effect, which the proxy runs.
+void StreamedSubscriber(ProxyCaseContext& ctx) {
+  const std::string id = ctx.NewId("eventlogeventing");
+  evm::EmitEventRequest request;
+  request.set_id(id);
+  *request.mutable_event_two()->add_step() = ReplyStep("streamed reply");
+  request.mutable_event_two()->add_step()->mutable_forward()->set_message("streamed forward");
+  google::protobuf::Empty empty;
+  ctx.ExpectOk(ctx.Unary(model::Method(kEntityOne, "EmitEvent"), request, &empty), "EmitEvent");
+  if (ctx.failed()) {
+    return;
+  }
+  auto call = ctx.AwaitCall(model::kActionStreamedOut, SubscriberCommand("ProcessEventTwo", id),
+                            "ProcessEventTwo (streamed out) for the EventTwo");
+  if (!call) {
+    return;
+  }
+  ExpectResponse(ctx, *call, id, "streamed reply");
+  auto effect =
+      ctx.AwaitCall(model::kActionUnary, SubscriberCommand("Effect", id, "streamed forward"),
+                    "the Effect command forwarded from the stream");
+  if (effect) {
+    ExpectResponse(ctx, *effect, id, "streamed forward");
+  }
+}
+
 // Three events of one entity reach the subscriber in journal order.
 void EventsOfOneEntityInOrder(ProxyCaseContext& ctx) {
   const std::string id = ctx.NewId("eventlogeventing");
@@ -228,6 +255,15 @@ PROXY_CASE({.name = "proxy.eventing_json_event_to_any",
             .services = {kSubscriber, kEntityTwo},
             .needs_interceptor = true,
             .body = JsonEventToAnySubscriber});
+PROXY_CASE({.name = "proxy.eventing_streamed_subscriber",
+            .rule_ids = {"EVT-002", "EVT-007"},
+            .description = "an EventTwo reaches the server-streamed ProcessEventTwo, whose reply "
+                           "is taken and whose forward to Effect is run",
+            .hint = "an event whose type matches a streamed method's input opens a streamed-out "
+                    "action call; its forwards run like a client call's",
+            .services = {kSubscriber, kEntityOne},
+            .needs_interceptor = true,
+            .body = StreamedSubscriber});
 PROXY_CASE({.name = "proxy.eventing_journal_order",
             .rule_ids = {"EVT-006"},
             .description = "three events of one entity reach the subscriber in journal order",
