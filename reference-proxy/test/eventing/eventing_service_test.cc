@@ -8,14 +8,18 @@
 
 #include <condition_variable>
 #include <filesystem>
+#include <map>
 #include <mutex>
 #include <set>
 #include <thread>
 
 #include "boost/asio/executor_work_guard.hpp"
 #include "google/protobuf/descriptor.pb.h"
+#include "google/protobuf/io/coded_stream.h"
+#include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 #include "gtest/gtest.h"
 
+#include "cloudstate/eventing.pb.h"
 #include "cloudstate/tck/model/eventlogeventing.pb.h"
 
 #include "store/postgres_store.h"
@@ -40,10 +44,33 @@ void AddWithImports(const google::protobuf::FileDescriptor* file,
   file->CopyTo(set->add_file());
 }
 
-std::unique_ptr<ServiceModel> SubscriberModel() {
+// The eventlogeventing model; `eventing` replaces the eventing options of the named methods.
+std::unique_ptr<ServiceModel> SubscriberModel(
+    const std::map<std::string, cloudstate::Eventing>& eventing = {}) {
   google::protobuf::FileDescriptorSet set;
   std::set<std::string> seen;
   AddWithImports(evm::EventOne::descriptor()->file(), &set, &seen);
+  for (auto& file : *set.mutable_file()) {
+    for (auto& service : *file.mutable_service()) {
+      for (auto& m : *service.mutable_method()) {
+        auto it = eventing.find(m.name());
+        if (it == eventing.end()) {
+          continue;
+        }
+        std::string bytes;
+        {
+          google::protobuf::io::StringOutputStream raw(&bytes);
+          google::protobuf::io::CodedOutputStream out(&raw);
+          const std::string value = it->second.SerializeAsString();
+          out.WriteTag((1081 << 3) | 2);
+          out.WriteVarint32(static_cast<uint32_t>(value.size()));
+          out.WriteString(value);
+        }
+        m.mutable_options()->Clear();
+        m.mutable_options()->MergeFromString(bytes);
+      }
+    }
+  }
   cloudstate::EntitySpec spec;
   spec.set_proto(set.SerializeAsString());
   auto* e = spec.add_entities();
@@ -66,17 +93,27 @@ struct Delivery {
 // Worker threads and a store pool around one service instance.
 class Harness {
  public:
-  explicit Harness(Store& store, const ServiceModel& model) : store_pool_(2) {
+  // `fail_first` deliveries fail (and are retried after a 1 ms back-off).
+  Harness(Store& store, const ServiceModel& model, int fail_first = 0)
+      : store_pool_(2), fail_first_(fail_first) {
     work_.emplace(io_.get_executor());
     thread_ = std::thread([this] { io_.run(); });
     EventingService::Options options;
+    options.event_log.backoff_min = absl::Milliseconds(1);
+    options.event_log.backoff_max = absl::Milliseconds(1);
     auto service = EventingService::Create(
         model, store, io_, store_pool_,
         [this](const Route& route, google::protobuf::Any payload, cloudstate::Metadata metadata,
                std::function<void(absl::Status)> done) {
           // Acknowledged before it is recorded: once a test sees a delivery, a Stop() posted
           // after it runs after the acknowledgement (one strand, posts in order).
-          done(absl::OkStatus());
+          bool fail = false;
+          {
+            std::lock_guard lock(mu_);
+            fail = failed_ < fail_first_;
+            failed_ += fail ? 1 : 0;
+          }
+          done(fail ? absl::UnavailableError("subscriber down") : absl::OkStatus());
           {
             std::lock_guard lock(mu_);
             deliveries_.push_back(Delivery{
@@ -117,6 +154,8 @@ class Harness {
   std::mutex mu_;
   std::condition_variable cv_;
   std::vector<Delivery> deliveries_;
+  int fail_first_ = 0;
+  int failed_ = 0;
 };
 
 StoredAny EventOne(const std::string& message) {
@@ -212,6 +251,48 @@ TEST(EventingServiceTest, JsonEventsGoToTheAnySubscriber) {
   EXPECT_EQ(got[0].method, "ProcessAnyEvent");
   EXPECT_EQ(got[0].type_url, "json.cloudstate.io/JsonEvent");
   EXPECT_EQ(got[0].source, "eventlogeventing-two");
+}
+
+// A failed delivery is delivered again (at least once), and what follows waits for it.
+TEST(EventingServiceTest, FailedDeliveriesAreRetriedInOrder) {
+  auto model = SubscriberModel();
+  ASSERT_NE(model, nullptr);
+  std::unique_ptr<Store> store = NewMemoryStore();
+  Harness h(*store, *model, /*fail_first=*/2);
+  Emit(*store, h.service(), "e1", 0, "one");
+  Emit(*store, h.service(), "e1", 1, "two");
+  auto got = h.Await(4);
+  ASSERT_EQ(got.size(), 4u);
+  // Two failed attempts at the first event, then the first and the second event.
+  EXPECT_EQ(got[0].ce_id, got[1].ce_id);
+  EXPECT_EQ(got[1].ce_id, got[2].ce_id);
+  EXPECT_LT(std::stoll(got[2].ce_id), std::stoll(got[3].ce_id));
+}
+
+// out.topic of one method feeds in.topic of another through the embedded broker.
+TEST(EventingServiceTest, PublishedRepliesReachTopicSubscribers) {
+  cloudstate::Eventing publish;
+  publish.mutable_out()->set_topic("results");
+  cloudstate::Eventing consume;
+  consume.mutable_in()->set_topic("results");
+  auto model = SubscriberModel({{"Effect", publish}, {"ProcessAnyEvent", consume}});
+  ASSERT_NE(model, nullptr);
+  std::unique_ptr<Store> store = NewMemoryStore();
+  Harness h(*store, *model);
+  const Route* effect = model->FindRoute(kSubscriber, "Effect");
+  ASSERT_NE(effect, nullptr);
+  ASSERT_TRUE(h.service().HasOutTopic(*effect));
+  evm::Response response;
+  response.set_id("r1");
+  google::protobuf::Any payload;
+  payload.PackFrom(response);
+  ASSERT_TRUE(h.service().PublishReply(*effect, payload, cloudstate::Metadata()).ok());
+  auto got = h.Await(1);
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0].method, "ProcessAnyEvent");
+  EXPECT_EQ(got[0].type_url, payload.type_url());
+  EXPECT_EQ(got[0].source, kSubscriber);  // generated: the publishing service
+  EXPECT_EQ(got[0].ce_id.size(), 36u);    // a random UUID
 }
 
 }  // namespace
