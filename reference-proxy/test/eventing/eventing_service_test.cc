@@ -103,8 +103,9 @@ class Harness {
     options.event_log.backoff_max = absl::Milliseconds(1);
     auto service = EventingService::Create(
         model, store, io_, store_pool_,
-        [this](const Route& route, google::protobuf::Any payload, cloudstate::Metadata metadata,
-               std::function<void(absl::Status)> done) {
+        [this](const Route& route, const google::protobuf::Any& payload,
+               const cloudstate::Metadata& metadata,
+               const std::function<void(absl::Status)>& done) {
           // Acknowledged before it is recorded: once a test sees a delivery, a Stop() posted
           // after it runs after the acknowledgement (one strand, posts in order).
           bool fail = false;
