@@ -47,7 +47,7 @@ class EventingService::LogRunner : public std::enable_shared_from_this<LogRunner
   }
 
   // Stops the core and saves its offset; `done` is set once saved (or nothing to save).
-  void Stop(std::shared_ptr<std::promise<void>> done) {
+  void Stop(const std::shared_ptr<std::promise<void>>& done) {
     asio::post(strand_, [self = shared_from_this(), done] {
       self->timer_.cancel();
       for (const ConsumerAction& action : self->core_.Stop()) {
@@ -145,7 +145,7 @@ class EventingService::LogRunner : public std::enable_shared_from_this<LogRunner
         EventLogMetadata(entry.offset, consumer_->source, entry.entity_id, entry.payload.type_url);
     const int64_t offset = entry.offset;
     dispatch_(*route, std::move(payload), std::move(metadata),
-              [self, offset, route](absl::Status status) {
+              [self, offset, route](const absl::Status& status) {
                 if (!status.ok()) {
                   spdlog::warn("eventing: {} failed on event at offset {} (retried): {}",
                                route->path, offset, status.ToString());
@@ -220,7 +220,7 @@ class EventingService::TopicRunner : public std::enable_shared_from_this<TopicRu
     }
     auto self = shared_from_this();
     dispatch_(*route, message.payload, message.metadata,
-              [self, ack = std::move(ack), route](absl::Status status) mutable {
+              [self, ack = std::move(ack), route](const absl::Status& status) mutable {
                 if (status.ok()) {
                   {
                     std::lock_guard lock(self->mu_);
@@ -264,7 +264,7 @@ class EventingService::TopicRunner : public std::enable_shared_from_this<TopicRu
 
 absl::StatusOr<std::unique_ptr<EventingService>> EventingService::Create(
     const ServiceModel& model, Store& store, asio::io_context& io, asio::thread_pool& store_pool,
-    DispatchFn dispatch, ErrorFn report_error, Options options) {
+    const DispatchFn& dispatch, const ErrorFn& report_error, Options options) {
   absl::StatusOr<EventingConfig> config = BuildEventingConfig(model);
   if (!config.ok()) {
     return config.status();
@@ -286,8 +286,6 @@ absl::StatusOr<std::unique_ptr<EventingService>> EventingService::Create(
   }
   return service;
 }
-
-EventingService::~EventingService() { Stop(); }
 
 absl::Status EventingService::Start() {
   for (auto& topic : topics_) {

@@ -48,9 +48,10 @@ class EventingService {
   // InvalidArgument for eventing options the proxy cannot serve (see BuildEventingConfig).
   static absl::StatusOr<std::unique_ptr<EventingService>> Create(
       const ServiceModel& model, Store& store, boost::asio::io_context& io,
-      boost::asio::thread_pool& store_pool, DispatchFn dispatch, ErrorFn report_error,
+      boost::asio::thread_pool& store_pool, const DispatchFn& dispatch, const ErrorFn& report_error,
       Options options);
-  ~EventingService();
+  // Call Stop() first (the proxy does, at shutdown, before it joins the store pool).
+  ~EventingService() = default;
 
   // Starts every consumer (event logs load their offsets, topics subscribe).
   absl::Status Start();

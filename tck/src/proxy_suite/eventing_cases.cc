@@ -36,8 +36,9 @@ std::string MetadataValue(const cloudstate::Metadata& metadata, std::string_view
 
 // An action call whose first command is `name` on the subscriber with ce-subject `subject`
 // (Effect commands carry the id in their payload instead).
-std::function<bool(const InterceptedCall&)> SubscriberCommand(std::string name, std::string subject,
-                                                              std::string message = "") {
+std::function<bool(const InterceptedCall&)> SubscriberCommand(const std::string& name,
+                                                              const std::string& subject,
+                                                              const std::string& message = "") {
   return [name, subject, message](const InterceptedCall& c) {
     ActionCommand command;
     if (c.in.empty() || !command.ParseFromString(c.in[0])) {
