@@ -1383,8 +1383,11 @@ void ProxyImpl::DispatchAction(const Route& route, std::string payload, Metadata
   cloudstate::action::ActionCommand command;
   command.set_service_name(route.entity->service_name);
   command.set_name(route.method->name());
-  command.mutable_payload()->set_type_url(type_url.empty() ? route.input_type_url
-                                                           : std::move(type_url));
+  if (type_url.empty()) {
+    command.mutable_payload()->set_type_url(route.input_type_url);
+  } else {
+    command.mutable_payload()->set_type_url(std::move(type_url));  // an event's own Any
+  }
   command.mutable_payload()->set_value(std::move(payload));
   *command.mutable_metadata() = std::move(metadata);
   if (route.client_streaming) {

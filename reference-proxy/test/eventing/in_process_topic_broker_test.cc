@@ -37,11 +37,11 @@ TEST(InProcessTopicBrokerTest, EveryGroupGetsEveryMessageInOrderOncePerAck) {
   auto broker = NewInProcessTopicBroker(exec.Post());
   std::vector<std::string> a;
   std::vector<std::string> b;
-  auto sa = broker->Subscribe("t", "ga", [&](const TopicMessage& m, TopicAck ack) {
+  auto sa = broker->Subscribe("t", "ga", [&](const TopicMessage& m, const TopicAck& ack) {
     a.push_back(m.payload.value());
     ack(true);
   });
-  auto sb = broker->Subscribe("t", "gb", [&](const TopicMessage& m, TopicAck ack) {
+  auto sb = broker->Subscribe("t", "gb", [&](const TopicMessage& m, const TopicAck& ack) {
     b.push_back(m.payload.value());
     ack(true);
   });
@@ -80,7 +80,7 @@ TEST(InProcessTopicBrokerTest, MessagesWaitForAResubscriptionAndGroupsAreExclusi
   ManualExecutor exec;
   auto broker = NewInProcessTopicBroker(exec.Post());
   std::vector<std::string> seen;
-  auto handler = [&](const TopicMessage& m, TopicAck ack) {
+  auto handler = [&](const TopicMessage& m, const TopicAck& ack) {
     seen.push_back(m.payload.value());
     ack(true);
   };
@@ -102,7 +102,7 @@ TEST(InProcessTopicBrokerTest, PublishWithoutSubscribersIsDropped) {
   auto broker = NewInProcessTopicBroker(exec.Post());
   ASSERT_TRUE(broker->Publish("nobody", Message("x")).ok());
   std::vector<std::string> seen;
-  auto sub = broker->Subscribe("nobody", "g", [&](const TopicMessage& m, TopicAck ack) {
+  auto sub = broker->Subscribe("nobody", "g", [&](const TopicMessage& m, const TopicAck& ack) {
     seen.push_back(m.payload.value());
     ack(true);
   });
