@@ -40,6 +40,8 @@ TEST_PACKAGES=(
   chromium
   # peers used by the interop job (Go SDK, Akka proxy)
   golang-go default-jdk-headless maven
+  # real etcd 3.4 server for the cluster membership tests (ci/etcd.sh)
+  etcd-server
 )
 
 if [ "$BUILD_ONLY" -eq 0 ]; then

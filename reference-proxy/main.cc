@@ -1,5 +1,6 @@
 // cloudstate-proxy: flags / environment / YAML config -> ProxyOptions -> Proxy::Start.
-// Precedence: defaults < config file < environment < command-line flags.
+// Precedence: defaults < config file < environment < command-line flags (stated here and in
+// reference-proxy/README.md, Configuration; the order of `args` below implements it).
 #include <pthread.h>
 #include <signal.h>
 #include <unistd.h>
@@ -13,11 +14,13 @@
 #include <vector>
 
 #include "CLI/CLI.hpp"
+#include "absl/strings/str_join.h"
 #include "spdlog/spdlog.h"
 #include "yaml-cpp/yaml.h"
 
 #include "cloudstate/proxy/original_config.h"
 #include "cloudstate/proxy/proxy.h"
+#include "faults/fault_plan.h"
 
 namespace {
 
@@ -89,6 +92,9 @@ int main(int argc, char** argv) {
   std::string log_level = "info";
   bool protocol_check = true;
   bool no_protocol_check = false;
+  std::vector<std::string> faults;
+  uint64_t fault_seed = 0;
+  bool list_faults = false;
 
   // The original proxy's environment variables become flags placed before ours (so ours win),
   // and its -D settings are rewritten in place (src/original_config.h).
@@ -99,12 +105,14 @@ int main(int argc, char** argv) {
     std::cerr << translated.status().message() << "\n";
     return 2;
   }
+  // Environment first, so that the command line (read after it, TakeLast) wins over it, and the
+  // config file (consulted only for flags absent from both) loses to both.
   std::vector<std::string> args = {argv[0]};
   args.insert(args.end(), env.args.begin(), env.args.end());
-  args.insert(args.end(), translated->args.begin(), translated->args.end());
   if (const char* v = Env("COMMAND_TIMEOUT")) {
-    command_timeout = v;
+    args.insert(args.end(), {"--command-timeout", v});
   }
+  args.insert(args.end(), translated->args.begin(), translated->args.end());
 
   CLI::App app{"cloudstate-proxy: single-node reference proxy for Cloudstate protocol 0.2"};
   app.option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
@@ -174,6 +182,12 @@ int main(int argc, char** argv) {
   app.add_flag("--no-protocol-check", no_protocol_check,
                "accept any protocol version the function reports");
   app.add_option("--log-level", log_level, "trace|debug|info|warn|error")->capture_default_str();
+  // Deliberate faults for the conformance kit's own tests (src/faults): hidden from --help.
+  app.add_option("--fault", faults, "enable a deliberate fault (repeatable; see --list-faults)")
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)
+      ->group("");
+  app.add_option("--fault-seed", fault_seed, "seed of the fault plan")->group("");
+  app.add_flag("--list-faults", list_faults, "print the deliberate faults and exit")->group("");
   app.set_version_flag("--version", std::string("cloudstate-proxy ") + CS_KIT_VERSION);
   try {
     std::vector<char*> cargv;
@@ -183,6 +197,10 @@ int main(int argc, char** argv) {
     app.parse(static_cast<int>(cargv.size()), cargv.data());
   } catch (const CLI::ParseError& e) {
     return app.exit(e);
+  }
+  if (list_faults) {
+    std::cout << cloudstate::proxy::faults::FormatProxyFaultList();
+    return 0;
   }
   spdlog::set_level(spdlog::level::from_str(log_level));
   spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ [%n] %v");
@@ -222,6 +240,18 @@ int main(int argc, char** argv) {
       !ParseDuration(command_timeout, &options.command_timeout)) {
     std::cerr << "bad duration (use e.g. 30s, 500ms, 2m)\n";
     return 2;
+  }
+
+  if (!faults.empty()) {
+    auto plan = cloudstate::proxy::faults::FaultPlan::FromNames(faults, fault_seed);
+    if (!plan.ok()) {
+      std::cerr << plan.status().message() << "\n";
+      return 2;
+    }
+    // Before Proxy::Create: the plan must be in place before the first gRPC call.
+    cloudstate::proxy::faults::InstallProcessFaultPlan(*std::move(plan));
+    spdlog::warn("deliberate faults enabled (seed {}): {}", fault_seed,
+                 absl::StrJoin(faults, ", "));
   }
 
   // SIGTERM/SIGINT are blocked in every thread and collected by sigwait below, so shutdown runs

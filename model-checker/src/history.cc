@@ -148,6 +148,47 @@ absl::StatusOr<Operation> ParseOperation(const json& j, size_t index) {
   return op;
 }
 
+absl::StatusOr<std::vector<FaultWindow>> ParseFaults(const json& j) {
+  if (!j.is_array()) {
+    return absl::InvalidArgumentError("history: \"faults\" must be an array");
+  }
+  std::vector<FaultWindow> faults;
+  for (size_t i = 0; i < j.size(); ++i) {
+    const json& f = j[i];
+    const std::string where = absl::StrCat("fault ", i, ": ");
+    if (!f.is_object()) {
+      return absl::InvalidArgumentError(where + "must be an object");
+    }
+    FaultWindow window;
+    for (const auto& [key, value] : f.items()) {
+      if (key == "name" || key == "description") {
+        if (!value.is_string()) {
+          return absl::InvalidArgumentError(where + "\"" + key + "\" must be a string");
+        }
+        (key == "name" ? window.name : window.description) = value.get<std::string>();
+      } else if (key == "start" || key == "end") {
+        if (key == "end" && value.is_null()) {
+          continue;
+        }
+        if (!value.is_number_integer() || value.get<int64_t>() < 0) {
+          return absl::InvalidArgumentError(where + "\"" + key + "\" must be an integer >= 0");
+        }
+        (key == "start" ? window.start : window.end) = value.get<int64_t>();
+      } else {
+        return absl::InvalidArgumentError(where + "unknown field \"" + key + "\"");
+      }
+    }
+    if (window.name.empty()) {
+      return absl::InvalidArgumentError(where + "missing field \"name\"");
+    }
+    if (window.end < window.start) {
+      return absl::InvalidArgumentError(where + "ends before it starts");
+    }
+    faults.push_back(std::move(window));
+  }
+  return faults;
+}
+
 }  // namespace
 
 const char* OpStatusName(OpStatus status) {
@@ -180,7 +221,7 @@ absl::StatusOr<History> ParseHistoryJson(std::string_view text) {
     ops = &root;
   } else if (root.is_object()) {
     for (const auto& [key, value] : root.items()) {
-      if (key != "model" && key != "initial" && key != "operations") {
+      if (key != "model" && key != "initial" && key != "operations" && key != "faults") {
         return absl::InvalidArgumentError(absl::StrCat("history: unknown field \"", key, "\""));
       }
     }
@@ -192,6 +233,13 @@ absl::StatusOr<History> ParseHistoryJson(std::string_view text) {
     }
     if (auto it = root.find("initial"); it != root.end()) {
       history.initial = *it;
+    }
+    if (auto faults = root.find("faults"); faults != root.end()) {
+      auto parsed_faults = ParseFaults(*faults);
+      if (!parsed_faults.ok()) {
+        return parsed_faults.status();
+      }
+      history.faults = *std::move(parsed_faults);
     }
     auto it = root.find("operations");
     if (it == root.end() || !it->is_array()) {
@@ -243,6 +291,16 @@ json HistoryToJson(const History& history) {
   json root = {{"model", history.model}, {"operations", std::move(ops)}};
   if (!history.initial.is_null()) {
     root["initial"] = history.initial;
+  }
+  if (!history.faults.empty()) {
+    json faults = json::array();
+    for (const FaultWindow& fault : history.faults) {
+      faults.push_back({{"name", fault.name},
+                        {"description", fault.description},
+                        {"start", fault.start},
+                        {"end", fault.end == kNeverReturned ? json(nullptr) : json(fault.end)}});
+    }
+    root["faults"] = std::move(faults);
   }
   return root;
 }

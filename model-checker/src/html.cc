@@ -93,6 +93,23 @@ void RenderEntity(const History& history, const EntityResult& er, const HtmlOpti
       times.push_back(op->ret);
     }
   }
+  // Fault windows that overlap the operations shown are drawn behind them.
+  std::vector<const FaultWindow*> faults;
+  if (!times.empty()) {
+    const auto [first, last] = std::minmax_element(times.begin(), times.end());
+    const int64_t lo = *first;
+    const int64_t hi = *last;
+    for (const FaultWindow& fault : history.faults) {
+      if (fault.start <= hi && fault.end >= lo) {
+        faults.push_back(&fault);
+        for (int64_t t : {fault.start, fault.end}) {
+          if (t >= lo && t <= hi) {
+            times.push_back(t);
+          }
+        }
+      }
+    }
+  }
   std::sort(times.begin(), times.end());
   times.erase(std::unique(times.begin(), times.end()), times.end());
   auto x_of = [&](int64_t t) {
@@ -126,6 +143,15 @@ void RenderEntity(const History& history, const EntityResult& er, const HtmlOpti
   }
   absl::StrAppend(out, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"", width, "\" height=\"",
                   height, "\" role=\"img\">\n");
+  for (const FaultWindow* fault : faults) {
+    const int x1 = fault->start < times.front() ? kLabelWidth : x_of(fault->start);
+    const int x2 = fault->end > times.back() ? width : x_of(fault->end);
+    absl::StrAppend(out, "<g class=\"fault\"><title>", Escape(fault->name), ": ",
+                    Escape(fault->description), "</title><rect x=\"", x1, "\" y=\"0\" width=\"",
+                    std::max(x2 - x1, 4), "\" height=\"", height, "\"/><text x=\"", x1 + 2,
+                    "\" y=\"", height - 4, "\">", Escape(Shorten(fault->name, 24)),
+                    "</text></g>\n");
+  }
   for (const auto& [process, index] : lanes) {
     const int y = 10 + index * kLaneHeight;
     absl::StrAppend(out, "<text class=\"lane\" x=\"4\" y=\"", y + 20, "\">client ",
@@ -183,6 +209,7 @@ std::string RenderHistoryHtml(const History& history, const CheckResult& result,
       ".op rect{fill:#dbe7f5;stroke:#6b8db5}.op.linearized rect{fill:#d9f2d9;stroke:#4a9a4a}"
       ".op.culprit rect{fill:#f9d0d0;stroke:#c0392b;stroke-width:2}"
       ".op.unknown rect{stroke-dasharray:4 3;fill-opacity:.5}"
+      ".fault rect{fill:#fff1c2;fill-opacity:.7}.fault text{fill:#8a6d00}"
       ".legend span{display:inline-block;padding:2px 8px;margin-right:8px;border:1px solid}"
       "\n</style></head><body>\n<h1>History check: ",
       VerdictName(result.verdict), "</h1>\n<p>Model <code>", Escape(result.model), "</code>, ",
@@ -192,7 +219,16 @@ std::string RenderHistoryHtml(const History& history, const CheckResult& result,
       "<p class=\"legend\"><span style=\"background:#f9d0d0;border-color:#c0392b\">cannot be "
       "linearized</span><span style=\"background:#d9f2d9;border-color:#4a9a4a\">in a longest "
       "partial linearization (numbered)</span><span style=\"background:#dbe7f5;border-color:"
-      "#6b8db5\">other</span><span style=\"border-style:dashed\">outcome unknown</span></p>\n");
+      "#6b8db5\">other</span><span style=\"border-style:dashed\">outcome unknown</span>"
+      "<span style=\"background:#fff1c2;border-color:#e0c060\">fault injected</span></p>\n");
+  if (!history.faults.empty()) {
+    absl::StrAppend(&out, "<p>", history.faults.size(), " faults injected:</p><ul>\n");
+    for (const FaultWindow& fault : history.faults) {
+      absl::StrAppend(&out, "<li><code>", Escape(fault.name), "</code> ", Escape(fault.description),
+                      "</li>\n");
+    }
+    absl::StrAppend(&out, "</ul>\n");
+  }
   int drawn = 0;
   for (const EntityResult& er : result.entities) {
     if (er.verdict == Verdict::kLinearizable && !options.include_linearizable) {

@@ -182,6 +182,7 @@ int RunProxyTarget(const ProxyTargetOptions& options) {
   if (!options.reports_dir.empty()) {
     reports::RunResults run = CheckRunResults(*history, *result, seconds);
     run.configuration["seed"] = absl::StrCat(seed);
+    run.replay.seed = seed;
     run.configuration["proxy"] = options.proxy;
     run.sut.address = options.proxy;
     absl::Status s = WriteCiReports(run, options.reports_dir);

@@ -23,6 +23,9 @@ reports::RunResults CheckRunResults(const History& history, const CheckResult& r
     c.description =
         absl::StrCat(er.operations, " operations on entity \"", er.entity,
                      "\" are linearizable with respect to the ", result.model, " model");
+    c.metrics.push_back({.name = "history.operations",
+                         .value = static_cast<double>(er.operations),
+                         .unit = reports::MetricUnit::kCount});
     c.outcome = er.verdict == Verdict::kLinearizable ? reports::Outcome::kPassed
                                                      : reports::Outcome::kFailed;
     c.message = er.verdict == Verdict::kLinearizable ? "" : er.message;

@@ -17,6 +17,7 @@
 
 #include "cloudstate/common/any.h"
 #include "cloudstate/model_checker/models.h"
+#include "entity_streams.h"
 #include "sdk_property.h"
 
 #if CS_MC_HAVE_RAPIDCHECK
@@ -28,13 +29,6 @@ namespace cloudstate::model_checker {
 
 #if CS_MC_HAVE_RAPIDCHECK
 namespace {
-
-#define MC_FAIL_IF(condition, message) \
-  do {                                 \
-    if (condition) {                   \
-      RC_FAIL(message);                \
-    }                                  \
-  } while (false)
 
 namespace es = cloudstate::eventsourced;
 namespace api = com::example::shoppingcart;
@@ -50,13 +44,6 @@ struct CartModel {
 
 std::string ShowCart(const Cart& cart) { return ShoppingCartModel::Show(cart); }
 
-struct CartStream {
-  grpc::ClientContext context;
-  std::unique_ptr<grpc::ClientReaderWriter<es::EventSourcedStreamIn, es::EventSourcedStreamOut>>
-      rpc;
-  int64_t next_command_id = 1;
-};
-
 // What a proxy keeps of one cart: its events and its latest snapshot.
 struct Journal {
   std::vector<google::protobuf::Any> events{};
@@ -68,24 +55,13 @@ class CartTarget {
  public:
   CartTarget(const std::shared_ptr<grpc::Channel>& channel, std::string run_prefix,
              double timeout_seconds)
-      : stub_(es::EventSourced::NewStub(channel)),
-        run_prefix_(std::move(run_prefix)),
-        timeout_(std::chrono::milliseconds(static_cast<int64_t>(timeout_seconds * 1000))) {}
-  CartTarget(const CartTarget&) = delete;
-  CartTarget& operator=(const CartTarget&) = delete;
-  ~CartTarget() {
-    for (auto& [entity, stream] : streams_) {
-      Close(*stream);
-    }
-  }
+      : streams_(channel, std::move(run_prefix), timeout_seconds) {}
 
-  std::string WireId(const std::string& entity) const {
-    return absl::StrCat(run_prefix_, "-", entity);
-  }
+  std::string WireId(const std::string& entity) const { return streams_.WireId(entity); }
 
   es::EventSourcedStreamOut Call(const std::string& entity, const std::string& name,
                                  const google::protobuf::Message& payload, int64_t* command_id) {
-    CartStream& stream = Open(entity);
+    Streams::Stream& stream = Open(entity);
     es::EventSourcedStreamIn in;
     Command* command = in.mutable_command();
     command->set_entity_id(WireId(entity));
@@ -93,12 +69,7 @@ class CartTarget {
     command->set_name(name);
     *command->mutable_payload() = PackAny(payload);
     *command_id = command->id();
-    MC_FAIL_IF(!stream.rpc->Write(in),
-               "the function ended the stream of " + entity + ": " + EndStatus(stream));
-    es::EventSourcedStreamOut out;
-    MC_FAIL_IF(!stream.rpc->Read(&out),
-               "the function sent no reply on " + entity + ": " + EndStatus(stream));
-    return out;
+    return streams_.Exchange(entity, stream, in);
   }
 
   // Persists an accepted command's events and snapshot, as a proxy does.
@@ -113,70 +84,36 @@ class CartTarget {
     }
   }
 
-  void Restart(const std::string& entity) {
-    auto it = streams_.find(entity);
-    if (it != streams_.end()) {
-      Close(*it->second);
-      streams_.erase(it);
-    }
-  }
+  void Restart(const std::string& entity) { streams_.Restart(entity); }
 
  private:
-  CartStream& Open(const std::string& entity) {
-    auto it = streams_.find(entity);
-    if (it != streams_.end()) {
-      return *it->second;
+  using Streams =
+      EntityStreams<es::EventSourced, es::EventSourcedStreamIn, es::EventSourcedStreamOut>;
+
+  // Opens the cart's stream with its latest snapshot, then replays the events after it.
+  Streams::Stream& Open(const std::string& entity) {
+    if (Streams::Stream* open = streams_.Find(entity)) {
+      return *open;
     }
-    auto stream = std::make_unique<CartStream>();
-    stream->context.set_deadline(std::chrono::system_clock::now() + timeout_);
-    stream->rpc = stub_->handle(&stream->context);
     const Journal& journal = journals_[entity];
-    es::EventSourcedStreamIn in;
-    es::EventSourcedInit* init = in.mutable_init();
+    std::vector<es::EventSourcedStreamIn> opening(1);
+    es::EventSourcedInit* init = opening.front().mutable_init();
     init->set_service_name(kCartService);
     init->set_entity_id(WireId(entity));
     if (journal.snapshot.has_value()) {
       init->mutable_snapshot()->set_snapshot_sequence(journal.snapshot_sequence);
       *init->mutable_snapshot()->mutable_snapshot() = *journal.snapshot;
     }
-    MC_FAIL_IF(!stream->rpc->Write(in),
-               "could not open a stream for " + entity + ": " + EndStatus(*stream));
     for (size_t i = static_cast<size_t>(journal.snapshot_sequence); i < journal.events.size();
          ++i) {
-      es::EventSourcedStreamIn event;
-      event.mutable_event()->set_sequence(static_cast<int64_t>(i) + 1);
-      *event.mutable_event()->mutable_payload() = journal.events[i];
-      MC_FAIL_IF(!stream->rpc->Write(event), "the function ended the stream of " + entity +
-                                                 " during replay: " + EndStatus(*stream));
+      es::EventSourcedEvent* event = opening.emplace_back().mutable_event();
+      event->set_sequence(static_cast<int64_t>(i) + 1);
+      *event->mutable_payload() = journal.events[i];
     }
-    return *(streams_[entity] = std::move(stream));
+    return streams_.Open(entity, opening);
   }
 
-  static std::string EndStatus(CartStream& stream) {
-    // Called once a write or read found the stream over, so Finish does not block.
-    grpc::Status status = stream.rpc->Finish();
-    stream.rpc.reset();
-    return status.ok()
-               ? std::string("stream ended")
-               : absl::StrCat("gRPC status ", status.error_code(), " ", status.error_message());
-  }
-
-  static void Close(CartStream& stream) {
-    if (stream.rpc == nullptr) {
-      return;
-    }
-    stream.rpc->WritesDone();
-    es::EventSourcedStreamOut extra;
-    while (stream.rpc->Read(&extra)) {
-    }
-    stream.rpc->Finish();
-    stream.rpc.reset();
-  }
-
-  std::unique_ptr<es::EventSourced::Stub> stub_;
-  std::string run_prefix_;
-  std::chrono::milliseconds timeout_;
-  std::map<std::string, std::unique_ptr<CartStream>> streams_;
+  Streams streams_;
   std::map<std::string, Journal> journals_;
 };
 

@@ -18,6 +18,7 @@
 #include "cloudstate/common/any.h"
 #include "cloudstate/model_checker/cli.h"
 #include "cloudstate/model_checker/report.h"
+#include "entity_streams.h"
 #include "sdk_property.h"
 
 #if CS_MC_HAVE_RAPIDCHECK
@@ -38,14 +39,6 @@ std::string SdkReplayCommand(const SdkTargetOptions& options, uint64_t seed) {
 #if CS_MC_HAVE_RAPIDCHECK
 namespace {
 
-// Fails the current RapidCheck case with `message` when `condition` holds.
-#define MC_FAIL_IF(condition, message) \
-  do {                                 \
-    if (condition) {                   \
-      RC_FAIL(message);                \
-    }                                  \
-  } while (false)
-
 namespace ve = cloudstate::valueentity;
 namespace tckve = cloudstate::tck::model::valueentity;
 
@@ -60,37 +53,21 @@ struct Model {
   std::set<std::string> open{};
 };
 
-// One entity's bidirectional stream to the function.
-struct Stream {
-  grpc::ClientContext context;
-  std::unique_ptr<grpc::ClientReaderWriter<ve::ValueEntityStreamIn, ve::ValueEntityStreamOut>> rpc;
-  int64_t next_command_id = 1;
-};
-
 // The system under test as the checker sees it while playing the proxy: the function's streams
 // and the journal (what a proxy would have persisted from the state actions).
 class Target {
  public:
   Target(const std::shared_ptr<grpc::Channel>& channel, std::string run_prefix,
          double timeout_seconds)
-      : stub_(ve::ValueEntity::NewStub(channel)),
-        run_prefix_(std::move(run_prefix)),
-        timeout_(std::chrono::milliseconds(static_cast<int64_t>(timeout_seconds * 1000))) {}
-  Target(const Target&) = delete;
-  Target& operator=(const Target&) = delete;
-  ~Target() {
-    for (auto& [entity, stream] : streams_) {
-      Close(*stream);
-    }
-  }
+      : streams_(channel, std::move(run_prefix), timeout_seconds) {}
 
   // Sends a command with `actions` to `entity` (opening its stream with the journalled state
   // first when needed) and returns the function's answer, or a description of what went wrong.
   ve::ValueEntityStreamOut Call(const std::string& entity, const std::vector<Action>& actions,
                                 int64_t* command_id) {
-    Stream& stream = Open(entity);
+    Streams::Stream& stream = Open(entity);
     tckve::Request request;
-    request.set_id(WireId(entity));
+    request.set_id(streams_.WireId(entity));
     for (const Action& action : actions) {
       if (action.has_value()) {
         request.add_actions()->mutable_update()->set_value(*action);
@@ -100,17 +77,12 @@ class Target {
     }
     ve::ValueEntityStreamIn in;
     Command* command = in.mutable_command();
-    command->set_entity_id(WireId(entity));
+    command->set_entity_id(streams_.WireId(entity));
     command->set_id(stream.next_command_id++);
     command->set_name("Process");
     *command->mutable_payload() = PackAny(request);
     *command_id = command->id();
-    ve::ValueEntityStreamOut out;
-    MC_FAIL_IF(!stream.rpc->Write(in), "the function ended the stream of " + entity +
-                                           " before the command: " + EndStatus(stream));
-    const bool got = stream.rpc->Read(&out);
-    MC_FAIL_IF(!got, "the function sent no reply on " + entity + ": " + EndStatus(stream));
-    return out;
+    return streams_.Exchange(entity, stream, in);
   }
 
   // Applies a state action to the journal.
@@ -123,65 +95,26 @@ class Target {
   }
 
   // Ends the entity's stream the way a proxy does on passivation (half-close, then the end).
-  void Restart(const std::string& entity) {
-    auto it = streams_.find(entity);
-    if (it != streams_.end()) {
-      Close(*it->second);
-      streams_.erase(it);
-    }
-  }
+  void Restart(const std::string& entity) { streams_.Restart(entity); }
 
  private:
-  std::string WireId(const std::string& entity) const {
-    return absl::StrCat(run_prefix_, "-", entity);
-  }
+  using Streams = EntityStreams<ve::ValueEntity, ve::ValueEntityStreamIn, ve::ValueEntityStreamOut>;
 
-  Stream& Open(const std::string& entity) {
-    auto it = streams_.find(entity);
-    if (it != streams_.end()) {
-      return *it->second;
+  Streams::Stream& Open(const std::string& entity) {
+    if (Streams::Stream* open = streams_.Find(entity)) {
+      return *open;
     }
-    auto stream = std::make_unique<Stream>();
-    stream->context.set_deadline(std::chrono::system_clock::now() + timeout_);
-    stream->rpc = stub_->handle(&stream->context);
     ve::ValueEntityStreamIn in;
     ve::ValueEntityInit* init = in.mutable_init();
     init->set_service_name(kService);
-    init->set_entity_id(WireId(entity));
+    init->set_entity_id(streams_.WireId(entity));
     if (auto j = journal_.find(entity); j != journal_.end()) {
       *init->mutable_state()->mutable_value() = j->second;
     }
-    MC_FAIL_IF(!stream->rpc->Write(in),
-               "could not open a stream for " + entity + ": " + EndStatus(*stream));
-    return *(streams_[entity] = std::move(stream));
+    return streams_.Open(entity, {in});
   }
 
-  static std::string EndStatus(Stream& stream) {
-    // Called once a write or read found the stream over, so Finish does not block.
-    grpc::Status status = stream.rpc->Finish();
-    stream.rpc.reset();
-    return status.ok()
-               ? std::string("stream ended")
-               : absl::StrCat("gRPC status ", status.error_code(), " ", status.error_message());
-  }
-
-  static void Close(Stream& stream) {
-    if (stream.rpc == nullptr) {
-      return;
-    }
-    stream.rpc->WritesDone();
-    ve::ValueEntityStreamOut extra;
-    while (stream.rpc->Read(&extra)) {
-      // A well-behaved function sends nothing more; extra messages are ignored here.
-    }
-    stream.rpc->Finish();
-    stream.rpc.reset();
-  }
-
-  std::unique_ptr<ve::ValueEntity::Stub> stub_;
-  std::string run_prefix_;
-  std::chrono::milliseconds timeout_;
-  std::map<std::string, std::unique_ptr<Stream>> streams_;
+  Streams streams_;
   std::map<std::string, google::protobuf::Any> journal_;
 };
 
@@ -316,6 +249,7 @@ int RunSdkProperty(const SdkTargetOptions& options, uint64_t seed, const SdkCase
     run.kit_name = kKitName;
     run.kit_version = CS_KIT_VERSION;
     run.configuration["seed"] = absl::StrCat(seed);
+    run.replay = {.seed = seed, .command = SdkReplayCommand(options, seed)};
     run.configuration["function"] = options.function;
     run.sut.address = options.function;
     run.duration_seconds = seconds;

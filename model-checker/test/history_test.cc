@@ -56,10 +56,41 @@ TEST(HistoryParser, RoundTripsThroughJson) {
   EXPECT_EQ(HistoryToJson(*again), HistoryToJson(*history));
 }
 
+TEST(HistoryJson, FaultWindowsRoundTrip) {
+  auto history = ParseHistoryJson(R"({"model": "kv-register", "operations": [],
+      "faults": [{"name": "kill-function", "description": "SIGKILL", "start": 5, "end": 9},
+                 {"name": "hold-clients", "start": 12, "end": null}]})");
+  ASSERT_TRUE(history.ok()) << history.status();
+  ASSERT_EQ(history->faults.size(), 2u);
+  EXPECT_EQ(history->faults[0].name, "kill-function");
+  EXPECT_EQ(history->faults[0].end, 9);
+  EXPECT_EQ(history->faults[1].end, kNeverReturned);
+  auto again = ParseHistoryJson(HistoryToJson(*history).dump());
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_EQ(HistoryToJson(*again), HistoryToJson(*history));
+}
+
+TEST(HistoryJson, MalformedFaultsGiveClearErrors) {
+  for (const auto& [text, error] : std::vector<std::pair<std::string, std::string>>{
+           {R"({"operations": [], "faults": 1})", "\"faults\" must be an array"},
+           {R"({"operations": [], "faults": [{"start": 1}]})", "missing field \"name\""},
+           {R"({"operations": [], "faults": [{"name": "x", "start": -1}]})", ">= 0"},
+           {R"({"operations": [], "faults": [{"name": "x", "start": 5, "end": 2}]})",
+            "ends before it starts"},
+           {R"({"operations": [], "faults": [{"name": "x", "typo": 2}]})", "unknown field"}}) {
+    auto history = ParseHistoryJson(text);
+    ASSERT_FALSE(history.ok()) << text;
+    EXPECT_THAT(std::string(history.status().message()), HasSubstr(error)) << text;
+  }
+}
+
 struct Malformed {
   const char* text;
   const char* error;
 };
+
+// Printed into the test name, which must not depend on where the strings happen to live.
+void PrintTo(const Malformed& malformed, std::ostream* os) { *os << "expects " << malformed.error; }
 
 class HistoryParserErrors : public ::testing::TestWithParam<Malformed> {};
 

@@ -62,6 +62,19 @@ TEST(HistoryHtml, SaysSoWhenEverythingIsLinearizable) {
   EXPECT_THAT(RenderHistoryHtml(h, *result), HasSubstr("Every entity is linearizable."));
 }
 
+TEST(HistoryHtml, DrawsTheFaultsWhereTheyHappened) {
+  History h = StaleRead();
+  h.faults.push_back({.name = "hold-<clients>", .description = "held", .start = 12, .end = 18});
+  h.faults.push_back({.name = "far-later", .description = "outside", .start = 500, .end = 600});
+  auto result = CheckHistory(h);
+  ASSERT_TRUE(result.ok());
+  const std::string html = RenderHistoryHtml(h, *result);
+  EXPECT_THAT(html, HasSubstr("2 faults injected"));
+  EXPECT_THAT(html, HasSubstr("<g class=\"fault\"><title>hold-&lt;clients&gt;: held"));
+  // A fault outside every operation shown is listed but not drawn.
+  EXPECT_THAT(html, Not(HasSubstr("<title>far-later")));
+}
+
 TEST(HistoryHtml, DrawsAtMostTheConfiguredNumberOfOperations) {
   History h;
   h.model = "kv-register";

@@ -1,6 +1,7 @@
 // The shopping-cart sdk target against carts served in-process by the C++ SDK: it passes against a
-// correct cart and reports (exit 1) carts that the SDK's deliberate quirks break. The reference
-// function's faults do not reach its shopping cart, so the broken carts are built here.
+// correct cart and reports (exit 1) carts that the SDK's deliberate deviations (sdk/fault_plan.h)
+// break. The reference function's faults do not reach its shopping cart, so the broken carts are
+// built here.
 #include "absl/strings/str_cat.h"
 #include "google/protobuf/empty.pb.h"
 #include <gtest/gtest.h>
@@ -117,7 +118,7 @@ class TestCart final : public sdk::EventSourcedEntity {
 
 struct Variant {
   const char* name;
-  sdk::EventSourcedQuirks quirks;
+  std::vector<sdk::SdkFault> faults;  // SDK deviations (sdk/fault_plan.h) of the cart service
   int64_t snapshot_every;
   int expected_exit;
 };
@@ -129,14 +130,17 @@ class SdkCartTarget : public ::testing::TestWithParam<Variant> {};
 
 TEST_P(SdkCartTarget, VerdictMatchesTheCart) {
   const Variant& v = GetParam();
-  sdk::Server server(sdk::ServerOptions{"model-checker-test-cart", "1.0"});
+  auto plan = std::make_shared<sdk::FixedFaultPlan>();
+  for (sdk::SdkFault fault : v.faults) {
+    plan->Enable(fault, "com.example.shoppingcart.ShoppingCart");
+  }
+  sdk::Server server(sdk::ServerOptions{"model-checker-test-cart", "1.0", plan});
   sdk::EventSourcedEntityOptions options;
   options.service = google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(
       "com.example.shoppingcart.ShoppingCart");
   ASSERT_NE(options.service, nullptr);
   options.persistence_id = "shopping-cart";
   options.snapshot_every = v.snapshot_every;
-  options.quirks = v.quirks;
   server.AddEventSourcedEntity(options,
                                [](std::string_view) { return std::make_unique<TestCart>(); });
   ASSERT_TRUE(server.Start("127.0.0.1", 0).ok());
@@ -153,9 +157,9 @@ INSTANTIATE_TEST_SUITE_P(
     Carts, SdkCartTarget,
     ::testing::Values(
         Variant{"healthy", {}, 3, kExitOk},
-        Variant{"replay_reversed", {.replay_events_reversed = true}, 0, kExitViolation},
-        Variant{"wrong_command_id", {.reply_command_id_offset = 1}, 0, kExitViolation},
-        Variant{"snapshot_ignored", {.ignore_init_snapshot = true}, 3, kExitViolation}),
+        Variant{"replay_reversed", {sdk::SdkFault::kEsReplayEventsReversed}, 0, kExitViolation},
+        Variant{"wrong_command_id", {sdk::SdkFault::kEsReplyCommandIdPlusOne}, 0, kExitViolation},
+        Variant{"snapshot_ignored", {sdk::SdkFault::kEsIgnoreInitSnapshot}, 3, kExitViolation}),
     [](const ::testing::TestParamInfo<Variant>& info) { return std::string(info.param.name); });
 
 }  // namespace

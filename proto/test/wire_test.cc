@@ -28,6 +28,8 @@
 #include "cloudstate/tck/model/eventsourced.pb.h"
 #include "cloudstate/tck/model/valueentity.pb.h"
 #include "cloudstate/value_entity.pb.h"
+#include "etcd/etcdserverpb/rpc.pb.h"
+#include "etcd/mvccpb/kv.pb.h"
 #include "google/api/annotations.pb.h"
 #include "google/api/http.pb.h"
 #include "google/api/httpbody.pb.h"
@@ -80,6 +82,8 @@ std::vector<const FileDescriptor*> LinkedFiles() {
       cloudstate::tck::model::eventlogeventing::EmitEventRequest::descriptor()->file(),
       com::example::shoppingcart::AddLineItem::descriptor()->file(),
       com::example::shoppingcart::persistence::ItemAdded::descriptor()->file(),
+      etcdserverpb::TxnRequest::descriptor()->file(),
+      mvccpb::KeyValue::descriptor()->file(),
   };
 }
 

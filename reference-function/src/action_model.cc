@@ -247,9 +247,6 @@ class ActionTwo final : public sdk::Action {
 void RegisterActionModels(sdk::Server& server, const Faults& faults) {
   sdk::ActionOptions options;
   options.service = FindService(kActionTckModel);
-  options.quirks.streamed_out_ends_early = faults.Has(fault::kActionStreamedOutEndsEarly);
-  options.quirks.streamed_in_answers_early = faults.Has(fault::kActionStreamedInAnswersEarly);
-  options.quirks.drop_sync_flag = faults.Has(fault::kActionSideEffectSyncLost);
   server.AddAction(options, std::make_shared<ActionTckModel>(faults));
   sdk::ActionOptions two;
   two.service = FindService(kActionTwo);

@@ -25,37 +25,6 @@ using google::protobuf::Any;
 using sdk::Crdt;
 using sdk::CrdtKind;
 
-const bool kRegistered = [] {
-  const std::pair<const char*, const char*> faults[] = {
-      {crdt_fault::kDeltaLost, "CRDT replies omit the state delta of a changed value"},
-      {crdt_fault::kORSetRemoveWins,
-       "ORSet: an element removed and re-added in one command is sent as removed"},
-      {crdt_fault::kLwwClockIgnored, "LWWRegister deltas always carry the DEFAULT clock"},
-      {crdt_fault::kGCounterNotAggregated,
-       "GCounter deltas carry only the last increment of a command"},
-      {crdt_fault::kFlagDeltaAlways, "Flag: enabling an enabled flag still sends a delta"},
-      {crdt_fault::kVoteFullDelta, "Vote deltas also carry votes_for and total_voters"},
-      {crdt_fault::kWriteConsistencyDropped, "the requested write consistency is not passed on"},
-      {crdt_fault::kStreamCancelIgnored, "the cancellation update of a streamed call is lost"},
-      {crdt_fault::kDeleteNotSent, "a delete action is not sent to the proxy"},
-      {crdt_fault::kReplicatedDeltaIgnored, "deltas from the proxy are ignored"},
-      {crdt_fault::kStreamNotEnded, "streamed calls never end when end_state is reached"},
-      {crdt_fault::kEmptyStateDelta,
-       "a command that changes nothing still sends an empty delta of the entity's type"},
-      {crdt_fault::kInitStateIgnored, "the value delivered in init is reset to a new empty value"},
-      {crdt_fault::kDeleteAnswered,
-       "a CrdtDelete from the proxy is answered with a stream-level failure"},
-      {crdt_fault::kFailureWithoutDescription,
-       "CRDT client-action failures have an empty description"},
-      {crdt_fault::kFailureKeepsSideEffects, "a failed CRDT command keeps its side effects"},
-      {crdt_fault::kSideEffectSyncLost, "CRDT side effects lose their synchronous flag"},
-  };
-  for (const auto& [name, description] : faults) {
-    RegisterFault({name, description, "crdt"});
-  }
-  return true;
-}();
-
 struct FaultFlags {
   bool delta_lost = false;
   bool orset_remove_wins = false;
@@ -81,23 +50,23 @@ struct FaultFlags {
   bool streamed_opening_delta_lost = false;
 
   explicit FaultFlags(const Faults& faults)
-      : delta_lost(faults.Has(crdt_fault::kDeltaLost)),
-        orset_remove_wins(faults.Has(crdt_fault::kORSetRemoveWins)),
-        lww_clock_ignored(faults.Has(crdt_fault::kLwwClockIgnored)),
-        gcounter_not_aggregated(faults.Has(crdt_fault::kGCounterNotAggregated)),
-        flag_delta_always(faults.Has(crdt_fault::kFlagDeltaAlways)),
-        vote_full_delta(faults.Has(crdt_fault::kVoteFullDelta)),
-        write_consistency_dropped(faults.Has(crdt_fault::kWriteConsistencyDropped)),
-        stream_cancel_ignored(faults.Has(crdt_fault::kStreamCancelIgnored)),
-        delete_not_sent(faults.Has(crdt_fault::kDeleteNotSent)),
-        replicated_delta_ignored(faults.Has(crdt_fault::kReplicatedDeltaIgnored)),
-        stream_not_ended(faults.Has(crdt_fault::kStreamNotEnded)),
-        empty_state_delta(faults.Has(crdt_fault::kEmptyStateDelta)),
-        init_state_ignored(faults.Has(crdt_fault::kInitStateIgnored)),
-        delete_answered(faults.Has(crdt_fault::kDeleteAnswered)),
-        failure_without_description(faults.Has(crdt_fault::kFailureWithoutDescription)),
-        failure_keeps_side_effects(faults.Has(crdt_fault::kFailureKeepsSideEffects)),
-        side_effect_sync_lost(faults.Has(crdt_fault::kSideEffectSyncLost)),
+      : delta_lost(faults.Has(fault::kCrdtDeltaLost)),
+        orset_remove_wins(faults.Has(fault::kCrdtORSetRemoveWins)),
+        lww_clock_ignored(faults.Has(fault::kCrdtLwwClockIgnored)),
+        gcounter_not_aggregated(faults.Has(fault::kCrdtGCounterNotAggregated)),
+        flag_delta_always(faults.Has(fault::kCrdtFlagDeltaAlways)),
+        vote_full_delta(faults.Has(fault::kCrdtVoteFullDelta)),
+        write_consistency_dropped(faults.Has(fault::kCrdtWriteConsistencyDropped)),
+        stream_cancel_ignored(faults.Has(fault::kCrdtStreamCancelIgnored)),
+        delete_not_sent(faults.Has(fault::kCrdtDeleteNotSent)),
+        replicated_delta_ignored(faults.Has(fault::kCrdtReplicatedDeltaIgnored)),
+        stream_not_ended(faults.Has(fault::kCrdtStreamNotEnded)),
+        empty_state_delta(faults.Has(fault::kCrdtEmptyStateDelta)),
+        init_state_ignored(faults.Has(fault::kCrdtInitStateIgnored)),
+        delete_answered(faults.Has(fault::kCrdtDeleteAnswered)),
+        failure_without_description(faults.Has(fault::kCrdtFailureWithoutDescription)),
+        failure_keeps_side_effects(faults.Has(fault::kCrdtFailureKeepsSideEffects)),
+        side_effect_sync_lost(faults.Has(fault::kCrdtSideEffectSyncLost)),
         vote_replicated_resent(faults.Has(fault::kCrdtVoteReplicatedResent)),
         ormap_added_key_removed_listed(faults.Has(fault::kCrdtORMapAddedKeyRemovedListed)),
         delete_consistency_dropped(faults.Has(fault::kCrdtDeleteConsistencyDropped)),

@@ -115,19 +115,6 @@ class EmptyReplyEntity final : public sdk::EventSourcedEntity {
   bool non_empty_;
 };
 
-sdk::EventSourcedQuirks QuirksFor(const Faults& faults) {
-  sdk::EventSourcedQuirks quirks;
-  quirks.reply_command_id_offset = faults.Has(fault::kEsWrongCommandId) ? 1 : 0;
-  quirks.apply_events_after_handler = faults.Has(fault::kEsEventNotAppliedBeforeReply);
-  quirks.ignore_init_snapshot = faults.Has(fault::kEsSnapshotIgnoredOnInit);
-  quirks.replay_events_reversed = faults.Has(fault::kEsReplayOutOfOrder);
-  quirks.keep_events_on_failure = faults.Has(fault::kEsFailureKeepsEvents);
-  quirks.keep_side_effects_on_failure = faults.Has(fault::kEsFailureKeepsSideEffects);
-  quirks.stay_open_without_commands = faults.Has(fault::kProtocolOpenAfterHalfClose);
-  quirks.snapshot_only_on_multiple = faults.Has(fault::kEsSnapshotOnlyOnMultiple);
-  return quirks;
-}
-
 }  // namespace
 
 void RegisterEventSourcedModels(sdk::Server& server, const Faults& faults) {
@@ -136,7 +123,6 @@ void RegisterEventSourcedModels(sdk::Server& server, const Faults& faults) {
   main.persistence_id = faults.Has(fault::kDiscoveryWrongPersistenceId) ? "event-sourced-tck"
                                                                         : "event-sourced-tck-model";
   main.snapshot_every = faults.Has(fault::kEsSnapshotOffByOne) ? 6 : 5;
-  main.quirks = QuirksFor(faults);
   const bool wrong_target = faults.Has(fault::kEsForwardWrongTarget);
   const bool truncate_large = faults.Has(fault::kProtocolLargePayloadTruncated);
   server.AddEventSourcedEntity(main, [wrong_target, truncate_large](std::string_view) {

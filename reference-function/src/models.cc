@@ -4,13 +4,8 @@
 #include "cloudstate/entity.pb.h"
 
 #include "cloudstate/reference_function/reference_function.h"
-#include "fault_names.h"
-
-// Set by CMake when src/crdt_model.cc exists (a compile definition rather than __has_include, so
-// that compiler caches notice when the CRDT models appear).
-#ifdef CS_HAVE_CRDT_MODELS
 #include "crdt_model.h"
-#endif
+#include "fault_names.h"
 
 namespace cloudstate::reference_function {
 
@@ -101,17 +96,65 @@ void InstallDiscoveryFaults(sdk::Server& server, const Faults& faults) {
   });
 }
 
+namespace {
+
+// The faults that the SDK's fault seam carries out (sdk/fault_plan.h): which deviation each one
+// switches on, and for which service ("" = server-wide). The other faults live in the models.
+struct SdkDeviation {
+  const char* fault;
+  sdk::SdkFault deviation;
+  const char* service;
+};
+
+constexpr char kEsTckModel[] = "cloudstate.tck.model.EventSourcedTckModel";
+constexpr char kVeTckModel[] = "cloudstate.tck.model.valueentity.ValueEntityTckModel";
+constexpr char kActionTckModel[] = "cloudstate.tck.model.action.ActionTckModel";
+
+constexpr SdkDeviation kSdkDeviations[] = {
+    {fault::kProtocolCrashOnError, sdk::SdkFault::kCrashOnProtocolError, ""},
+    {fault::kDiscoveryAnswersOnce, sdk::SdkFault::kDiscoverAnswersOnce, ""},
+    {fault::kDiscoveryRejectsPartialProxy, sdk::SdkFault::kDiscoverRejectsPartialProxy, ""},
+    {fault::kDiscoveryReportErrorUnimplemented, sdk::SdkFault::kReportErrorUnimplemented, ""},
+    {fault::kDiscoveryRejectsOtherVersion, sdk::SdkFault::kDiscoverRejectsOtherVersion, ""},
+    {fault::kActionExitOnBadInput, sdk::SdkFault::kExitOnActionBadInput, ""},
+    {fault::kActionExitOnCancel, sdk::SdkFault::kExitOnActionCancel, ""},
+    {fault::kEsWrongCommandId, sdk::SdkFault::kEsReplyCommandIdPlusOne, kEsTckModel},
+    {fault::kEsEventNotAppliedBeforeReply, sdk::SdkFault::kEsApplyEventsAfterHandler, kEsTckModel},
+    {fault::kEsSnapshotIgnoredOnInit, sdk::SdkFault::kEsIgnoreInitSnapshot, kEsTckModel},
+    {fault::kEsReplayOutOfOrder, sdk::SdkFault::kEsReplayEventsReversed, kEsTckModel},
+    {fault::kEsFailureKeepsEvents, sdk::SdkFault::kEsKeepEventsOnFailure, kEsTckModel},
+    {fault::kEsFailureKeepsSideEffects, sdk::SdkFault::kEsKeepSideEffectsOnFailure, kEsTckModel},
+    {fault::kEsSnapshotOnlyOnMultiple, sdk::SdkFault::kEsSnapshotOnlyOnMultiple, kEsTckModel},
+    {fault::kProtocolOpenAfterHalfClose, sdk::SdkFault::kStayOpenWithoutCommands, kEsTckModel},
+    {fault::kProtocolOpenAfterHalfClose, sdk::SdkFault::kStayOpenWithoutCommands, kVeTckModel},
+    {fault::kVeDeleteIgnored, sdk::SdkFault::kVeIgnoreDelete, kVeTckModel},
+    {fault::kVeUpdatesNotCollapsed, sdk::SdkFault::kVeKeepFirstStateAction, kVeTckModel},
+    {fault::kVeFailureKeepsSideEffects, sdk::SdkFault::kVeKeepSideEffectsOnFailure, kVeTckModel},
+    {fault::kVeInitStateIgnored, sdk::SdkFault::kVeIgnoreInitState, kVeTckModel},
+    {fault::kActionStreamedOutEndsEarly, sdk::SdkFault::kActionStreamedOutEndsEarly,
+     kActionTckModel},
+    {fault::kActionStreamedInAnswersEarly, sdk::SdkFault::kActionStreamedInAnswersEarly,
+     kActionTckModel},
+    {fault::kActionSideEffectSyncLost, sdk::SdkFault::kActionDropSyncFlag, kActionTckModel},
+};
+
+}  // namespace
+
 sdk::ServerOptions ReferenceServerOptions(const Faults& faults) {
   sdk::ServerOptions options;
   options.service_name = kServiceName;
   options.service_version = sdk::SupportLibraryVersion();
-  options.crash_on_protocol_error = faults.Has(fault::kProtocolCrashOnError);
-  options.discover_answers_once = faults.Has(fault::kDiscoveryAnswersOnce);
-  options.discover_rejects_partial_proxy = faults.Has(fault::kDiscoveryRejectsPartialProxy);
-  options.report_error_unimplemented = faults.Has(fault::kDiscoveryReportErrorUnimplemented);
-  options.discover_rejects_other_version = faults.Has(fault::kDiscoveryRejectsOtherVersion);
-  options.exit_on_action_bad_input = faults.Has(fault::kActionExitOnBadInput);
-  options.exit_on_action_cancel = faults.Has(fault::kActionExitOnCancel);
+  auto plan = std::make_shared<sdk::FixedFaultPlan>();
+  bool any = false;
+  for (const auto& d : kSdkDeviations) {
+    if (faults.Has(d.fault)) {
+      plan->Enable(d.deviation, d.service);
+      any = true;
+    }
+  }
+  if (any) {
+    options.fault_plan = std::move(plan);
+  }
   return options;
 }
 
@@ -119,9 +162,7 @@ void RegisterAll(sdk::Server& server, const Faults& faults) {
   RegisterActionModels(server, faults);
   RegisterValueEntityModels(server, faults);
   RegisterEventSourcedModels(server, faults);
-#ifdef CS_HAVE_CRDT_MODELS
   RegisterCrdtModels(server, faults);
-#endif
   RegisterEventingModels(server, faults);
   RegisterShoppingCart(server, faults);
   InstallDiscoveryFaults(server, faults);

@@ -141,11 +141,6 @@ void RegisterValueEntityModels(sdk::Server& server, const Faults& faults) {
   sdk::ValueEntityOptions main;
   main.service = FindService(kTckModel);
   main.persistence_id = wrong_id ? "value-entity-tck" : "value-entity-tck-model";
-  main.quirks.ignore_delete = faults.Has(fault::kVeDeleteIgnored);
-  main.quirks.keep_first_state_action = faults.Has(fault::kVeUpdatesNotCollapsed);
-  main.quirks.keep_side_effects_on_failure = faults.Has(fault::kVeFailureKeepsSideEffects);
-  main.quirks.ignore_init_state = faults.Has(fault::kVeInitStateIgnored);
-  main.quirks.stay_open_without_commands = faults.Has(fault::kProtocolOpenAfterHalfClose);
   server.AddValueEntity(
       main, [faults](std::string_view) { return std::make_unique<ValueEntityTckModel>(faults); });
 

@@ -27,13 +27,16 @@ TEST(FaultsTest, FromNamesRejectsUnknownNames) {
   EXPECT_FALSE(faults->Has("ve-delete-ignored"));
 }
 
-TEST(FaultsTest, RegisterFaultAddsToTheListOnce) {
-  EXPECT_TRUE(RegisterFault({"test-only-fault", "a fault registered by a test", "test"}));
-  EXPECT_TRUE(RegisterFault({"test-only-fault", "duplicate", "test"}));
-  EXPECT_TRUE(IsKnownFault("test-only-fault"));
-  std::string list = FormatFaultList();
-  EXPECT_NE(list.find("test-only-fault\ttest\ta fault registered by a test\n"), std::string::npos);
-  EXPECT_EQ(list.find("\tduplicate\n"), std::string::npos);
+TEST(FaultsTest, ListIsSortedTabSeparatedAndKnowsEveryFault) {
+  std::string previous;
+  for (const auto& info : AllFaults()) {
+    EXPECT_LT(previous, info.name);
+    previous = info.name;
+    EXPECT_TRUE(IsKnownFault(info.name)) << info.name;
+    EXPECT_NE(FormatFaultList().find(info.name + "\t" + info.area + "\t" + info.description + "\n"),
+              std::string::npos);
+  }
+  EXPECT_FALSE(IsKnownFault("test-only-fault"));
 }
 
 }  // namespace

@@ -2,7 +2,7 @@
 
 #include "benchmark/benchmark.h"
 
-#include "core/crdt_state.h"
+#include "cloudstate/proxy_core/crdt_state.h"
 
 namespace cloudstate::proxy {
 namespace {

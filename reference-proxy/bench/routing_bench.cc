@@ -1,43 +1,20 @@
 // Routing and entity-key extraction: the per-call work the proxy does before posting to a strand.
 
-#include <set>
-
 #include "benchmark/benchmark.h"
-#include "google/protobuf/descriptor.pb.h"
 
 #include "shoppingcart/shoppingcart.pb.h"
 
-#include "cloudstate/proxy/proxy.h"
-#include "core/service_model.h"
+#include "cloudstate/proxy_core/service_model.h"
+#include "model_test_util.h"
 
 namespace cloudstate::proxy {
 namespace {
 
-void AddWithImports(const google::protobuf::FileDescriptor* file,
-                    google::protobuf::FileDescriptorSet* set, std::set<std::string>* seen) {
-  if (!seen->insert(file->name()).second) {
-    return;
-  }
-  for (int i = 0; i < file->dependency_count(); ++i) {
-    AddWithImports(file->dependency(i), set, seen);
-  }
-  file->CopyTo(set->add_file());
-}
-
 const ServiceModel& CartModel() {
-  static const std::unique_ptr<ServiceModel> model = [] {
-    cloudstate::EntitySpec spec;
-    google::protobuf::FileDescriptorSet set;
-    std::set<std::string> seen;
-    AddWithImports(com::example::shoppingcart::AddLineItem::descriptor()->file(), &set, &seen);
-    spec.set_proto(set.SerializeAsString());
-    auto* e = spec.add_entities();
-    e->set_entity_type(std::string(kEventSourcedType));
-    e->set_service_name("com.example.shoppingcart.ShoppingCart");
-    e->set_persistence_id("shopping-cart");
-    spec.mutable_service_info()->set_protocol_minor_version(2);
-    return std::move(*ServiceModel::Build(spec, SupportedEntityTypes()));
-  }();
+  static const std::unique_ptr<ServiceModel> model = std::move(*ServiceModel::Build(
+      Spec({{std::string(kEventSourcedType), "com.example.shoppingcart.ShoppingCart"}},
+           {com::example::shoppingcart::AddLineItem::descriptor()->file()}),
+      SupportedEntityTypes()));
   return *model;
 }
 

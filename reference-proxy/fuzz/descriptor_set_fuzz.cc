@@ -9,7 +9,7 @@
 
 #include "cloudstate/entity.pb.h"
 
-#include "core/service_model.h"
+#include "cloudstate/proxy_core/service_model.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   cloudstate::EntitySpec spec;

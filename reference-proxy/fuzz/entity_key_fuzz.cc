@@ -6,7 +6,7 @@
 #include <string_view>
 #include <vector>
 
-#include "core/service_model.h"
+#include "cloudstate/proxy_core/service_model.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using google::protobuf::FieldDescriptor;

@@ -6,9 +6,9 @@
 #include <cstdint>
 #include <string>
 
-#include "core/crdt_core.h"
-#include "core/event_sourced_core.h"
-#include "core/value_entity_core.h"
+#include "cloudstate/proxy_core/crdt_core.h"
+#include "cloudstate/proxy_core/event_sourced_core.h"
+#include "cloudstate/proxy_core/value_entity_core.h"
 #include <fuzzer/FuzzedDataProvider.h>
 
 namespace {
@@ -131,8 +131,7 @@ void RunEventSourced(FuzzedDataProvider& in) {
 }
 
 void RunCrdt(FuzzedDataProvider& in) {
-  cloudstate::proxy::CrdtSlot slot;
-  cloudstate::proxy::CrdtCore core("svc", "id", &slot);
+  cloudstate::proxy::CrdtCore core("svc", "id");
   CallHandle next = 1;
   int64_t now = 0;
   while (in.remaining_bytes() > 0) {

@@ -6,8 +6,9 @@
 //   HttpServer::Options options;
 //   options.http2_handoff = [&](int fd) { grpc::AddInsecureChannelFromFd(server, fd); };
 //   HttpServer front(options);
-//   front.Handle("/ready", [](const HttpRequest&) { return HttpResponse{200, "text/plain", "OK"};
-//   }); front.SetFallback([&](const HttpRequest& r) { return transcoder.Handle(r); });
+//   front.Handle("/ready",
+//                [](const HttpRequest&) { return HttpResponse{200, "text/plain", "OK"}; });
+//   front.SetFallback([&](const HttpRequest& r) { return transcoder.Handle(r); });
 //
 // Exact-path handlers run on the I/O threads and must be quick (health, metrics); the fallback
 // may block (a transcoded call waits for its gRPC reply) and runs on its own pool, so /alive,

@@ -2,8 +2,8 @@
 // Process-wide metrics rendered in the Prometheus text format (0.0.4) at /metrics:
 //   cloudstate_proxy_<name>_total{entity_type="event-sourced"} 12          counters
 //   cloudstate_proxy_<name>{entity_type="crdt"} 3                           gauges
-//   cloudstate_proxy_<name>_bucket{method="/a.B/C",le="0.005"} 7            histograms (+ _sum,
-//   _count)
+//   cloudstate_proxy_<name>_bucket{method="/a.B/C",le="0.005"} 7            histograms
+//   (each histogram also has its _sum and _count lines)
 // Names are fixed by the proxy; label values are escaped. Thread-safe (one mutex; metrics are
 // updated once per call or store operation, not in inner loops).
 

@@ -10,7 +10,7 @@
 #include "google/protobuf/wire_format_lite.h"
 #include "grpcpp/support/status.h"
 
-#include "core/service_model.h"
+#include "cloudstate/proxy_core/service_model.h"
 
 namespace cloudstate::proxy {
 namespace {

@@ -13,6 +13,9 @@
 #include <vector>
 
 #include "grpcpp/grpcpp.h"
+#include "grpcpp/support/client_callback.h"
+
+#include "cloudstate/proxy_core/function_transport.h"
 
 namespace cloudstate::proxy {
 
@@ -26,6 +29,14 @@ class StreamTracker {
     const uint64_t id = next_id_++;
     live_[id] = std::move(cancel);
     return id;
+  }
+  // The stream is about to be freed: it still counts as open, but is no longer cancelled.
+  void Disarm(uint64_t id) {
+    std::lock_guard lock(mu_);
+    auto it = live_.find(id);
+    if (it != live_.end()) {
+      it->second = nullptr;
+    }
   }
   void Remove(uint64_t id) {
     std::lock_guard lock(mu_);
@@ -48,7 +59,7 @@ class StreamTracker {
     }
     for (uint64_t id : ids) {
       auto it = live_.find(id);
-      if (it != live_.end()) {
+      if (it != live_.end() && it->second != nullptr) {
         auto cancel = it->second;
         cancel();
       }
@@ -64,7 +75,7 @@ class StreamTracker {
 };
 
 template <class In, class Out>
-class UfStream final : public grpc::ClientBidiReactor<In, Out> {
+class UfStream final : public grpc::ClientBidiReactor<In, Out>, public FunctionStream<In, Out> {
  public:
   using StartFn = std::function<void(grpc::ClientContext*, grpc::ClientBidiReactor<In, Out>*)>;
   using MessageFn = std::function<void(Out)>;
@@ -89,7 +100,7 @@ class UfStream final : public grpc::ClientBidiReactor<In, Out> {
     return stream;
   }
 
-  void Write(In message) {
+  void Write(In message) override {
     std::lock_guard lock(mu_);
     if (write_closed_) {
       return;
@@ -99,7 +110,7 @@ class UfStream final : public grpc::ClientBidiReactor<In, Out> {
   }
 
   // Half-closes after the queued writes.
-  void HalfClose() {
+  void HalfClose() override {
     std::lock_guard lock(mu_);
     if (write_closed_ || half_close_requested_) {
       return;
@@ -108,7 +119,7 @@ class UfStream final : public grpc::ClientBidiReactor<In, Out> {
     PumpLocked();
   }
 
-  void Cancel() {
+  void Cancel() override {
     {
       std::lock_guard lock(mu_);
       cancel_requested_ = true;
@@ -197,10 +208,23 @@ class UfStream final : public grpc::ClientBidiReactor<In, Out> {
     } else {
       on_closed_(status);
     }
-    if (tracker_ != nullptr) {
-      tracker_->Remove(tracker_id_);
+    // The tracker hears of the end only once the callbacks (and the entity they hold) and, if
+    // ours was the last reference, the stream and its ClientContext are freed: shutdown waits on
+    // the tracker, then destroys the io_context and gRPC objects those destructors still use
+    // (issue #16 item 8, a heap-use-after-free under ASan).
+    std::shared_ptr<StreamTracker> tracker = std::move(tracker_);
+    const uint64_t tracker_id = tracker_id_;
+    if (tracker != nullptr) {
+      tracker->Disarm(tracker_id);
     }
-    std::shared_ptr<UfStream> keep = std::move(self_);  // may delete this at scope end
+    on_message_ = nullptr;
+    on_closed_ = nullptr;
+    {
+      std::shared_ptr<UfStream> keep = std::move(self_);  // may delete this at scope end
+    }
+    if (tracker != nullptr) {
+      tracker->Remove(tracker_id);
+    }
   }
 
   grpc::ClientContext context_;

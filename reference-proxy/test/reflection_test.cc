@@ -11,7 +11,7 @@
 #include "shoppingcart/shoppingcart.pb.h"
 
 #include "cloudstate/proxy/proxy.h"
-#include "core/service_model.h"
+#include "cloudstate/proxy_core/service_model.h"
 #include "reflection_client.h"
 
 namespace cloudstate::proxy {

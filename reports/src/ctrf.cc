@@ -60,6 +60,16 @@ std::string RenderCtrfJson(const RunResults& run) {
     if (!c.details.empty()) {
       t["trace"] = c.details;
     }
+    for (const Metric& m : c.metrics) {
+      t["extra"]["metrics"].push_back(
+          {{"name", m.name}, {"value", m.value}, {"unit", MetricUnitName(m.unit)}});
+    }
+    if (c.replay.seed) {
+      t["extra"]["seed"] = *c.replay.seed;
+    }
+    if (!c.replay.command.empty()) {
+      t["extra"]["replay"] = c.replay.command;
+    }
     tests.push_back(std::move(t));
   }
   const double total = run.duration_seconds > 0 ? run.duration_seconds : sum;

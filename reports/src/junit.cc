@@ -59,6 +59,16 @@ void WriteCase(std::string& out, const CaseResult& c) {
   if (!c.description.empty()) {
     Property(out, "        ", "description", c.description);
   }
+  for (const Metric& m : c.metrics) {
+    Property(out, "        ", absl::StrCat("metric.", m.name),
+             absl::StrCat(m.value, " ", MetricUnitName(m.unit)));
+  }
+  if (c.replay.seed) {
+    Property(out, "        ", "seed", absl::StrCat(*c.replay.seed));
+  }
+  if (!c.replay.command.empty()) {
+    Property(out, "        ", "replay", c.replay.command);
+  }
   absl::StrAppend(&out, "      </properties>\n");
   switch (c.outcome) {
     case Outcome::kFailed: {
@@ -132,6 +142,12 @@ std::string RenderJUnitXml(const RunResults& run, const std::vector<RuleInfo>& /
              absl::StrCat(run.sut.service_name, " ", run.sut.service_version));
     Property(out, "      ", "sut_support_library",
              absl::StrCat(run.sut.support_library_name, " ", run.sut.support_library_version));
+    if (run.replay.seed) {
+      Property(out, "      ", "seed", absl::StrCat(*run.replay.seed));
+    }
+    if (!run.replay.command.empty()) {
+      Property(out, "      ", "replay", run.replay.command);
+    }
     absl::StrAppend(&out, "    </properties>\n");
     for (const CaseResult* c : cases) {
       WriteCase(out, *c);

@@ -40,6 +40,32 @@ const char* CaseLevelName(CaseLevel level) {
   return "required";
 }
 
+const char* MetricUnitName(MetricUnit unit) {
+  switch (unit) {
+    case MetricUnit::kCount:
+      return "count";
+    case MetricUnit::kSeconds:
+      return "seconds";
+    case MetricUnit::kBytes:
+      return "bytes";
+    case MetricUnit::kPerSecond:
+      return "per_second";
+    case MetricUnit::kRatio:
+      return "ratio";
+  }
+  return "count";
+}
+
+std::optional<MetricUnit> ParseMetricUnitName(std::string_view name) {
+  for (MetricUnit u : {MetricUnit::kCount, MetricUnit::kSeconds, MetricUnit::kBytes,
+                       MetricUnit::kPerSecond, MetricUnit::kRatio}) {
+    if (name == MetricUnitName(u)) {
+      return u;
+    }
+  }
+  return std::nullopt;
+}
+
 absl::StatusOr<Outcome> ParseOutcomeName(std::string_view name) {
   for (Outcome o : {Outcome::kPassed, Outcome::kFailed, Outcome::kSkipped,
                     Outcome::kExpectedFailure, Outcome::kUnexpectedPass}) {
@@ -106,6 +132,68 @@ absl::Status GetStrings(const json& obj, const char* key, std::vector<std::strin
     }                                  \
   } while (false)
 
+// Members written only when set, so that the results of plain conformance runs stay as they were.
+void PutReplay(json& j, const Replay& replay) {
+  if (replay.empty()) {
+    return;
+  }
+  json r = json::object();
+  if (replay.seed) {
+    r["seed"] = *replay.seed;
+  }
+  if (!replay.command.empty()) {
+    r["command"] = replay.command;
+  }
+  j["replay"] = std::move(r);
+}
+
+absl::Status GetReplay(const json& obj, Replay& out) {
+  auto it = obj.find("replay");
+  if (it == obj.end() || it->is_null()) {
+    return absl::OkStatus();
+  }
+  if (!it->is_object()) {
+    return absl::InvalidArgumentError("\"replay\" must be an object");
+  }
+  if (auto seed = it->find("seed"); seed != it->end() && !seed->is_null()) {
+    if (!seed->is_number_unsigned()) {
+      return absl::InvalidArgumentError("\"replay.seed\" must be an unsigned integer");
+    }
+    out.seed = seed->get<uint64_t>();
+  }
+  return GetString(*it, "command", out.command);
+}
+
+absl::Status GetMetrics(const json& obj, std::vector<Metric>& out) {
+  auto it = obj.find("metrics");
+  if (it == obj.end() || it->is_null()) {
+    return absl::OkStatus();
+  }
+  if (!it->is_array()) {
+    return absl::InvalidArgumentError("\"metrics\" must be an array");
+  }
+  for (const auto& mj : *it) {
+    if (!mj.is_object()) {
+      return absl::InvalidArgumentError("a metric must be an object");
+    }
+    Metric m;
+    CS_R(GetString(mj, "name", m.name));
+    CS_R(GetDouble(mj, "value", m.value));
+    std::string unit = "count";
+    CS_R(GetString(mj, "unit", unit));
+    std::optional<MetricUnit> parsed = ParseMetricUnitName(unit);
+    if (!parsed) {
+      return absl::InvalidArgumentError(absl::StrCat("unknown metric unit \"", unit, "\""));
+    }
+    m.unit = *parsed;
+    if (m.name.empty()) {
+      return absl::InvalidArgumentError("a metric has no name");
+    }
+    out.push_back(std::move(m));
+  }
+  return absl::OkStatus();
+}
+
 absl::Status ParseCase(const json& j, CaseResult& c) {
   if (!j.is_object()) {
     return absl::InvalidArgumentError("a case must be an object");
@@ -136,6 +224,8 @@ absl::Status ParseCase(const json& j, CaseResult& c) {
   CS_R(GetString(j, "message", c.message));
   CS_R(GetString(j, "details", c.details));
   CS_R(GetDouble(j, "duration_seconds", c.duration_seconds));
+  CS_R(GetMetrics(j, c.metrics));
+  CS_R(GetReplay(j, c.replay));
   if (c.name.empty()) {
     return absl::InvalidArgumentError("a case has no name");
   }
@@ -180,7 +270,17 @@ std::string RenderResultsJson(const RunResults& run) {
                           {"message", c.message},
                           {"details", c.details},
                           {"duration_seconds", c.duration_seconds}});
+    json& cj = j["cases"].back();
+    if (!c.metrics.empty()) {
+      cj["metrics"] = json::array();
+      for (const Metric& m : c.metrics) {
+        cj["metrics"].push_back(
+            {{"name", m.name}, {"value", m.value}, {"unit", MetricUnitName(m.unit)}});
+      }
+    }
+    PutReplay(cj, c.replay);
   }
+  PutReplay(j, run.replay);
   return j.dump(2, ' ', false, json::error_handler_t::replace) + "\n";
 }
 
@@ -208,6 +308,7 @@ absl::StatusOr<RunResults> ParseResultsJson(std::string_view text) {
   CS_R(GetString(j, "started_at", run.started_at));
   CS_R(GetString(j, "host", run.host));
   CS_R(GetDouble(j, "duration_seconds", run.duration_seconds));
+  CS_R(GetReplay(j, run.replay));
   if (auto it = j.find("configuration"); it != j.end() && !it->is_null()) {
     if (!it->is_object()) {
       return absl::InvalidArgumentError("\"configuration\" must be an object");

@@ -116,6 +116,37 @@ TEST(BenchJsonTest, RejectsOtherDocumentsWithoutThrowing) {
   EXPECT_FALSE(ParseBenchJson(R"({"format":"cloudstate-bench","scenarios":[{"name":5}]})").ok());
 }
 
+// The bench in the results model: the conformance writers carry its figures as typed metrics.
+TEST(BenchRunResultsTest, OneCasePerSeriesWithTypedMetrics) {
+  BenchRun run = SampleRun();
+  run.scenarios[0].series[1].open_loop.ok = 990;
+  run.scenarios[0].series[1].open_loop.errors = {{"UNAVAILABLE", 10}};
+  const RunResults results = BenchRunResults(run);
+  ASSERT_EQ(results.cases.size(), 3u);
+  EXPECT_EQ(results.cases[0].name, "bench.cart-add/hot/echo");
+  EXPECT_EQ(results.cases[0].area, "bench");
+  EXPECT_EQ(results.cases[0].outcome, Outcome::kPassed);
+  EXPECT_EQ(results.cases[1].outcome, Outcome::kFailed);
+  EXPECT_NE(results.cases[1].message.find("UNAVAILABLE x10"), std::string::npos);
+  auto metric = [&](size_t i, const std::string& name) -> const Metric* {
+    for (const Metric& m : results.cases[i].metrics) {
+      if (m.name == name) {
+        return &m;
+      }
+    }
+    return nullptr;
+  };
+  const Metric* p99 = metric(1, "latency.p99");
+  ASSERT_NE(p99, nullptr);
+  EXPECT_DOUBLE_EQ(p99->value, 900e-6);
+  EXPECT_EQ(p99->unit, MetricUnit::kSeconds);
+  ASSERT_NE(metric(1, "throughput"), nullptr);
+  EXPECT_EQ(metric(1, "throughput")->unit, MetricUnit::kPerSecond);
+  ASSERT_NE(metric(0, "ratio.p50_vs_echo"), nullptr);
+  EXPECT_DOUBLE_EQ(metric(0, "ratio.p50_vs_echo")->value, 4.0);
+  EXPECT_EQ(metric(0, "ratio.p50_vs_echo")->unit, MetricUnit::kRatio);
+}
+
 TEST(BenchCtrfTest, OneTestPerScenarioWithFiguresInExtra) {
   BenchRun run = SampleRun();
   BenchScenario failing = run.scenarios[0];

@@ -72,6 +72,49 @@ TEST(ResultsJsonTest, RejectsBadInput) {
             absl::StatusCode::kNotFound);
 }
 
+// Bench scenarios and model-checker histories carry typed metrics and how to replay them; plain
+// conformance results carry neither and their results.json has no such members.
+TEST(ResultsJsonTest, MetricsAndReplayRoundTrip) {
+  RunResults run = testing::MixedRun();
+  run.replay = {.seed = 42, .command = "cloudstate-model-checker --seed 42"};
+  run.cases[0].metrics = {{.name = "latency.p99", .value = 0.0125, .unit = MetricUnit::kSeconds},
+                          {.name = "operations", .value = 300, .unit = MetricUnit::kCount}};
+  run.cases[0].replay = {.seed = 7};
+  auto back = ParseResultsJson(RenderResultsJson(run));
+  ASSERT_TRUE(back.ok()) << back.status();
+  EXPECT_EQ(back->replay.seed, std::optional<uint64_t>(42));
+  EXPECT_EQ(back->replay.command, run.replay.command);
+  ASSERT_EQ(back->cases[0].metrics.size(), 2u);
+  EXPECT_EQ(back->cases[0].metrics[0].name, "latency.p99");
+  EXPECT_DOUBLE_EQ(back->cases[0].metrics[0].value, 0.0125);
+  EXPECT_EQ(back->cases[0].metrics[0].unit, MetricUnit::kSeconds);
+  EXPECT_EQ(back->cases[0].metrics[1].unit, MetricUnit::kCount);
+  EXPECT_EQ(back->cases[0].replay.seed, std::optional<uint64_t>(7));
+  EXPECT_TRUE(back->cases[1].metrics.empty());
+  EXPECT_TRUE(back->cases[1].replay.empty());
+
+  const std::string plain = RenderResultsJson(testing::MixedRun());
+  EXPECT_EQ(plain.find("\"metrics\""), std::string::npos);
+  EXPECT_EQ(plain.find("\"replay\""), std::string::npos);
+
+  const std::string junit = RenderJUnitXml(run, {});
+  EXPECT_NE(junit.find("<property name=\"metric.latency.p99\" value=\"0.0125 seconds\"/>"),
+            std::string::npos);
+  EXPECT_NE(junit.find("<property name=\"seed\" value=\"7\"/>"), std::string::npos);
+  EXPECT_NE(junit.find("<property name=\"replay\" value=\"cloudstate-model-checker --seed 42\"/>"),
+            std::string::npos);
+}
+
+TEST(ResultsJsonTest, RejectsBadMetrics) {
+  EXPECT_FALSE(
+      ParseResultsJson(
+          R"({"format":"cloudstate-tck-results","format_version":1,"cases":[{"name":"a","metrics":[{"name":"x","value":1,"unit":"furlongs"}]}]})")
+          .ok());
+  EXPECT_FALSE(ParseResultsJson(
+                   R"({"format":"cloudstate-tck-results","format_version":1,"replay":{"seed":-1}})")
+                   .ok());
+}
+
 TEST(ResultsJsonTest, OutcomeNames) {
   for (Outcome o : {Outcome::kPassed, Outcome::kFailed, Outcome::kSkipped,
                     Outcome::kExpectedFailure, Outcome::kUnexpectedPass}) {

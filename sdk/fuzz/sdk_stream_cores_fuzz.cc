@@ -39,7 +39,7 @@ void RunValueEntity(FuzzedDataProvider& in) {
       [&](std::string_view name) -> const sdk::ValueEntityRegistration* {
         return name == kValueModel ? &registration : nullptr;
       },
-      /*crash_on_protocol_error=*/false);  // a deliberate fault that exits the process
+      /*faults=*/nullptr);  // no deliberate faults: kCrashOnProtocolError exits the process
   while (in.remaining_bytes() > 0) {
     cloudstate::valueentity::ValueEntityStreamIn message;
     switch (in.ConsumeIntegralInRange<int>(0, 3)) {
@@ -84,7 +84,7 @@ void RunEventSourced(FuzzedDataProvider& in) {
       [&](std::string_view name) -> const sdk::EventSourcedRegistration* {
         return name == kEsModel ? &registration : nullptr;
       },
-      /*crash_on_protocol_error=*/false);  // a deliberate fault that exits the process
+      /*faults=*/nullptr);  // no deliberate faults: kCrashOnProtocolError exits the process
   while (in.remaining_bytes() > 0) {
     cloudstate::eventsourced::EventSourcedStreamIn message;
     switch (in.ConsumeIntegralInRange<int>(0, 4)) {

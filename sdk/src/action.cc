@@ -89,6 +89,16 @@ absl::StatusOr<std::vector<ActionResponse>> Action::HandleStreamedEnd(const Acti
   return std::vector<ActionResponse>{};
 }
 
+ActionDispatcher::ActionDispatcher(ActionResolver resolver, std::shared_ptr<const FaultPlan> faults)
+    : resolver_(std::move(resolver)),
+      faults_(std::move(faults)),
+      errors_as_status_(faults_ != nullptr && faults_->Has(SdkFault::kActionErrorsAsStatus, "")),
+      exit_on_bad_input_(faults_ != nullptr && faults_->Has(SdkFault::kExitOnActionBadInput, "")) {}
+
+bool ActionDispatcher::Deviates(const ActionRegistration& registration, SdkFault fault) const {
+  return faults_ != nullptr && faults_->Has(fault, registration.options.service->full_name());
+}
+
 std::optional<std::string> ActionDispatcher::Checked(std::optional<std::string> problem) const {
   if (problem.has_value() && exit_on_bad_input_) {
     spdlog::error("Deliberate fault: exiting on a malformed action call: {}", *problem);
@@ -128,9 +138,9 @@ std::optional<std::string> ActionDispatcher::ResolveUnchecked(
   return std::nullopt;
 }
 
-void ActionDispatcher::ApplyQuirks(const ActionRegistration& registration,
-                                   ActionResponse* response) {
-  if (registration.options.quirks.drop_sync_flag) {
+void ActionDispatcher::ApplyOutputFaults(const ActionRegistration& registration,
+                                         ActionResponse* response) const {
+  if (Deviates(registration, SdkFault::kActionDropSyncFlag)) {
     for (auto& effect : *response->mutable_side_effects()) {
       effect.set_synchronous(false);
     }
@@ -155,7 +165,7 @@ absl::StatusOr<ActionResponse> ActionDispatcher::Unary(const ActionCommand& comm
   }
   absl::StatusOr<ActionResponse> response = registration->action->HandleUnary(ctx, command);
   if (response.ok()) {
-    ApplyQuirks(*registration, &*response);
+    ApplyOutputFaults(*registration, &*response);
   }
   return response;
 }
@@ -180,9 +190,9 @@ absl::StatusOr<std::vector<ActionResponse>> ActionDispatcher::StreamedOut(
       registration->action->HandleStreamedOut(ctx, command);
   if (responses.ok()) {
     for (auto& response : *responses) {
-      ApplyQuirks(*registration, &response);
+      ApplyOutputFaults(*registration, &response);
     }
-    if (registration->options.quirks.streamed_out_ends_early && responses->size() > 1) {
+    if (Deviates(*registration, SdkFault::kActionStreamedOutEndsEarly) && responses->size() > 1) {
       responses->resize(1);
     }
   }
@@ -206,7 +216,7 @@ std::optional<absl::StatusOr<ActionResponse>> ActionStreamedInCore::Feed(
     return dispatcher_.Malformed(*problem);
   }
   commands_.push_back(command);
-  if (registration_->options.quirks.streamed_in_answers_early) {
+  if (dispatcher_.Deviates(*registration_, SdkFault::kActionStreamedInAnswersEarly)) {
     return End();
   }
   return std::nullopt;
@@ -222,7 +232,7 @@ absl::StatusOr<ActionResponse> ActionStreamedInCore::End() {
   absl::StatusOr<ActionResponse> response =
       registration_->action->HandleStreamedIn(ctx_, commands_);
   if (response.ok()) {
-    ActionDispatcher::ApplyQuirks(*registration_, &*response);
+    dispatcher_.ApplyOutputFaults(*registration_, &*response);
   }
   return response;
 }
@@ -236,7 +246,7 @@ StreamStep<ActionResponse> ActionStreamedCore::FromResult(
     return step;
   }
   for (auto& response : *result) {
-    ActionDispatcher::ApplyQuirks(*registration_, &response);
+    dispatcher_.ApplyOutputFaults(*registration_, &response);
     step.messages.push_back(std::move(response));
   }
   step.finish = finish;

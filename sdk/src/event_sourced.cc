@@ -54,8 +54,16 @@ absl::Status EventSourcedEntity::HandleSnapshot(const google::protobuf::Any& sna
 }
 
 EventSourcedStreamCore::EventSourcedStreamCore(EventSourcedResolver resolver,
-                                               bool crash_on_protocol_error)
-    : resolver_(std::move(resolver)), crash_on_protocol_error_(crash_on_protocol_error) {}
+                                               std::shared_ptr<const FaultPlan> faults)
+    : resolver_(std::move(resolver)),
+      faults_(std::move(faults)),
+      crash_on_protocol_error_(faults_ != nullptr &&
+                               faults_->Has(SdkFault::kCrashOnProtocolError, "")) {}
+
+bool EventSourcedStreamCore::Deviates(SdkFault fault) const {
+  return faults_ != nullptr && registration_ != nullptr &&
+         faults_->Has(fault, registration_->options.service->full_name());
+}
 
 StreamStep<EventSourcedStreamOut> EventSourcedStreamCore::OnMessage(
     const EventSourcedStreamIn& in) {
@@ -90,7 +98,7 @@ StreamStep<EventSourcedStreamOut> EventSourcedStreamCore::OnInit(
   }
   if (init.has_snapshot()) {
     sequence_ = init.snapshot().snapshot_sequence();
-    if (!registration_->options.quirks.ignore_init_snapshot) {
+    if (!Deviates(SdkFault::kEsIgnoreInitSnapshot)) {
       absl::Status status = entity_->HandleSnapshot(init.snapshot().snapshot());
       if (!status.ok()) {
         return StreamFailure(0, absl::StrCat("Failed to apply snapshot: ", status.message()));
@@ -109,7 +117,7 @@ StreamStep<EventSourcedStreamOut> EventSourcedStreamCore::OnEvent(
     return StreamFailure(0, "Protocol error: event received after the first command");
   }
   sequence_ = event.sequence();
-  if (registration_->options.quirks.replay_events_reversed) {
+  if (Deviates(SdkFault::kEsReplayEventsReversed)) {
     pending_replay_.push_back(event.payload());
     return {};
   }
@@ -140,7 +148,6 @@ StreamStep<EventSourcedStreamOut> EventSourcedStreamCore::OnCommand(
         StreamFailure(command.id(), "Protocol error: command received before init");
     return step;
   }
-  const EventSourcedQuirks& quirks = registration_->options.quirks;
   if (!seen_command_) {
     seen_command_ = true;
     if (!pending_replay_.empty()) {
@@ -154,7 +161,8 @@ StreamStep<EventSourcedStreamOut> EventSourcedStreamCore::OnCommand(
     return StreamFailure(command.id(),
                          "Entity is awaiting a restart after a failed command; no more commands");
   }
-  const int64_t reply_id = command.id() + quirks.reply_command_id_offset;
+  const int64_t reply_id = command.id() + (Deviates(SdkFault::kEsReplyCommandIdPlusOne) ? 1 : 0);
+  const bool apply_after_handler = Deviates(SdkFault::kEsApplyEventsAfterHandler);
   const google::protobuf::MethodDescriptor* method =
       registration_->options.service->FindMethodByName(command.name());
   if (method == nullptr) {
@@ -173,14 +181,14 @@ StreamStep<EventSourcedStreamOut> EventSourcedStreamCore::OnCommand(
   }
 
   EventSourcedContext ctx(*entity_, entity_id_, command.id(), command.name(), sequence_,
-                          !quirks.apply_events_after_handler);
+                          !apply_after_handler);
   absl::StatusOr<std::optional<google::protobuf::Any>> result =
       entity_->HandleCommand(command.payload(), ctx);
   if (!result.ok()) {
     return StreamFailure(command.id(), absl::StrCat("Command handler of ", command.name(),
                                                     " failed: ", result.status().message()));
   }
-  if (quirks.apply_events_after_handler && !ctx.failed()) {
+  if (apply_after_handler && !ctx.failed()) {
     absl::Status status = ctx.ApplyPending();
     if (!status.ok()) {
       return StreamFailure(command.id(), absl::StrCat("Failed to apply event: ", status.message()));
@@ -194,12 +202,12 @@ StreamStep<EventSourcedStreamOut> EventSourcedStreamCore::OnCommand(
     auto* failure = reply->mutable_client_action()->mutable_failure();
     failure->set_command_id(reply_id);
     failure->set_description(*ctx.failure());
-    if (quirks.keep_side_effects_on_failure) {
+    if (Deviates(SdkFault::kEsKeepSideEffectsOnFailure)) {
       for (const auto& effect : ctx.side_effects()) {
         *reply->add_side_effects() = effect;
       }
     }
-    if (quirks.keep_events_on_failure) {
+    if (Deviates(SdkFault::kEsKeepEventsOnFailure)) {
       for (const auto& event : ctx.events()) {
         *reply->add_events() = event;
       }
@@ -227,7 +235,7 @@ StreamStep<EventSourcedStreamOut> EventSourcedStreamCore::OnCommand(
   const int64_t before = sequence_;
   sequence_ = ctx.sequence();
   const int64_t every = registration_->options.snapshot_every;
-  const bool crossed = every > 0 && (registration_->options.quirks.snapshot_only_on_multiple
+  const bool crossed = every > 0 && (Deviates(SdkFault::kEsSnapshotOnlyOnMultiple)
                                          ? sequence_ % every == 0
                                          : before / every != sequence_ / every);
   if (!ctx.events().empty() && crossed) {
@@ -242,8 +250,7 @@ StreamStep<EventSourcedStreamOut> EventSourcedStreamCore::OnCommand(
 
 StreamStep<EventSourcedStreamOut> EventSourcedStreamCore::OnInputEnd() {
   StreamStep<Out> step;
-  step.finish = !(registration_ != nullptr && !seen_command_ &&
-                  registration_->options.quirks.stay_open_without_commands);
+  step.finish = !(!seen_command_ && Deviates(SdkFault::kStayOpenWithoutCommands));
   return step;
 }
 

@@ -60,19 +60,18 @@ class DiscoveryService final : public cloudstate::EntityDiscovery::CallbackServi
       }
     }
     grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-    const ServerOptions& options = server_.options();
-    if (options.discover_answers_once && calls_.fetch_add(1) > 0) {
+    if (Deviates(SdkFault::kDiscoverAnswersOnce) && calls_.fetch_add(1) > 0) {
       reactor->Finish(grpc::Status(grpc::StatusCode::UNAVAILABLE, "discovery already answered"));
       return reactor;
     }
-    if (options.discover_rejects_other_version &&
+    if (Deviates(SdkFault::kDiscoverRejectsOtherVersion) &&
         (request->protocol_major_version() != kProtocolMajorVersion ||
          request->protocol_minor_version() != kProtocolMinorVersion)) {
       reactor->Finish(grpc::Status(grpc::StatusCode::FAILED_PRECONDITION,
                                    "the proxy speaks another protocol version"));
       return reactor;
     }
-    if (options.discover_rejects_partial_proxy) {
+    if (Deviates(SdkFault::kDiscoverRejectsPartialProxy)) {
       for (const auto& declaration : server_.declarations()) {
         if (supported.count(declaration.entity_type) == 0) {
           reactor->Finish(
@@ -97,7 +96,7 @@ class DiscoveryService final : public cloudstate::EntityDiscovery::CallbackServi
                                         google::protobuf::Empty* response) override {
     spdlog::error("The proxy reported an error in this user function: {}", request->message());
     grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-    if (server_.options().report_error_unimplemented) {
+    if (Deviates(SdkFault::kReportErrorUnimplemented)) {
       reactor->Finish(grpc::Status(grpc::StatusCode::UNIMPLEMENTED, "reportError"));
       return reactor;
     }
@@ -106,40 +105,45 @@ class DiscoveryService final : public cloudstate::EntityDiscovery::CallbackServi
   }
 
  private:
+  bool Deviates(SdkFault fault) const {
+    const auto& plan = server_.options().fault_plan;
+    return plan != nullptr && plan->Has(fault, "");
+  }
+
   const Server& server_;
   std::atomic<int> calls_{0};
 };
 
 class EventSourcedService final : public cloudstate::eventsourced::EventSourced::CallbackService {
  public:
-  EventSourcedService(EventSourcedResolver resolver, bool crash)
-      : resolver_(std::move(resolver)), crash_(crash) {}
+  EventSourcedService(EventSourcedResolver resolver, std::shared_ptr<const FaultPlan> faults)
+      : resolver_(std::move(resolver)), faults_(std::move(faults)) {}
 
   grpc::ServerBidiReactor<EventSourcedStreamCore::In, EventSourcedStreamCore::Out>* handle(
       grpc::CallbackServerContext* context) override {
     return new CoreBidiReactor<EventSourcedStreamCore::In, EventSourcedStreamCore::Out>(
-        std::make_unique<EventSourcedStreamCore>(resolver_, crash_));
+        std::make_unique<EventSourcedStreamCore>(resolver_, faults_));
   }
 
  private:
   EventSourcedResolver resolver_;
-  bool crash_;
+  std::shared_ptr<const FaultPlan> faults_;
 };
 
 class ValueEntityService final : public cloudstate::valueentity::ValueEntity::CallbackService {
  public:
-  ValueEntityService(ValueEntityResolver resolver, bool crash)
-      : resolver_(std::move(resolver)), crash_(crash) {}
+  ValueEntityService(ValueEntityResolver resolver, std::shared_ptr<const FaultPlan> faults)
+      : resolver_(std::move(resolver)), faults_(std::move(faults)) {}
 
   grpc::ServerBidiReactor<ValueEntityStreamCore::In, ValueEntityStreamCore::Out>* handle(
       grpc::CallbackServerContext* context) override {
     return new CoreBidiReactor<ValueEntityStreamCore::In, ValueEntityStreamCore::Out>(
-        std::make_unique<ValueEntityStreamCore>(resolver_, crash_));
+        std::make_unique<ValueEntityStreamCore>(resolver_, faults_));
   }
 
  private:
   ValueEntityResolver resolver_;
-  bool crash_;
+  std::shared_ptr<const FaultPlan> faults_;
 };
 
 // The deliberate fault exit_on_action_cancel: what a use-after-free on cancellation would do.
@@ -260,10 +264,9 @@ class StreamedOutReactor final : public grpc::ServerWriteReactor<ActionResponse>
 
 class ActionService final : public cloudstate::action::ActionProtocol::CallbackService {
  public:
-  ActionService(ActionResolver resolver, bool errors_as_status, bool exit_on_cancel,
-                bool exit_on_bad_input)
-      : dispatcher_(std::move(resolver), errors_as_status, exit_on_bad_input),
-        exit_on_cancel_(exit_on_cancel) {}
+  ActionService(ActionResolver resolver, std::shared_ptr<const FaultPlan> faults)
+      : dispatcher_(std::move(resolver), faults),
+        exit_on_cancel_(faults != nullptr && faults->Has(SdkFault::kExitOnActionCancel, "")) {}
 
   grpc::ServerUnaryReactor* handleUnary(grpc::CallbackServerContext* context,
                                         const ActionCommand* request,
@@ -417,7 +420,7 @@ Server& Server::AddEventSourcedEntity(EventSourcedEntityOptions options,
           auto it = impl->event_sourced.find(service);
           return it == impl->event_sourced.end() ? nullptr : &it->second;
         },
-        impl_->options.crash_on_protocol_error);
+        impl_->options.fault_plan);
   });
   return *this;
 }
@@ -438,7 +441,7 @@ Server& Server::AddValueEntity(ValueEntityOptions options, ValueEntityFactory fa
           auto it = impl->value_entities.find(service);
           return it == impl->value_entities.end() ? nullptr : &it->second;
         },
-        impl_->options.crash_on_protocol_error);
+        impl_->options.fault_plan);
   });
   return *this;
 }
@@ -457,8 +460,7 @@ Server& Server::AddAction(ActionOptions options, std::shared_ptr<Action> action)
           auto it = impl->actions.find(service);
           return it == impl->actions.end() ? nullptr : &it->second;
         },
-        impl_->options.action_errors_as_status, impl_->options.exit_on_action_cancel,
-        impl_->options.exit_on_action_bad_input);
+        impl_->options.fault_plan);
   });
   return *this;
 }

@@ -77,8 +77,16 @@ std::optional<std::string> UndecodableState(const google::protobuf::Any& state) 
 }  // namespace
 
 ValueEntityStreamCore::ValueEntityStreamCore(ValueEntityResolver resolver,
-                                             bool crash_on_protocol_error)
-    : resolver_(std::move(resolver)), crash_on_protocol_error_(crash_on_protocol_error) {}
+                                             std::shared_ptr<const FaultPlan> faults)
+    : resolver_(std::move(resolver)),
+      faults_(std::move(faults)),
+      crash_on_protocol_error_(faults_ != nullptr &&
+                               faults_->Has(SdkFault::kCrashOnProtocolError, "")) {}
+
+bool ValueEntityStreamCore::Deviates(SdkFault fault) const {
+  return faults_ != nullptr && registration_ != nullptr &&
+         faults_->Has(fault, registration_->options.service->full_name());
+}
 
 StreamStep<ValueEntityStreamOut> ValueEntityStreamCore::OnMessage(const ValueEntityStreamIn& in) {
   switch (in.message_case()) {
@@ -108,8 +116,7 @@ StreamStep<ValueEntityStreamOut> ValueEntityStreamCore::OnInit(
     return StreamFailure(
         0, absl::StrCat("Entity factory of ", init.service_name(), " returned no entity"));
   }
-  if (init.has_state() && init.state().has_value() &&
-      !registration_->options.quirks.ignore_init_state) {
+  if (init.has_state() && init.state().has_value() && !Deviates(SdkFault::kVeIgnoreInitState)) {
     // VE-020: a stored state this function cannot decode is unrecoverable; starting from an
     // empty state would silently overwrite it on the next update.
     if (auto problem = UndecodableState(init.state().value())) {
@@ -126,8 +133,7 @@ StreamStep<ValueEntityStreamOut> ValueEntityStreamCore::OnCommand(
     return StreamFailure(command.id(), "Protocol error: command received before init");
   }
   seen_command_ = true;
-  const ValueEntityQuirks& quirks = registration_->options.quirks;
-  const int64_t reply_id = command.id() + quirks.reply_command_id_offset;
+  const int64_t reply_id = command.id();
   StreamStep<Out> step;
   Out& out = step.messages.emplace_back();
   auto* reply = out.mutable_reply();
@@ -160,7 +166,7 @@ StreamStep<ValueEntityStreamOut> ValueEntityStreamCore::OnCommand(
     auto* failure = reply->mutable_client_action()->mutable_failure();
     failure->set_command_id(reply_id);
     failure->set_description(*ctx.failure());
-    if (quirks.keep_side_effects_on_failure) {
+    if (Deviates(SdkFault::kVeKeepSideEffectsOnFailure)) {
       for (const auto& effect : ctx.side_effects()) {
         *reply->add_side_effects() = effect;
       }
@@ -174,8 +180,8 @@ StreamStep<ValueEntityStreamOut> ValueEntityStreamCore::OnCommand(
     *reply->add_side_effects() = effect;
   }
   std::optional<ValueEntityAction> action =
-      quirks.keep_first_state_action ? ctx.first_state_action() : ctx.state_action();
-  if (action.has_value() && action->has_delete_() && quirks.ignore_delete) {
+      Deviates(SdkFault::kVeKeepFirstStateAction) ? ctx.first_state_action() : ctx.state_action();
+  if (action.has_value() && action->has_delete_() && Deviates(SdkFault::kVeIgnoreDelete)) {
     action.reset();
   }
   if (action.has_value()) {
@@ -187,8 +193,7 @@ StreamStep<ValueEntityStreamOut> ValueEntityStreamCore::OnCommand(
 
 StreamStep<ValueEntityStreamOut> ValueEntityStreamCore::OnInputEnd() {
   StreamStep<Out> step;
-  step.finish = !(registration_ != nullptr && !seen_command_ &&
-                  registration_->options.quirks.stay_open_without_commands);
+  step.finish = !(!seen_command_ && Deviates(SdkFault::kStayOpenWithoutCommands));
   return step;
 }
 

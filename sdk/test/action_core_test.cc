@@ -93,13 +93,17 @@ m::Response Resp(const std::string& text) {
 class ActionCoreTest : public ::testing::Test {
  protected:
   ActionCoreTest()
-      : dispatcher_([this](std::string_view name) -> const ActionRegistration* {
-          return name == kModel ? &registration_ : nullptr;
-        }) {
+      : dispatcher_(
+            [this](std::string_view name) -> const ActionRegistration* {
+              return name == kModel ? &registration_ : nullptr;
+            },
+            plan_) {
     registration_.options.service =
         google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(kModel);
     registration_.action = std::make_shared<EchoAction>();
   }
+  // The SDK deviations (fault_plan.h) of the model; tests switch them on before a call.
+  std::shared_ptr<FixedFaultPlan> plan_ = std::make_shared<FixedFaultPlan>();
   ActionRegistration registration_;
   ActionDispatcher dispatcher_;
 };
@@ -142,8 +146,8 @@ TEST_F(ActionCoreTest, StreamedOut) {
 }
 
 TEST_F(ActionCoreTest, StreamedOutQuirks) {
-  registration_.options.quirks.streamed_out_ends_early = true;
-  registration_.options.quirks.drop_sync_flag = true;
+  plan_->Enable(SdkFault::kActionStreamedOutEndsEarly, kModel);
+  plan_->Enable(SdkFault::kActionDropSyncFlag, kModel);
   auto r = dispatcher_.StreamedOut(Full("ProcessStreamedOut", "a"));
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r->size(), 1u);
@@ -168,7 +172,7 @@ TEST_F(ActionCoreTest, StreamedInWithoutMessages) {
 }
 
 TEST_F(ActionCoreTest, StreamedInAnswersEarlyQuirk) {
-  registration_.options.quirks.streamed_in_answers_early = true;
+  plan_->Enable(SdkFault::kActionStreamedInAnswersEarly, kModel);
   ActionStreamedInCore core(dispatcher_);
   EXPECT_FALSE(core.Feed(Header(kModel, "ProcessStreamedIn")).has_value());
   auto r = core.Feed(Payload("a"));

@@ -1,8 +1,6 @@
 // Property tests of the CRDT data types (RapidCheck): a replica that starts from the same value
 // and applies every delta the value sends ends up with the same value, and the ORSet delta is the
-// exact net difference. Built only where the build links rapidcheck_gtest and defines
-// CS_HAVE_RAPIDCHECK (see sdk/CRDT_NOTES.md).
-#if defined(CS_HAVE_RAPIDCHECK) && __has_include(<rapidcheck/gtest.h>)
+// exact net difference. Its own binary, sdk_property_test (label property).
 
 #include <set>
 #include <string>
@@ -221,5 +219,3 @@ RC_GTEST_PROP(CrdtPropertyTest, VoteDeltaOnlyWhenSelfVoteChanged,
 
 }  // namespace
 }  // namespace cloudstate::sdk
-
-#endif  // CS_HAVE_RAPIDCHECK

@@ -121,23 +121,28 @@ cloudstate::SideEffect Effect(const std::string& id, bool sync = false) {
 
 class EventSourcedCoreTest : public ::testing::Test {
  protected:
-  void SetUp() override { Register(EventSourcedQuirks{}); }
+  void SetUp() override { Register({}); }
 
-  void Register(EventSourcedQuirks quirks, int64_t every = 5) {
+  // Registers the model with the SDK deviations `faults` (fault_plan.h) switched on.
+  void Register(std::initializer_list<SdkFault> faults, int64_t every = 5) {
     registrations_.clear();
     EventSourcedEntityOptions options;
     options.service = testing::Service(kModel);
     ASSERT_NE(options.service, nullptr);
     options.persistence_id = "p";
     options.snapshot_every = every;
-    options.quirks = quirks;
+    auto plan = std::make_shared<FixedFaultPlan>();
+    for (SdkFault fault : faults) {
+      plan->Enable(fault, kModel);
+    }
     registrations_[kModel] = EventSourcedRegistration{
         options, [](std::string_view) { return std::make_unique<testing::ConcatEntity>(); }};
     core_ = std::make_unique<EventSourcedStreamCore>(
         [this](std::string_view name) -> const EventSourcedRegistration* {
           auto it = registrations_.find(std::string(name));
           return it == registrations_.end() ? nullptr : &it->second;
-        });
+        },
+        plan);
   }
 
   // Sends `in` and expects exactly one message back, not ending the stream.
@@ -212,9 +217,7 @@ TEST_F(EventSourcedCoreTest, SnapshotWhenEventsCrossAMultipleWithoutLandingOnIt)
 }
 
 TEST_F(EventSourcedCoreTest, QuirkSnapshotOnlyOnMultipleMissesACrossing) {
-  EventSourcedQuirks quirks;
-  quirks.snapshot_only_on_multiple = true;
-  Register(quirks);
+  Register({SdkFault::kEsSnapshotOnlyOnMultiple});
   Silent(Init());
   EXPECT_TRUE(ProtoEq(One(Cmd(1, {Emit("A"), Emit("B"), Emit("C"), Emit("D")})),
                       R(1, "ABCD", {"A", "B", "C", "D"})));
@@ -275,7 +278,7 @@ TEST_F(EventSourcedCoreTest, RestartedIncarnationCountsOnlyPersistedEvents) {
   EXPECT_TRUE(ProtoEq(One(Cmd(1, {Emit("D")})), R(1, "ABCD", {"D"})));
   EXPECT_TRUE(
       ProtoEq(One(Cmd(2, {Emit("6"), Fail("failure 2"), Emit("7")})), F(2, "failure 2", true)));
-  Register(EventSourcedQuirks{});
+  Register({});
   Silent(Init());
   for (int i = 0; i < 4; ++i) {
     Silent(Event(i + 1, std::string(1, static_cast<char>('A' + i))));
@@ -341,31 +344,26 @@ TEST_F(EventSourcedCoreTest, HandlerErrorCrashesTheEntity) {
 // error, as an SDK that dereferences missing state would.
 TEST_F(EventSourcedCoreTest, CrashQuirkExitsTheProcess) {
   core_ = std::make_unique<EventSourcedStreamCore>(
-      [](std::string_view) -> const EventSourcedRegistration* { return nullptr; }, true);
+      [](std::string_view) -> const EventSourcedRegistration* { return nullptr; },
+      std::make_shared<FixedFaultPlan>(FixedFaultPlan().Enable(SdkFault::kCrashOnProtocolError)));
   EXPECT_EXIT(core_->OnMessage(Cmd(1, {})), ::testing::ExitedWithCode(3), "");
 }
 
 TEST_F(EventSourcedCoreTest, QuirkWrongCommandId) {
-  EventSourcedQuirks quirks;
-  quirks.reply_command_id_offset = 1;
-  Register(quirks);
+  Register({SdkFault::kEsReplyCommandIdPlusOne});
   Silent(Init());
   EXPECT_EQ(One(Cmd(1, {})).reply().command_id(), 2);
 }
 
 TEST_F(EventSourcedCoreTest, QuirkEventsAppliedAfterHandler) {
-  EventSourcedQuirks quirks;
-  quirks.apply_events_after_handler = true;
-  Register(quirks);
+  Register({SdkFault::kEsApplyEventsAfterHandler});
   Silent(Init());
   EXPECT_TRUE(ProtoEq(One(Cmd(1, {Emit("A")})), R(1, "", {"A"})));
   EXPECT_TRUE(ProtoEq(One(Cmd(2, {})), R(2, "A")));
 }
 
 TEST_F(EventSourcedCoreTest, QuirkReplayReversed) {
-  EventSourcedQuirks quirks;
-  quirks.replay_events_reversed = true;
-  Register(quirks);
+  Register({SdkFault::kEsReplayEventsReversed});
   Silent(Init(kModel, std::make_pair(5, "ABCDE")));
   Silent(Event(6, "F"));
   Silent(Event(7, "G"));
@@ -373,18 +371,13 @@ TEST_F(EventSourcedCoreTest, QuirkReplayReversed) {
 }
 
 TEST_F(EventSourcedCoreTest, QuirkSnapshotIgnored) {
-  EventSourcedQuirks quirks;
-  quirks.ignore_init_snapshot = true;
-  Register(quirks);
+  Register({SdkFault::kEsIgnoreInitSnapshot});
   Silent(Init(kModel, std::make_pair(5, "ABCDE")));
   EXPECT_TRUE(ProtoEq(One(Cmd(1, {})), R(1, "")));
 }
 
 TEST_F(EventSourcedCoreTest, QuirkFailureKeepsEventsAndEffects) {
-  EventSourcedQuirks quirks;
-  quirks.keep_events_on_failure = true;
-  quirks.keep_side_effects_on_failure = true;
-  Register(quirks);
+  Register({SdkFault::kEsKeepEventsOnFailure, SdkFault::kEsKeepSideEffectsOnFailure});
   Silent(Init());
   EventSourcedStreamOut out = One(Cmd(1, {Emit("A"), Fx("x"), Fail("f")}));
   EXPECT_EQ(out.reply().events_size(), 1);

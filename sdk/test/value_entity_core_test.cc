@@ -111,18 +111,23 @@ ValueEntityStreamOut F(int64_t id, const std::string& description) {
 class ValueEntityCoreTest : public ::testing::Test {
  protected:
   void SetUp() override { Register({}); }
-  void Register(ValueEntityQuirks quirks) {
+  // Registers the model with the SDK deviations `faults` (fault_plan.h) switched on.
+  void Register(std::initializer_list<SdkFault> faults) {
     ValueEntityOptions options;
     options.service = testing::Service(kModel);
     ASSERT_NE(options.service, nullptr);
     options.persistence_id = "p";
-    options.quirks = quirks;
+    auto plan = std::make_shared<FixedFaultPlan>();
+    for (SdkFault fault : faults) {
+      plan->Enable(fault, kModel);
+    }
     registration_ = ValueEntityRegistration{
         options, [](std::string_view) { return std::make_unique<testing::ValueModel>(); }};
     core_ = std::make_unique<ValueEntityStreamCore>(
         [this](std::string_view name) -> const ValueEntityRegistration* {
           return name == kModel ? &registration_ : nullptr;
-        });
+        },
+        plan);
   }
   ValueEntityStreamOut One(const ValueEntityStreamIn& in) {
     auto step = core_->OnMessage(in);
@@ -197,10 +202,7 @@ TEST_F(ValueEntityCoreTest, UnknownCommandIsAClientFailure) {
 }
 
 TEST_F(ValueEntityCoreTest, Quirks) {
-  ValueEntityQuirks quirks;
-  quirks.ignore_delete = true;
-  quirks.keep_first_state_action = true;
-  Register(quirks);
+  Register({SdkFault::kVeIgnoreDelete, SdkFault::kVeKeepFirstStateAction});
   Silent(Init());
   EXPECT_TRUE(ProtoEq(One(Cmd(1, {Up("A"), Up("B")})), R(1, "B", "A")));
   EXPECT_TRUE(ProtoEq(One(Cmd(2, {Del()})), R(2, "")));

@@ -43,8 +43,22 @@ CaseBuilder& CaseBuilder::Area(std::string area) {
   spec_->area = std::move(area);
   return *this;
 }
+CaseBuilder& CaseBuilder::NeedsInterceptor() {
+  spec_->capabilities |= kCapInterceptor;
+  return *this;
+}
+CaseBuilder& CaseBuilder::NeedsHttp() {
+  spec_->capabilities |= kCapHttp;
+  return *this;
+}
 CaseBuilder& CaseBuilder::Run(CaseBody body) {
+  spec_->suite = Suite::kFunction;
   spec_->body = std::move(body);
+  return *this;
+}
+CaseBuilder& CaseBuilder::Run(ProxyCaseBody body) {
+  spec_->suite = Suite::kProxy;
+  spec_->proxy_body = std::move(body);
   return *this;
 }
 
@@ -61,6 +75,19 @@ CaseBuilder CaseRegistry::Add(std::string name) {
   return CaseBuilder(specs_.back().get());
 }
 
+const CaseSpec* CaseRegistry::Add(CaseSpec spec) {
+  if (spec.area.empty()) {
+    spec.area = spec.name.substr(0, spec.name.find('.'));
+  }
+  specs_.push_back(std::make_unique<CaseSpec>(std::move(spec)));
+  return specs_.back().get();
+}
+
+size_t CaseRegistry::size(Suite suite) const {
+  return static_cast<size_t>(std::count_if(specs_.begin(), specs_.end(),
+                                           [&](const auto& s) { return s->suite == suite; }));
+}
+
 namespace {
 int AreaRank(const std::string& area) {
   static const std::vector<std::string> kOrder = {"discovery",    "action", "valueentity",
@@ -71,11 +98,18 @@ int AreaRank(const std::string& area) {
 }
 }  // namespace
 
-std::vector<const CaseSpec*> CaseRegistry::Sorted() const {
+std::vector<const CaseSpec*> CaseRegistry::Sorted(Suite suite) const {
   std::vector<const CaseSpec*> out;
   out.reserve(specs_.size());
   for (const auto& spec : specs_) {
-    out.push_back(spec.get());
+    if (spec->suite == suite) {
+      out.push_back(spec.get());
+    }
+  }
+  if (suite == Suite::kProxy) {
+    std::stable_sort(out.begin(), out.end(),
+                     [](const CaseSpec* a, const CaseSpec* b) { return a->name < b->name; });
+    return out;
   }
   // Stable: within an area keep the registration order, which follows the original TCK's order.
   std::stable_sort(out.begin(), out.end(), [](const CaseSpec* a, const CaseSpec* b) {
@@ -117,7 +151,7 @@ std::vector<std::string> CaseRegistry::Validate() const {
     if (spec->description.empty()) {
       problems.push_back(absl::StrCat(spec->name, ": no description"));
     }
-    if (!spec->body) {
+    if (!spec->HasBody()) {
       problems.push_back(absl::StrCat(spec->name, ": no body"));
     }
   }

@@ -8,6 +8,8 @@
 
 #include "cloudstate/entity.grpc.pb.h"
 
+#include "cloudstate/common/protocol.h"
+
 #ifndef CS_KIT_VERSION
 #define CS_KIT_VERSION "0.0.0"
 #endif
@@ -16,14 +18,14 @@ namespace cloudstate::tck {
 
 cloudstate::ProxyInfo KitProxyInfo() {
   cloudstate::ProxyInfo info;
-  info.set_protocol_major_version(0);
-  info.set_protocol_minor_version(2);
+  info.set_protocol_major_version(cloudstate::kProtocolMajorVersion);
+  info.set_protocol_minor_version(cloudstate::kProtocolMinorVersion);
   info.set_proxy_name("cloudstate-tck");
   info.set_proxy_version(CS_KIT_VERSION);
-  info.add_supported_entity_types("cloudstate.action.ActionProtocol");
-  info.add_supported_entity_types("cloudstate.valueentity.ValueEntity");
-  info.add_supported_entity_types("cloudstate.eventsourced.EventSourced");
-  info.add_supported_entity_types("cloudstate.crdt.Crdt");
+  info.add_supported_entity_types(cloudstate::kActionEntityType);
+  info.add_supported_entity_types(cloudstate::kValueEntityType);
+  info.add_supported_entity_types(cloudstate::kEventSourcedEntityType);
+  info.add_supported_entity_types(cloudstate::kCrdtEntityType);
   return info;
 }
 

@@ -11,12 +11,11 @@
 #include "absl/strings/str_join.h"
 #include "grpcpp/generic/generic_stub.h"
 #include "grpcpp/grpcpp.h"
-#include "grpcpp/impl/codegen/client_unary_call.h"
-#include "grpcpp/impl/codegen/sync_stream.h"
 
 #include "cloudstate/entity.grpc.pb.h"
 
 #include "cloudstate/tck/discovery.h"
+#include "cloudstate/tck/stream_transport.h"
 
 namespace cloudstate::tck {
 
@@ -41,31 +40,15 @@ std::string Seconds(std::chrono::milliseconds ms) {
   return absl::StrFormat("%.1f s", static_cast<double>(ms.count()) / 1000.0);
 }
 
-class GrpcStreamCore : public StreamCore {
+// The expectations of one stream, over whatever transport carries it (stream_transport.h).
+class ExpectingStreamCore : public StreamCore {
  public:
-  GrpcStreamCore(std::string label, const std::shared_ptr<grpc::Channel>& channel,
-                 std::string method, const Message& prototype, const Timing& timing)
+  ExpectingStreamCore(std::string label, std::unique_ptr<StreamTransport> transport,
+                      const Message& prototype, const Timing& timing)
       : label_(std::move(label)),
-        method_(std::move(method)),
+        transport_(std::move(transport)),
         prototype_(prototype),
-        timing_(timing),
-        rpc_method_(method_.c_str(), grpc::internal::RpcMethod::BIDI_STREAMING, channel) {
-    context_.set_deadline(std::chrono::system_clock::now() + timing_.stream_budget);
-    stream_.reset(
-        grpc::internal::ClientReaderWriterFactory<grpc::ByteBuffer, grpc::ByteBuffer>::Create(
-            channel.get(), rpc_method_, &context_));
-    reader_ = std::thread([this] { ReadLoop(); });
-  }
-
-  ~GrpcStreamCore() override {
-    context_.TryCancel();
-    if (reader_.joinable()) {
-      reader_.join();
-    }
-    if (!finished_) {
-      stream_->Finish();
-    }
-  }
+        timing_(timing) {}
 
   const std::string& label() const override { return label_; }
 
@@ -87,9 +70,7 @@ class GrpcStreamCore : public StreamCore {
     ctx.Record(label_, true, message);
     std::string bytes;
     message.SerializeToString(&bytes);
-    grpc::Slice slice(bytes);
-    grpc::ByteBuffer buffer(&slice, 1);
-    if (!stream_->Write(buffer)) {
+    if (!transport_->Write(bytes)) {
       if (tolerate_ended) {
         ctx.RecordEvent(label_, "(the write found the call already ended)");
         return false;
@@ -101,10 +82,7 @@ class GrpcStreamCore : public StreamCore {
     return true;
   }
 
-  bool ReadDone() {
-    std::lock_guard<std::mutex> lock(mutex_);
-    return read_done_;
-  }
+  bool ReadDone() { return transport_->ReadDone(); }
 
   std::unique_ptr<Message> Expect(CaseContext& ctx, const Message& expected,
                                   const CompareOptions& options) override {
@@ -179,7 +157,7 @@ class GrpcStreamCore : public StreamCore {
     }
     half_closed_ = true;
     ctx.RecordEvent(label_, "→ half-close (the proxy has nothing more to send)");
-    stream_->WritesDone();
+    transport_->WritesDone();
   }
 
   void ExpectEnd(CaseContext& ctx, End kind) override {
@@ -203,12 +181,12 @@ class GrpcStreamCore : public StreamCore {
       case Arrival::kEnded:
         break;
     }
-    const grpc::Status& status = EndStatus();
-    ctx.RecordEvent(label_, absl::StrCat("← stream ended: ", StatusText(status)));
-    if (kind == End::kOk && !status.ok()) {
+    const StreamTransport::EndStatus& status = transport_->Finish(timing_.window);
+    ctx.RecordEvent(label_, absl::StrCat("← stream ended: ", status.text));
+    if (kind == End::kOk && !status.ok) {
       ctx.Fail(absl::StrCat("expected ", label_, " to complete normally, but it ended with ",
-                            StatusText(status)));
-    } else if (kind == End::kError && status.ok()) {
+                            status.text));
+    } else if (kind == End::kError && status.ok) {
       ctx.Fail(
           absl::StrCat("expected ", label_, " to end with an error status, but it completed OK"));
     }
@@ -229,11 +207,11 @@ class GrpcStreamCore : public StreamCore {
         ctx.RecordEvent(label_, absl::StrCat("(nothing within ", Seconds(timing_.window), ")"));
         return r;
       case Arrival::kEnded: {
-        const grpc::Status& status = EndStatus();
-        ctx.RecordEvent(label_, absl::StrCat("← stream ended: ", StatusText(status)));
+        const StreamTransport::EndStatus& status = transport_->Finish(timing_.window);
+        ctx.RecordEvent(label_, absl::StrCat("← stream ended: ", status.text));
         r.kind = Reaction::Kind::kEnded;
-        r.status_ok = status.ok();
-        r.status = StatusText(status);
+        r.status_ok = status.ok;
+        r.status = status.text;
         return r;
       }
     }
@@ -245,11 +223,11 @@ class GrpcStreamCore : public StreamCore {
       return;
     }
     ctx.RecordEvent(label_, "→ cancel");
-    context_.TryCancel();
+    transport_->Cancel();
   }
 
  private:
-  enum class Arrival { kMessage, kEnded, kTimeout };
+  using Arrival = StreamTransport::Arrival;
 
   static std::string Indent(const std::string& text) {
     std::string out = "    ";
@@ -262,56 +240,11 @@ class GrpcStreamCore : public StreamCore {
     return out;
   }
 
-  void ReadLoop() {
-    while (true) {
-      grpc::ByteBuffer buffer;
-      if (!stream_->Read(&buffer)) {
-        break;
-      }
-      grpc::Slice slice;
-      std::string bytes;
-      if (buffer.TrySingleSlice(&slice).ok() || buffer.DumpToSingleSlice(&slice).ok()) {
-        bytes.assign(reinterpret_cast<const char*>(slice.begin()), slice.size());
-      }
-      std::lock_guard<std::mutex> lock(mutex_);
-      queue_.push_back(std::move(bytes));
-      cv_.notify_all();
-    }
-    std::lock_guard<std::mutex> lock(mutex_);
-    read_done_ = true;
-    cv_.notify_all();
-  }
-
   Arrival Wait(std::chrono::milliseconds timeout, std::string* bytes) {
-    std::unique_lock<std::mutex> lock(mutex_);
-    cv_.wait_for(lock, timeout, [this] { return !queue_.empty() || read_done_; });
-    if (!queue_.empty()) {
-      *bytes = std::move(queue_.front());
-      queue_.pop_front();
-      return Arrival::kMessage;
-    }
-    return read_done_ ? Arrival::kEnded : Arrival::kTimeout;
+    return transport_->Wait(timeout, bytes);
   }
 
-  const grpc::Status& EndStatus() {
-    if (!finished_) {
-      {
-        std::unique_lock<std::mutex> lock(mutex_);
-        cv_.wait_for(lock, timing_.window, [this] { return read_done_; });
-        if (!read_done_) {
-          context_.TryCancel();
-        }
-      }
-      if (reader_.joinable()) {
-        reader_.join();
-      }
-      status_ = stream_->Finish();
-      finished_ = true;
-    }
-    return status_;
-  }
-
-  std::string EndStatusText() { return StatusText(EndStatus()); }
+  std::string EndStatusText() { return transport_->Finish(timing_.window).text; }
 
   std::unique_ptr<Message> Parse(CaseContext& ctx, const std::string& bytes) {
     std::unique_ptr<Message> message(prototype_.New());
@@ -345,20 +278,10 @@ class GrpcStreamCore : public StreamCore {
   }
 
   std::string label_;
-  std::string method_;
+  std::unique_ptr<StreamTransport> transport_;
   const Message& prototype_;
   Timing timing_;
-  grpc::internal::RpcMethod rpc_method_;
-  grpc::ClientContext context_;
-  std::unique_ptr<grpc::ClientReaderWriter<grpc::ByteBuffer, grpc::ByteBuffer>> stream_;
-  std::thread reader_;
-  std::mutex mutex_;
-  std::condition_variable cv_;
-  std::deque<std::string> queue_;
-  bool read_done_ = false;
   bool half_closed_ = false;
-  bool finished_ = false;
-  grpc::Status status_;
 };
 
 }  // namespace
@@ -384,6 +307,13 @@ CaseContext::CaseContext(const CaseSpec* spec, std::shared_ptr<grpc::Channel> ch
       timing_(timing),
       run_id_(std::move(run_id)) {}
 
+CaseContext::CaseContext(const CaseSpec* spec, StreamOpener opener,
+                         std::shared_ptr<grpc::Channel> channel, const DiscoveryInfo* discovery,
+                         Timing timing, std::string run_id)
+    : CaseContext(spec, std::move(channel), discovery, timing, std::move(run_id)) {
+  opener_ = std::move(opener);
+}
+
 CaseContext::~CaseContext() = default;
 
 std::shared_ptr<StreamCore> CaseContext::OpenCore(std::string_view label_prefix,
@@ -391,8 +321,10 @@ std::shared_ptr<StreamCore> CaseContext::OpenCore(std::string_view label_prefix,
                                                   const Message& out_prototype) {
   std::string label = absl::StrCat(std::string(label_prefix), "#", next_stream_++);
   RecordEvent(label, absl::StrCat("→ open ", method));
-  return std::make_shared<GrpcStreamCore>(std::move(label), channel_, method, out_prototype,
-                                          timing_);
+  std::unique_ptr<StreamTransport> transport =
+      opener_ ? opener_(method) : OpenGrpcStream(channel_, method, timing_.stream_budget);
+  return std::make_shared<ExpectingStreamCore>(std::move(label), std::move(transport),
+                                               out_prototype, timing_);
 }
 
 EventSourcedStream CaseContext::EventSourced() {

@@ -13,6 +13,7 @@
 #include "cloudstate/tck/model/eventsourced.pb.h"
 
 #include "cloudstate/tck/discovery.h"
+#include "cloudstate/tck/stream_transport.h"
 
 namespace cloudstate::tck {
 namespace {
@@ -211,6 +212,76 @@ TEST_F(ScenarioTest, EntityIdsAreUniqueAndCarryThePrefix) {
   std::string b = ctx->NewEntityId("GCounter");
   EXPECT_NE(a, b);
   EXPECT_EQ(a.rfind("GCounter-scenario_test-run1-", 0), 0u) << a;
+}
+
+// The same script as ScriptedEventSourced, without gRPC: the DSL over its transport seam
+// (StreamOpener), as a target running an SDK in the same process uses it.
+class InMemoryEventSourced final : public StreamTransport {
+ public:
+  bool Write(const std::string& bytes) override {
+    if (inbound_.ended()) {
+      return false;
+    }
+    EventSourcedStreamIn in;
+    if (!in.ParseFromString(bytes) || !in.has_command()) {
+      return true;
+    }
+    const auto& c = in.command();
+    if (c.name() == "End") {
+      End(true, "OK");
+    } else if (c.name() == "Fail") {
+      End(false, "INTERNAL: scripted error");
+    } else if (c.name() != "Silent") {
+      inbound_.Push(es::Reply(c.id(), Resp(c.name())).SerializeAsString());
+    }
+    return true;
+  }
+  void WritesDone() override { End(true, "OK"); }
+  void Cancel() override { End(false, "CANCELLED: Cancelled"); }
+  Arrival Wait(std::chrono::milliseconds timeout, std::string* bytes) override {
+    return inbound_.Wait(timeout, bytes);
+  }
+  bool ReadDone() override { return inbound_.ended(); }
+  const EndStatus& Finish(std::chrono::milliseconds grace) override {
+    if (!inbound_.WaitForEnd(grace)) {
+      End(false, "CANCELLED: Cancelled");
+    }
+    return end_;
+  }
+
+ private:
+  void End(bool ok, std::string text) {
+    if (!inbound_.ended()) {
+      end_ = EndStatus{.ok = ok, .text = std::move(text)};
+      inbound_.End();
+    }
+  }
+  InboundFrames inbound_;
+  EndStatus end_;
+};
+
+TEST_F(ScenarioTest, TheSameExpectationsRunOverAnInMemoryTransport) {
+  std::vector<std::string> opened;
+  StreamOpener opener = [&](const std::string& method) -> std::unique_ptr<StreamTransport> {
+    opened.push_back(method);
+    return std::make_unique<InMemoryEventSourced>();
+  };
+  CaseContext ctx(&spec_, opener, nullptr, discovery_.get(), timing_, "run1");
+  auto es = ctx.EventSourced();
+  es.Send(es::Init("svc", "id"));
+  es.Send(es::Command(1, "id", "Echo", Resp("x")));
+  es.Expect(es::Reply(1, Resp("Echo")));
+  es.Passivate();
+  EXPECT_FALSE(ctx.failed()) << ctx.message() << "\n" << ctx.Details();
+  EXPECT_EQ(opened, std::vector<std::string>{"/cloudstate.eventsourced.EventSourced/handle"});
+
+  CaseContext failing(&spec_, opener, nullptr, discovery_.get(), timing_, "run1");
+  auto es2 = failing.EventSourced();
+  es2.Send(es::Command(1, "id", "Fail", Resp("x")));
+  es2.Expect(es::Reply(1, Resp("Fail")));
+  EXPECT_TRUE(failing.failed());
+  EXPECT_NE(failing.message().find("INTERNAL: scripted error"), std::string::npos)
+      << failing.message();
 }
 
 TEST(ScenarioUnreachableTest, UnreachableFunctionFailsFastWithAReason) {

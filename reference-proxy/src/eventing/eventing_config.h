@@ -16,7 +16,7 @@
 
 #include "cloudstate/entity.pb.h"
 
-#include "core/service_model.h"
+#include "cloudstate/proxy_core/service_model.h"
 
 namespace cloudstate::proxy::eventing {
 

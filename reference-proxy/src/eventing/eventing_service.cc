@@ -23,9 +23,8 @@ constexpr auto kStopWait = std::chrono::seconds(10);
 // One event-log consumer: the sans-IO core on a strand, store calls on the store pool.
 class EventingService::LogRunner : public std::enable_shared_from_this<LogRunner> {
  public:
-  LogRunner(const EventConsumer* consumer, Store& store, asio::io_context& io,
-            asio::thread_pool& pool, DispatchFn dispatch, ErrorFn report_error,
-            EventLogConsumer::Options options)
+  LogRunner(const EventConsumer* consumer, Store& store, asio::io_context& io, Executor& pool,
+            DispatchFn dispatch, ErrorFn report_error, EventLogConsumer::Options options)
       : consumer_(consumer),
         store_(store),
         pool_(pool),
@@ -66,7 +65,7 @@ class EventingService::LogRunner : public std::enable_shared_from_this<LogRunner
 
  private:
   void LoadOffset() {
-    asio::post(pool_, [self = shared_from_this()] {
+    pool_.Post([self = shared_from_this()] {
       absl::StatusOr<int64_t> offset = self->store_.LoadEventingOffset(self->key_);
       asio::post(self->strand_, [self, offset = std::move(offset)] {
         if (!offset.ok()) {
@@ -83,7 +82,7 @@ class EventingService::LogRunner : public std::enable_shared_from_this<LogRunner
   void Execute(std::vector<ConsumerAction> actions) {
     for (ConsumerAction& action : actions) {
       if (auto* read = std::get_if<ReadLog>(&action)) {
-        asio::post(pool_, [self = shared_from_this(), read = *read] {
+        pool_.Post([self = shared_from_this(), read = *read] {
           auto entries =
               self->store_.ReadEventLog(self->consumer_->source, read.after_offset, read.max_count);
           asio::post(self->strand_, [self, entries = std::move(entries)]() mutable {
@@ -97,7 +96,7 @@ class EventingService::LogRunner : public std::enable_shared_from_this<LogRunner
       } else if (auto* deliver = std::get_if<DeliverEvent>(&action)) {
         Deliver(std::move(deliver->entry));
       } else if (auto* save = std::get_if<SaveOffset>(&action)) {
-        asio::post(pool_, [self = shared_from_this(), offset = save->offset] {
+        pool_.Post([self = shared_from_this(), offset = save->offset] {
           absl::Status status = self->store_.SaveEventingOffset(self->key_, offset);
           if (!status.ok()) {
             spdlog::warn("eventing: saving the offset of {} failed: {}",
@@ -157,7 +156,7 @@ class EventingService::LogRunner : public std::enable_shared_from_this<LogRunner
 
   const EventConsumer* consumer_;
   Store& store_;
-  asio::thread_pool& pool_;
+  Executor& pool_;
   asio::strand<asio::io_context::executor_type> strand_;
   asio::steady_timer timer_;
   DispatchFn dispatch_;
@@ -263,7 +262,7 @@ class EventingService::TopicRunner : public std::enable_shared_from_this<TopicRu
 };
 
 absl::StatusOr<std::unique_ptr<EventingService>> EventingService::Create(
-    const ServiceModel& model, Store& store, asio::io_context& io, asio::thread_pool& store_pool,
+    const ServiceModel& model, Store& store, asio::io_context& io, Executor& store_pool,
     const DispatchFn& dispatch, const ErrorFn& report_error, Options options) {
   absl::StatusOr<EventingConfig> config = BuildEventingConfig(model);
   if (!config.ok()) {

@@ -16,13 +16,13 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "boost/asio/io_context.hpp"
-#include "boost/asio/thread_pool.hpp"
 #include "google/protobuf/any.pb.h"
 
 #include "cloudstate/entity.pb.h"
 
 #include "cloudstate/proxy/store.h"
-#include "core/service_model.h"
+#include "cloudstate/proxy_core/executor.h"
+#include "cloudstate/proxy_core/service_model.h"
 #include "eventing/event_log_consumer.h"
 #include "eventing/eventing_config.h"
 #include "eventing/topic_broker.h"
@@ -47,9 +47,8 @@ class EventingService {
 
   // InvalidArgument for eventing options the proxy cannot serve (see BuildEventingConfig).
   static absl::StatusOr<std::unique_ptr<EventingService>> Create(
-      const ServiceModel& model, Store& store, boost::asio::io_context& io,
-      boost::asio::thread_pool& store_pool, const DispatchFn& dispatch, const ErrorFn& report_error,
-      Options options);
+      const ServiceModel& model, Store& store, boost::asio::io_context& io, Executor& store_pool,
+      const DispatchFn& dispatch, const ErrorFn& report_error, Options options);
   // Call Stop() first (the proxy does, at shutdown, before it joins the store pool).
   ~EventingService() = default;
 

@@ -14,7 +14,7 @@
 #include "grpcpp/generic/generic_stub.h"
 #include "grpcpp/support/byte_buffer.h"
 
-#include "core/service_model.h"
+#include "cloudstate/proxy_core/service_model.h"
 #include "http/request_transcoder.h"
 #include "http/response_transcoder.h"
 

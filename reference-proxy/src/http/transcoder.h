@@ -5,8 +5,8 @@
 // reply rendered back. See src/http/README.md for the behaviour and the status table.
 //
 //   auto transcoder = http::Transcoder::Create(*model, server->InProcessChannel({}));
-//   http_server.SetFallback([t = transcoder->get()](const HttpRequest& r) { return t->Handle(r);
-//   });
+//   http_server.SetFallback(
+//       [t = transcoder->get()](const HttpRequest& r) { return t->Handle(r); });
 //
 // Handle() is thread-safe and blocks for the duration of the gRPC call (bounded by call_timeout).
 

@@ -22,6 +22,7 @@
 #include "cloudstate/eventing.pb.h"
 #include "cloudstate/tck/model/eventlogeventing.pb.h"
 
+#include "shell/thread_pool_executor.h"
 #include "store/postgres_store.h"
 #include "store/postgres_test_util.h"
 
@@ -130,7 +131,7 @@ class Harness {
   }
   ~Harness() {
     service_->Stop();
-    store_pool_.join();
+    store_pool_.Join();
     work_.reset();
     io_.stop();
     thread_.join();
@@ -149,7 +150,7 @@ class Harness {
  private:
   asio::io_context io_;
   std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work_;
-  asio::thread_pool store_pool_;
+  ThreadPoolExecutor store_pool_;
   std::thread thread_;
   std::unique_ptr<EventingService> service_;
   std::mutex mu_;

@@ -30,7 +30,7 @@
 #include "cloudstate/entity.grpc.pb.h"
 
 #include "cloudstate/proxy/proxy.h"
-#include "core/service_model.h"
+#include "cloudstate/proxy_core/service_model.h"
 #include "http/transcoder.h"
 #include "http_server.h"
 #include <sys/wait.h>

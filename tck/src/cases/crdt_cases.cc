@@ -22,20 +22,6 @@
 namespace cloudstate::tck::crdt_cases {
 namespace {
 
-const std::vector<std::string> kModelServices = {kCrdtTckModel, kCrdtTwo};
-
-void Register(const char* name, const char* original, std::vector<std::string> rules,
-              const char* description, const char* hint, CaseBody body) {
-  Case(name)
-      .Original(original)
-      .Rules(std::move(rules))
-      .Required()
-      .Describe(description)
-      .Hint(hint)
-      .Needs(kModelServices)
-      .Run(std::move(body));
-}
-
 // "initial empty state": init without delta, a read command, the type's empty state, no delta.
 CaseBody InitialEmptyState(const char* type, tm::Response empty) {
   return [type, empty](CaseContext& ctx) {
@@ -88,7 +74,7 @@ constexpr const char* kHintRehydrate =
 
 // ---------------------------------------------------------------------------------------------
 void RegisterDiscovery() {
-  Register(
+  CrdtCase(
       "crdt.crdt_entity_discovery", "C1", {"DISC-007", "DISC-008", "DISC-009"},
       "CrdtTckModel and CrdtTwo are discovered as entities of type cloudstate.crdt.Crdt",
       "declare both model services with entity_type \"cloudstate.crdt.Crdt\"",
@@ -136,11 +122,11 @@ void RegisterDiscovery() {
 
 // ---------------------------------------------------------------------------------------------
 void RegisterGCounter() {
-  Register("crdt.gcounter_initial_empty_state", "C3", {"CRDT-002", "CRDT-069"},
+  CrdtCase("crdt.gcounter_initial_empty_state", "C3", {"CRDT-002", "CRDT-069"},
            "a new GCounter reads 0 and sends no delta", kHintEmpty,
            InitialEmptyState("GCounter", GCounterS(0)));
 
-  Register("crdt.gcounter_state_changes", "C4", {"CRDT-012", "CRDT-011", "CRDT-007"},
+  CrdtCase("crdt.gcounter_state_changes", "C4", {"CRDT-012", "CRDT-011", "CRDT-007"},
            "GCounter increments are applied and aggregated into one delta per command",
            "sum all increments of a command into one GCounterDelta", [](CaseContext& ctx) {
              const std::string id = ctx.NewEntityId("GCounter");
@@ -153,7 +139,7 @@ void RegisterGCounter() {
              s.Passivate();
            });
 
-  Register("crdt.gcounter_initial_delta_in_init", "C5", {"CRDT-002", "CRDT-011", "CRDT-012"},
+  CrdtCase("crdt.gcounter_initial_delta_in_init", "C5", {"CRDT-002", "CRDT-011", "CRDT-012"},
            "a GCounter starts from init.delta", "create the value from CrdtInit.delta",
            [](CaseContext& ctx) {
              const std::string id = ctx.NewEntityId("GCounter");
@@ -164,7 +150,7 @@ void RegisterGCounter() {
              s.Passivate();
            });
 
-  Register("crdt.gcounter_initial_empty_state_with_replicated_initial_delta", "C6",
+  CrdtCase("crdt.gcounter_initial_empty_state_with_replicated_initial_delta", "C6",
            {"CRDT-003", "CRDT-011", "CRDT-012"},
            "a GCounter delta received after init is applied before the next command",
            "apply CrdtStreamIn.delta as soon as it arrives", [](CaseContext& ctx) {
@@ -177,7 +163,7 @@ void RegisterGCounter() {
              s.Passivate();
            });
 
-  Register("crdt.gcounter_mix_of_local_and_replicated_state_changes", "C7",
+  CrdtCase("crdt.gcounter_mix_of_local_and_replicated_state_changes", "C7",
            {"CRDT-003", "CRDT-004", "CRDT-011", "CRDT-012"},
            "GCounter local increments and replicated deltas interleave correctly",
            "replicated deltas change the value but must not appear in the next reply delta",
@@ -199,7 +185,7 @@ void RegisterGCounter() {
              s.Passivate();
            });
 
-  Register("crdt.gcounter_rehydration_after_passivation", "C8",
+  CrdtCase("crdt.gcounter_rehydration_after_passivation", "C8",
            {"CRDT-002", "CRDT-003", "CRDT-012"},
            "a GCounter entity restarted on a new stream starts from the accumulated init delta",
            kHintRehydrate, [](CaseContext& ctx) {
@@ -226,23 +212,23 @@ void RegisterGCounter() {
              s.Passivate();
            });
 
-  Register("crdt.gcounter_delete_action_received_from_entity", "C9", {"CRDT-044"},
+  CrdtCase("crdt.gcounter_delete_action_received_from_entity", "C9", {"CRDT-044"},
            "a GCounter delete action is sent as state_action.delete with the state reply",
            kHintDeleteReceived,
            DeleteReceivedFromEntity("GCounter", GInc({42}), GCounterS(42), GCounterD(42)));
 
-  Register("crdt.gcounter_delete_action_sent_to_entity", "C10", {"CRDT-048"},
+  CrdtCase("crdt.gcounter_delete_action_sent_to_entity", "C10", {"CRDT-048"},
            "a GCounter entity receiving CrdtDelete answers nothing and completes", kHintDeleteSent,
            DeleteSentToEntity("GCounter"));
 }
 
 // ---------------------------------------------------------------------------------------------
 void RegisterPNCounter() {
-  Register("crdt.pncounter_initial_empty_state", "C11", {"CRDT-002", "CRDT-069"},
+  CrdtCase("crdt.pncounter_initial_empty_state", "C11", {"CRDT-002", "CRDT-069"},
            "a new PNCounter reads 0 and sends no delta", kHintEmpty,
            InitialEmptyState("PNCounter", PNCounterS(0)));
 
-  Register("crdt.pncounter_state_changes", "C12", {"CRDT-015", "CRDT-014", "CRDT-007"},
+  CrdtCase("crdt.pncounter_state_changes", "C12", {"CRDT-015", "CRDT-014", "CRDT-007"},
            "PNCounter changes are applied and aggregated into one net delta per command",
            "send one PNCounterDelta with the net change of the command", [](CaseContext& ctx) {
              const std::string id = ctx.NewEntityId("PNCounter");
@@ -255,7 +241,7 @@ void RegisterPNCounter() {
              s.Passivate();
            });
 
-  Register("crdt.pncounter_initial_delta_in_init", "C13", {"CRDT-002", "CRDT-014", "CRDT-015"},
+  CrdtCase("crdt.pncounter_initial_delta_in_init", "C13", {"CRDT-002", "CRDT-014", "CRDT-015"},
            "a PNCounter starts from init.delta", "create the value from CrdtInit.delta",
            [](CaseContext& ctx) {
              const std::string id = ctx.NewEntityId("PNCounter");
@@ -266,7 +252,7 @@ void RegisterPNCounter() {
              s.Passivate();
            });
 
-  Register("crdt.pncounter_initial_empty_state_with_replicated_initial_delta", "C14",
+  CrdtCase("crdt.pncounter_initial_empty_state_with_replicated_initial_delta", "C14",
            {"CRDT-003", "CRDT-014", "CRDT-015"},
            "a PNCounter delta received after init is applied before the next command",
            "apply CrdtStreamIn.delta as soon as it arrives", [](CaseContext& ctx) {
@@ -279,7 +265,7 @@ void RegisterPNCounter() {
              s.Passivate();
            });
 
-  Register("crdt.pncounter_mix_of_local_and_replicated_state_changes", "C15",
+  CrdtCase("crdt.pncounter_mix_of_local_and_replicated_state_changes", "C15",
            {"CRDT-003", "CRDT-004", "CRDT-014", "CRDT-015"},
            "PNCounter local changes and replicated deltas interleave correctly",
            "replicated deltas change the value but must not appear in the next reply delta",
@@ -301,7 +287,7 @@ void RegisterPNCounter() {
              s.Passivate();
            });
 
-  Register("crdt.pncounter_rehydration_after_passivation", "C16",
+  CrdtCase("crdt.pncounter_rehydration_after_passivation", "C16",
            {"CRDT-002", "CRDT-003", "CRDT-015"},
            "a PNCounter entity restarted on a new stream starts from the accumulated init delta",
            kHintRehydrate, [](CaseContext& ctx) {
@@ -328,23 +314,23 @@ void RegisterPNCounter() {
              s.Passivate();
            });
 
-  Register("crdt.pncounter_delete_action_received_from_entity", "C17", {"CRDT-044"},
+  CrdtCase("crdt.pncounter_delete_action_received_from_entity", "C17", {"CRDT-044"},
            "a PNCounter delete action is sent as state_action.delete with the state reply",
            kHintDeleteReceived,
            DeleteReceivedFromEntity("PNCounter", PNChange({+42}), PNCounterS(42), PNCounterD(42)));
 
-  Register("crdt.pncounter_delete_action_sent_to_entity", "C18", {"CRDT-048"},
+  CrdtCase("crdt.pncounter_delete_action_sent_to_entity", "C18", {"CRDT-048"},
            "a PNCounter entity receiving CrdtDelete answers nothing and completes", kHintDeleteSent,
            DeleteSentToEntity("PNCounter"));
 }
 
 // ---------------------------------------------------------------------------------------------
 void RegisterGSet() {
-  Register("crdt.gset_initial_empty_state", "C19", {"CRDT-002", "CRDT-069"},
+  CrdtCase("crdt.gset_initial_empty_state", "C19", {"CRDT-002", "CRDT-069"},
            "a new GSet is empty and sends no delta", kHintEmpty,
            InitialEmptyState("GSet", GSetS({})));
 
-  Register("crdt.gset_state_changes", "C20", {"CRDT-017", "CRDT-007"},
+  CrdtCase("crdt.gset_state_changes", "C20", {"CRDT-017", "CRDT-007"},
            "GSet additions list only new elements; adding present elements sends no delta",
            "GSetDelta.added must hold exactly the elements new to the set", [](CaseContext& ctx) {
              const std::string id = ctx.NewEntityId("GSet");
@@ -359,7 +345,7 @@ void RegisterGSet() {
              s.Passivate();
            });
 
-  Register("crdt.gset_initial_delta_in_init", "C21", {"CRDT-002", "CRDT-016", "CRDT-017"},
+  CrdtCase("crdt.gset_initial_delta_in_init", "C21", {"CRDT-002", "CRDT-016", "CRDT-017"},
            "a GSet starts from init.delta", "create the value from CrdtInit.delta",
            [](CaseContext& ctx) {
              const std::string id = ctx.NewEntityId("GSet");
@@ -371,7 +357,7 @@ void RegisterGSet() {
              s.Passivate();
            });
 
-  Register("crdt.gset_initial_empty_state_with_replicated_initial_delta", "C22",
+  CrdtCase("crdt.gset_initial_empty_state_with_replicated_initial_delta", "C22",
            {"CRDT-003", "CRDT-016", "CRDT-017"},
            "a GSet delta received after init is applied before the next command",
            "apply CrdtStreamIn.delta as soon as it arrives", [](CaseContext& ctx) {
@@ -384,7 +370,7 @@ void RegisterGSet() {
              s.Passivate();
            });
 
-  Register("crdt.gset_mix_of_local_and_replicated_state_changes", "C23",
+  CrdtCase("crdt.gset_mix_of_local_and_replicated_state_changes", "C23",
            {"CRDT-003", "CRDT-004", "CRDT-016", "CRDT-017"},
            "GSet local additions and replicated deltas interleave correctly",
            "elements received from the proxy are present and never repeated in a reply delta",
@@ -408,7 +394,7 @@ void RegisterGSet() {
              s.Passivate();
            });
 
-  Register("crdt.gset_rehydration_after_passivation", "C24", {"CRDT-002", "CRDT-003", "CRDT-017"},
+  CrdtCase("crdt.gset_rehydration_after_passivation", "C24", {"CRDT-002", "CRDT-003", "CRDT-017"},
            "a GSet entity restarted on a new stream starts from the accumulated init delta",
            kHintRehydrate, [](CaseContext& ctx) {
              const std::string id = ctx.NewEntityId("GSet");
@@ -434,23 +420,23 @@ void RegisterGSet() {
              s.Passivate();
            });
 
-  Register("crdt.gset_delete_action_received_from_entity", "C25", {"CRDT-044"},
+  CrdtCase("crdt.gset_delete_action_received_from_entity", "C25", {"CRDT-044"},
            "a GSet delete action is sent as state_action.delete with the state reply",
            kHintDeleteReceived,
            DeleteReceivedFromEntity("GSet", GSetAdd({"x"}), GSetS({"x"}), GSetD({"x"})));
 
-  Register("crdt.gset_delete_action_sent_to_entity", "C26", {"CRDT-048"},
+  CrdtCase("crdt.gset_delete_action_sent_to_entity", "C26", {"CRDT-048"},
            "a GSet entity receiving CrdtDelete answers nothing and completes", kHintDeleteSent,
            DeleteSentToEntity("GSet"));
 }
 
 // ---------------------------------------------------------------------------------------------
 void RegisterORSet() {
-  Register("crdt.orset_initial_empty_state", "C27", {"CRDT-002", "CRDT-069"},
+  CrdtCase("crdt.orset_initial_empty_state", "C27", {"CRDT-002", "CRDT-069"},
            "a new ORSet is empty and sends no delta", kHintEmpty,
            InitialEmptyState("ORSet", ORSetS({})));
 
-  Register(
+  CrdtCase(
       "crdt.orset_state_changes", "C28", {"CRDT-019", "CRDT-020", "CRDT-007"},
       "ORSet add/remove/clear send the net difference, with clear as cleared plus survivors",
       "compare the set before and after the command; a clear sends cleared=true and the "
@@ -476,7 +462,7 @@ void RegisterORSet() {
         s.Passivate();
       });
 
-  Register("crdt.orset_initial_delta_in_init", "C29", {"CRDT-002", "CRDT-018", "CRDT-019"},
+  CrdtCase("crdt.orset_initial_delta_in_init", "C29", {"CRDT-002", "CRDT-018", "CRDT-019"},
            "an ORSet starts from init.delta", "create the value from CrdtInit.delta",
            [](CaseContext& ctx) {
              const std::string id = ctx.NewEntityId("ORSet");
@@ -487,7 +473,7 @@ void RegisterORSet() {
              s.Passivate();
            });
 
-  Register("crdt.orset_initial_empty_state_with_replicated_initial_delta", "C30",
+  CrdtCase("crdt.orset_initial_empty_state_with_replicated_initial_delta", "C30",
            {"CRDT-003", "CRDT-018", "CRDT-019"},
            "an ORSet delta received after init is applied before the next command",
            "apply CrdtStreamIn.delta as soon as it arrives", [](CaseContext& ctx) {
@@ -500,7 +486,7 @@ void RegisterORSet() {
              s.Passivate();
            });
 
-  Register("crdt.orset_mix_of_local_and_replicated_state_changes", "C31",
+  CrdtCase("crdt.orset_mix_of_local_and_replicated_state_changes", "C31",
            {"CRDT-003", "CRDT-004", "CRDT-018", "CRDT-019", "CRDT-020"},
            "ORSet local changes and replicated deltas (incl. cleared) interleave correctly",
            "apply replicated ORSetDelta as clear, then removed, then added; reply deltas are "
@@ -534,7 +520,7 @@ void RegisterORSet() {
              s.Passivate();
            });
 
-  Register("crdt.orset_rehydration_after_passivation", "C32", {"CRDT-002", "CRDT-018", "CRDT-019"},
+  CrdtCase("crdt.orset_rehydration_after_passivation", "C32", {"CRDT-002", "CRDT-018", "CRDT-019"},
            "an ORSet entity restarted on a new stream starts from the accumulated init delta",
            kHintRehydrate, [](CaseContext& ctx) {
              const std::string id = ctx.NewEntityId("ORSet");
@@ -560,19 +546,19 @@ void RegisterORSet() {
              s.Passivate();
            });
 
-  Register("crdt.orset_delete_action_received_from_entity", "C33", {"CRDT-044"},
+  CrdtCase("crdt.orset_delete_action_received_from_entity", "C33", {"CRDT-044"},
            "an ORSet delete action is sent as state_action.delete with the state reply",
            kHintDeleteReceived,
            DeleteReceivedFromEntity("ORSet", ORSetAdd({"x"}), ORSetS({"x"}), ORSetAdded({"x"})));
 
-  Register("crdt.orset_delete_action_sent_to_entity", "C34", {"CRDT-048"},
+  CrdtCase("crdt.orset_delete_action_sent_to_entity", "C34", {"CRDT-048"},
            "an ORSet entity receiving CrdtDelete answers nothing and completes", kHintDeleteSent,
            DeleteSentToEntity("ORSet"));
 }
 
 // ---------------------------------------------------------------------------------------------
 void RegisterLWWRegister() {
-  Register("crdt.lwwregister_initial_empty_state", "C35", {"CRDT-024", "CRDT-022", "CRDT-069"},
+  CrdtCase("crdt.lwwregister_initial_empty_state", "C35", {"CRDT-024", "CRDT-022", "CRDT-069"},
            "a new LWWRegister reads \"\" and announces its initial value with a delta",
            "a register created without init.delta must send LWWRegisterDelta{value: \"\"} (DEFAULT "
            "clock) in the first reply",
@@ -585,7 +571,7 @@ void RegisterLWWRegister() {
              s.Passivate();
            });
 
-  Register("crdt.lwwregister_state_changes", "C36", {"CRDT-022", "CRDT-023"},
+  CrdtCase("crdt.lwwregister_state_changes", "C36", {"CRDT-022", "CRDT-023"},
            "setting an LWWRegister sends the new value with the default clock",
            "send LWWRegisterDelta{value, clock DEFAULT, custom_clock_value 0}",
            [](CaseContext& ctx) {
@@ -599,7 +585,7 @@ void RegisterLWWRegister() {
              s.Passivate();
            });
 
-  Register("crdt.lwwregister_initial_delta_in_init", "C37", {"CRDT-002", "CRDT-025"},
+  CrdtCase("crdt.lwwregister_initial_delta_in_init", "C37", {"CRDT-002", "CRDT-025"},
            "an LWWRegister created from init.delta reads its value and sends no initial delta",
            "a register created from CrdtInit.delta must not announce an initial value",
            [](CaseContext& ctx) {
@@ -611,7 +597,7 @@ void RegisterLWWRegister() {
              s.Passivate();
            });
 
-  Register("crdt.lwwregister_initial_empty_state_with_replicated_initial_delta", "C38",
+  CrdtCase("crdt.lwwregister_initial_empty_state_with_replicated_initial_delta", "C38",
            {"CRDT-025", "CRDT-026", "CRDT-003"},
            "a replicated LWWRegister delta before the first command discards the initial delta",
            "a value received from the proxy replaces the pending initial delta of a new register",
@@ -625,7 +611,7 @@ void RegisterLWWRegister() {
              s.Passivate();
            });
 
-  Register("crdt.lwwregister_mix_of_local_and_replicated_state_changes", "C39",
+  CrdtCase("crdt.lwwregister_mix_of_local_and_replicated_state_changes", "C39",
            {"CRDT-026", "CRDT-022", "CRDT-004"},
            "LWWRegister local sets and replicated values interleave correctly",
            "replicated LWWRegisterDelta replaces the value; local sets always send a delta",
@@ -648,7 +634,7 @@ void RegisterLWWRegister() {
            });
 
   // The original sent the 2nd and 3rd commands both with id 2; this port uses id 3 for the third.
-  Register("crdt.lwwregister_state_changes_with_clock_settings", "C40", {"CRDT-023", "CRDT-022"},
+  CrdtCase("crdt.lwwregister_state_changes_with_clock_settings", "C40", {"CRDT-023", "CRDT-022"},
            "an LWWRegister clock change sends a delta even when the value is unchanged",
            "send LWWRegisterDelta with the requested clock and custom_clock_value whenever the "
            "clock settings change",
@@ -665,7 +651,7 @@ void RegisterLWWRegister() {
              s.Passivate();
            });
 
-  Register("crdt.lwwregister_rehydration_after_passivation", "C41",
+  CrdtCase("crdt.lwwregister_rehydration_after_passivation", "C41",
            {"CRDT-002", "CRDT-026", "CRDT-022", "CRDT-025"},
            "an LWWRegister entity restarted on a new stream starts from the init delta",
            kHintRehydrate, [](CaseContext& ctx) {
@@ -692,23 +678,23 @@ void RegisterLWWRegister() {
              s.Passivate();
            });
 
-  Register("crdt.lwwregister_delete_action_received_from_entity", "C42", {"CRDT-044"},
+  CrdtCase("crdt.lwwregister_delete_action_received_from_entity", "C42", {"CRDT-044"},
            "an LWWRegister delete action is sent as state_action.delete with the state reply",
            kHintDeleteReceived,
            DeleteReceivedFromEntity("LWWRegister", LWWSet("one"), LWWS("one"), LWWD("one")));
 
-  Register("crdt.lwwregister_delete_action_sent_to_entity", "C43", {"CRDT-048"},
+  CrdtCase("crdt.lwwregister_delete_action_sent_to_entity", "C43", {"CRDT-048"},
            "an LWWRegister entity receiving CrdtDelete answers nothing and completes",
            kHintDeleteSent, DeleteSentToEntity("LWWRegister"));
 }
 
 // ---------------------------------------------------------------------------------------------
 void RegisterFlag() {
-  Register("crdt.flag_initial_empty_state", "C44", {"CRDT-002", "CRDT-069"},
+  CrdtCase("crdt.flag_initial_empty_state", "C44", {"CRDT-002", "CRDT-069"},
            "a new Flag reads false and sends no delta", kHintEmpty,
            InitialEmptyState("Flag", FlagS(false)));
 
-  Register("crdt.flag_state_changes", "C45", {"CRDT-029"},
+  CrdtCase("crdt.flag_state_changes", "C45", {"CRDT-029"},
            "enabling a Flag sends FlagDelta{value: true}",
            "send a FlagDelta with value true when the flag switches on", [](CaseContext& ctx) {
              const std::string id = ctx.NewEntityId("Flag");
@@ -719,7 +705,7 @@ void RegisterFlag() {
              s.Passivate();
            });
 
-  Register("crdt.flag_initial_delta_in_init", "C46", {"CRDT-002", "CRDT-030"},
+  CrdtCase("crdt.flag_initial_delta_in_init", "C46", {"CRDT-002", "CRDT-030"},
            "a Flag starts from init.delta (false, then true on a second stream)",
            "create the value from CrdtInit.delta", [](CaseContext& ctx) {
              const std::string id = ctx.NewEntityId("Flag");
@@ -737,7 +723,7 @@ void RegisterFlag() {
              s.Passivate();
            });
 
-  Register("crdt.flag_initial_empty_state_with_replicated_initial_delta", "C47",
+  CrdtCase("crdt.flag_initial_empty_state_with_replicated_initial_delta", "C47",
            {"CRDT-003", "CRDT-030"},
            "a Flag delta received after init is applied (false, then true on a second stream)",
            "apply CrdtStreamIn.delta as soon as it arrives", [](CaseContext& ctx) {
@@ -758,7 +744,7 @@ void RegisterFlag() {
              s.Passivate();
            });
 
-  Register(
+  CrdtCase(
       "crdt.flag_mix_of_local_and_replicated_state_changes", "C48",
       {"CRDT-029", "CRDT-030", "CRDT-003"},
       "Flag: a replicated false never switches it off; enabling an enabled flag sends no delta",
@@ -792,7 +778,7 @@ void RegisterFlag() {
         s.Passivate();
       });
 
-  Register("crdt.flag_rehydration_after_passivation", "C49", {"CRDT-002", "CRDT-029"},
+  CrdtCase("crdt.flag_rehydration_after_passivation", "C49", {"CRDT-002", "CRDT-029"},
            "a Flag entity restarted on a new stream starts from the init delta", kHintRehydrate,
            [](CaseContext& ctx) {
              const std::string id = ctx.NewEntityId("Flag");
@@ -812,23 +798,23 @@ void RegisterFlag() {
              s.Passivate();
            });
 
-  Register("crdt.flag_delete_action_received_from_entity", "C50", {"CRDT-044"},
+  CrdtCase("crdt.flag_delete_action_received_from_entity", "C50", {"CRDT-044"},
            "a Flag delete action is sent as state_action.delete with the state reply",
            kHintDeleteReceived,
            DeleteReceivedFromEntity("Flag", FlagEnable(), FlagS(true), FlagD(true)));
 
-  Register("crdt.flag_delete_action_sent_to_entity", "C51", {"CRDT-048"},
+  CrdtCase("crdt.flag_delete_action_sent_to_entity", "C51", {"CRDT-048"},
            "a Flag entity receiving CrdtDelete answers nothing and completes", kHintDeleteSent,
            DeleteSentToEntity("Flag"));
 }
 
 // ---------------------------------------------------------------------------------------------
 void RegisterORMap() {
-  Register("crdt.ormap_initial_empty_state", "C52", {"CRDT-002", "CRDT-069"},
+  CrdtCase("crdt.ormap_initial_empty_state", "C52", {"CRDT-002", "CRDT-069"},
            "a new ORMap is empty and sends no delta", kHintEmpty,
            InitialEmptyState("ORMap", ORMapS({})));
 
-  Register(
+  CrdtCase(
       "crdt.ormap_state_changes", "C53",
       {"CRDT-032", "CRDT-033", "CRDT-034", "CRDT-035", "CRDT-036", "CRDT-007"},
       "ORMap add/update/remove/clear produce added/updated/removed/cleared bookkeeping",
@@ -912,7 +898,7 @@ void RegisterORMap() {
         s.Passivate();
       });
 
-  Register(
+  CrdtCase(
       "crdt.ormap_initial_delta_in_init", "C54", {"CRDT-002", "CRDT-034", "CRDT-033", "CRDT-037"},
       "an ORMap starts from init.delta with typed nested values",
       "create the map and each nested value (typed by key prefix) from CrdtInit.delta",
@@ -938,7 +924,7 @@ void RegisterORMap() {
         s.Passivate();
       });
 
-  Register("crdt.ormap_initial_empty_state_with_replicated_initial_delta", "C55",
+  CrdtCase("crdt.ormap_initial_empty_state_with_replicated_initial_delta", "C55",
            {"CRDT-003", "CRDT-037", "CRDT-068"},
            "an ORMap delta received after init is applied, entries reported sorted by key",
            "apply CrdtStreamIn.delta as soon as it arrives and sort entries by key in the reply",
@@ -956,7 +942,7 @@ void RegisterORMap() {
              s.Passivate();
            });
 
-  Register(
+  CrdtCase(
       "crdt.ormap_mix_of_local_and_replicated_state_changes", "C56",
       {"CRDT-037", "CRDT-038", "CRDT-032", "CRDT-033", "CRDT-035", "CRDT-036"},
       "ORMap local changes and replicated deltas (incl. nested maps and clear) interleave",
@@ -1034,7 +1020,7 @@ void RegisterORMap() {
         s.Passivate();
       });
 
-  Register("crdt.ormap_rehydration_after_passivation", "C57", {"CRDT-002", "CRDT-037", "CRDT-033"},
+  CrdtCase("crdt.ormap_rehydration_after_passivation", "C57", {"CRDT-002", "CRDT-037", "CRDT-033"},
            "an ORMap entity restarted on a new stream starts from the accumulated init delta",
            kHintRehydrate, [](CaseContext& ctx) {
              const std::string id = ctx.NewEntityId("ORMap");
@@ -1059,7 +1045,7 @@ void RegisterORMap() {
              s.Passivate();
            });
 
-  Register("crdt.ormap_delete_action_received_from_entity", "C58", {"CRDT-044", "CRDT-032"},
+  CrdtCase("crdt.ormap_delete_action_received_from_entity", "C58", {"CRDT-044", "CRDT-032"},
            "an ORMap change followed by delete in one command sends only state_action.delete",
            kHintDeleteReceived, [](CaseContext& ctx) {
              const std::string id = ctx.NewEntityId("ORMap");
@@ -1073,18 +1059,18 @@ void RegisterORMap() {
              s.Passivate();
            });
 
-  Register("crdt.ormap_delete_action_sent_to_entity", "C59", {"CRDT-048"},
+  CrdtCase("crdt.ormap_delete_action_sent_to_entity", "C59", {"CRDT-048"},
            "an ORMap entity receiving CrdtDelete answers nothing and completes", kHintDeleteSent,
            DeleteSentToEntity("ORMap"));
 }
 
 // ---------------------------------------------------------------------------------------------
 void RegisterVote() {
-  Register("crdt.vote_initial_empty_state", "C60", {"CRDT-039", "CRDT-069", "CRDT-002"},
+  CrdtCase("crdt.vote_initial_empty_state", "C60", {"CRDT-039", "CRDT-069", "CRDT-002"},
            "a new Vote reads (false, 0, 1) and sends no delta", kHintEmpty,
            InitialEmptyState("Vote", VoteS(false, 0, 1)));
 
-  Register("crdt.vote_state_changes", "C61", {"CRDT-040", "CRDT-041"},
+  CrdtCase("crdt.vote_state_changes", "C61", {"CRDT-040", "CRDT-041"},
            "a changed self vote sends VoteDelta{self_vote}; an unchanged one sends nothing",
            "send VoteDelta with only self_vote, and only when the vote changes",
            [](CaseContext& ctx) {
@@ -1102,7 +1088,7 @@ void RegisterVote() {
              s.Passivate();
            });
 
-  Register("crdt.vote_initial_delta_in_init", "C62",
+  CrdtCase("crdt.vote_initial_delta_in_init", "C62",
            {"CRDT-002", "CRDT-042", "CRDT-040", "CRDT-041"},
            "a Vote starts from init.delta and a local vote adjusts votes_for",
            "take all three fields from CrdtInit.delta; a local vote changes votes_for by one",
@@ -1117,7 +1103,7 @@ void RegisterVote() {
              s.Passivate();
            });
 
-  Register("crdt.vote_initial_empty_state_with_replicated_initial_delta", "C63",
+  CrdtCase("crdt.vote_initial_empty_state_with_replicated_initial_delta", "C63",
            {"CRDT-003", "CRDT-042", "CRDT-040", "CRDT-041"},
            "a Vote delta received after init replaces the tally",
            "replace self_vote, votes_for and total_voters with those of the proxy's delta",
@@ -1133,7 +1119,7 @@ void RegisterVote() {
              s.Passivate();
            });
 
-  Register("crdt.vote_mix_of_local_and_replicated_state_changes", "C64",
+  CrdtCase("crdt.vote_mix_of_local_and_replicated_state_changes", "C64",
            {"CRDT-042", "CRDT-040", "CRDT-041", "CRDT-004"},
            "Vote local votes and replicated tallies interleave correctly",
            "replicated VoteDeltas are absolute; local votes adjust the current tally",
@@ -1153,7 +1139,7 @@ void RegisterVote() {
              s.Passivate();
            });
 
-  Register("crdt.vote_rehydration_after_passivation", "C65", {"CRDT-002", "CRDT-042", "CRDT-041"},
+  CrdtCase("crdt.vote_rehydration_after_passivation", "C65", {"CRDT-002", "CRDT-042", "CRDT-041"},
            "a Vote entity restarted on a new stream starts from the init delta", kHintRehydrate,
            [](CaseContext& ctx) {
              const std::string id = ctx.NewEntityId("Vote");
@@ -1176,19 +1162,19 @@ void RegisterVote() {
              s.Passivate();
            });
 
-  Register("crdt.vote_delete_action_received_from_entity", "C66", {"CRDT-044"},
+  CrdtCase("crdt.vote_delete_action_received_from_entity", "C66", {"CRDT-044"},
            "a Vote delete action is sent as state_action.delete with the state reply",
            kHintDeleteReceived,
            DeleteReceivedFromEntity("Vote", VoteSelf(true), VoteS(true, 1, 1), VoteD(true)));
 
-  Register("crdt.vote_delete_action_sent_to_entity", "C67", {"CRDT-048"},
+  CrdtCase("crdt.vote_delete_action_sent_to_entity", "C67", {"CRDT-048"},
            "a Vote entity receiving CrdtDelete answers nothing and completes", kHintDeleteSent,
            DeleteSentToEntity("Vote"));
 }
 
 // ---------------------------------------------------------------------------------------------
 void RegisterEffectsAndFailures() {
-  Register("crdt.forward_to_second_service", "C68", {"PROT-016", "CRDT-049"},
+  CrdtCase("crdt.forward_to_second_service", "C68", {"PROT-016", "CRDT-049"},
            "a forward names CrdtTwo/Call with Request{id} and leaves the state unchanged",
            "forward to cloudstate.tck.model.crdt.CrdtTwo, command Call, payload Request{id}",
            [](CaseContext& ctx) {
@@ -1204,7 +1190,7 @@ void RegisterEffectsAndFailures() {
              s.Passivate();
            });
 
-  Register(
+  CrdtCase(
       "crdt.forward_with_state_changes", "C69", {"CRDT-049", "PROT-016", "CRDT-015"},
       "a forward carries the command's delta in the same reply",
       "put the state action in the same CrdtReply as the forward", [](CaseContext& ctx) {
@@ -1216,7 +1202,7 @@ void RegisterEffectsAndFailures() {
         s.Passivate();
       });
 
-  Register("crdt.reply_with_side_effect_to_second_service", "C70", {"PROT-017", "CRDT-049"},
+  CrdtCase("crdt.reply_with_side_effect_to_second_service", "C70", {"PROT-017", "CRDT-049"},
            "a reply carries a side effect to CrdtTwo/Call",
            "side effects go in CrdtReply.side_effects with service, command, payload and "
            "synchronous=false",
@@ -1233,7 +1219,7 @@ void RegisterEffectsAndFailures() {
              s.Passivate();
            });
 
-  Register("crdt.synchronous_side_effect_to_second_service", "C71", {"PROT-017", "CRDT-007"},
+  CrdtCase("crdt.synchronous_side_effect_to_second_service", "C71", {"PROT-017", "CRDT-007"},
            "a synchronous side effect is marked synchronous; no delta without a change",
            "set SideEffect.synchronous as requested", [](CaseContext& ctx) {
              const std::string id = ctx.NewEntityId("ORSet");
@@ -1244,7 +1230,7 @@ void RegisterEffectsAndFailures() {
              s.Passivate();
            });
 
-  Register("crdt.forward_and_side_effect_to_second_service", "C72",
+  CrdtCase("crdt.forward_and_side_effect_to_second_service", "C72",
            {"PROT-016", "PROT-017", "CRDT-049", "CRDT-024"},
            "a forward carries both the side effect and the new register's initial delta",
            "a forwarding reply still carries the command's delta and side effects",
@@ -1259,7 +1245,7 @@ void RegisterEffectsAndFailures() {
              s.Passivate();
            });
 
-  Register("crdt.reply_with_multiple_side_effects", "C73", {"PROT-017"},
+  CrdtCase("crdt.reply_with_multiple_side_effects", "C73", {"PROT-017"},
            "several side effects are sent in emission order",
            "keep side effects in the order the user code emitted them", [](CaseContext& ctx) {
              const std::string id = ctx.NewEntityId("Flag");
@@ -1270,7 +1256,7 @@ void RegisterEffectsAndFailures() {
              s.Passivate();
            });
 
-  Register(
+  CrdtCase(
       "crdt.reply_with_multiple_side_effects_and_state_changes", "C74",
       {"CRDT-049", "CRDT-032", "PROT-017"},
       "a reply carries the ORMap delta together with several side effects",
@@ -1293,7 +1279,7 @@ void RegisterEffectsAndFailures() {
         s.Passivate();
       });
 
-  Register("crdt.failure_action", "C75", {"CRDT-050", "PROT-022", "PROT-011"},
+  CrdtCase("crdt.failure_action", "C75", {"CRDT-050", "PROT-022", "PROT-011"},
            "a failing command gets a client-action failure with its id and description",
            "reply ClientAction.failure{command_id, description} with no state action",
            [](CaseContext& ctx) {
@@ -1305,7 +1291,7 @@ void RegisterEffectsAndFailures() {
              s.Passivate();
            });
 
-  Register("crdt.connection_after_failure_action", "C76", {"PROT-023", "CRDT-050"},
+  CrdtCase("crdt.connection_after_failure_action", "C76", {"PROT-023", "CRDT-050"},
            "the stream stays usable after a client-action failure",
            "a client-action failure must not end the entity stream", [](CaseContext& ctx) {
              const std::string id = ctx.NewEntityId("PNCounter");
@@ -1323,7 +1309,7 @@ void RegisterEffectsAndFailures() {
 
 // ---------------------------------------------------------------------------------------------
 void RegisterStreamed() {
-  Register("crdt.streamed_responses", "C77", {"CRDT-055", "CRDT-056", "CRDT-070"},
+  CrdtCase("crdt.streamed_responses", "C77", {"CRDT-055", "CRDT-056", "CRDT-070"},
            "a streamed command gets a streamed reply and a streamed message after each change",
            "answer streamed commands with reply.streamed=true and send streamed_message with the "
            "call's command id after every change",
@@ -1345,7 +1331,7 @@ void RegisterStreamed() {
              s.Passivate();
            });
 
-  Register("crdt.streamed_responses_with_stream_ending_action", "C78", {"CRDT-057", "CRDT-070"},
+  CrdtCase("crdt.streamed_responses_with_stream_ending_action", "C78", {"CRDT-057", "CRDT-070"},
            "a streamed call ends with end_stream=true and sends nothing afterwards",
            "set end_stream on the last streamed message and stop notifying that call",
            [](CaseContext& ctx) {
@@ -1367,7 +1353,7 @@ void RegisterStreamed() {
              s.Passivate();
            });
 
-  Register("crdt.streamed_responses_with_cancellation", "C79", {"CRDT-060", "CRDT-056", "CRDT-070"},
+  CrdtCase("crdt.streamed_responses_with_cancellation", "C79", {"CRDT-060", "CRDT-056", "CRDT-070"},
            "cancelling a streamed call runs the cancel handler, whose change is sent in the "
            "cancelled response",
            "answer stream_cancelled with stream_cancelled_response{command_id, state_action}",
@@ -1394,7 +1380,7 @@ void RegisterStreamed() {
              s.Passivate();
            });
 
-  Register("crdt.empty_streamed_responses_with_cancellation", "C80",
+  CrdtCase("crdt.empty_streamed_responses_with_cancellation", "C80",
            {"CRDT-058", "CRDT-060", "CRDT-070"},
            "an empty streamed call replies without a client action and still handles cancellation",
            "a streamed reply may have no client_action; still set streamed=true",
@@ -1416,7 +1402,7 @@ void RegisterStreamed() {
              s.Passivate();
            });
 
-  Register("crdt.streamed_responses_with_side_effects", "C81", {"CRDT-056", "PROT-017", "CRDT-070"},
+  CrdtCase("crdt.streamed_responses_with_side_effects", "C81", {"CRDT-056", "PROT-017", "CRDT-070"},
            "streamed messages carry the side effects the change handler emitted",
            "put the change handler's side effects on the streamed_message, in order",
            [](CaseContext& ctx) {
@@ -1440,7 +1426,7 @@ void RegisterStreamed() {
              s.Passivate();
            });
 
-  Register("crdt.write_consistency_can_be_configured", "C82", {"CRDT-065"},
+  CrdtCase("crdt.write_consistency_can_be_configured", "C82", {"CRDT-065"},
            "the requested write consistency (LOCAL, MAJORITY, ALL) is passed on",
            "set state_action.write_consistency to the consistency user code requested",
            [](CaseContext& ctx) {

@@ -13,19 +13,6 @@
 namespace cloudstate::tck::crdt_cases {
 namespace {
 
-const std::vector<std::string> kModelServices = {kCrdtTckModel, kCrdtTwo};
-
-void AddCase(const char* name, std::vector<std::string> rules, const char* description,
-             const char* hint, CaseBody body) {
-  Case(name)
-      .Rules(std::move(rules))
-      .Required()
-      .Describe(description)
-      .Hint(hint)
-      .Needs(kModelServices)
-      .Run(std::move(body));
-}
-
 tm::RequestAction Consistent(tm::Update update, tm::UpdateWriteConsistency consistency) {
   return UpdateAction(WithConsistency(std::move(update), consistency));
 }
@@ -33,52 +20,52 @@ tm::RequestAction Consistent(tm::Update update, tm::UpdateWriteConsistency consi
 }  // namespace
 
 TCK_CASES(CrdtCoverage) {
-  AddCase("crdt.vote_replicated_change_then_command_without_vote", {"CRDT-040", "CRDT-042"},
-          "after a replicated VoteDelta whose self_vote differs from the vote this node sent, a "
-          "command that does not vote sends no delta, and voting the replicated value again "
-          "neither",
-          "take self_vote from the proxy's delta as the acknowledged vote; send a VoteDelta only "
-          "when user code changes the vote from its current value",
-          [](CaseContext& ctx) {
-            const std::string id = ctx.NewEntityId("Vote");
-            auto s = ctx.Crdt();
-            s.Send(crdt::Init(kCrdtTckModel, id));
-            s.Send(Process(1, id, VoteSelf(true)));
-            s.Expect(ReplyDelta(1, VoteS(true, 1, 1), VoteD(true)));
-            s.Send(crdt::Delta(VoteD(false, 2, 3)));
-            s.Send(Process(2, id));
-            s.Expect(ReplyState(2, VoteS(false, 2, 3)));
-            s.Send(Process(3, id, VoteSelf(false)));
-            s.Expect(ReplyState(3, VoteS(false, 2, 3)));
-            s.Send(Process(4, id, VoteSelf(true)));
-            s.Expect(ReplyDelta(4, VoteS(true, 3, 3), VoteD(true)));
-            s.Passivate();
-          });
+  CrdtCase("crdt.vote_replicated_change_then_command_without_vote", {"CRDT-040", "CRDT-042"},
+           "after a replicated VoteDelta whose self_vote differs from the vote this node sent, a "
+           "command that does not vote sends no delta, and voting the replicated value again "
+           "neither",
+           "take self_vote from the proxy's delta as the acknowledged vote; send a VoteDelta only "
+           "when user code changes the vote from its current value",
+           [](CaseContext& ctx) {
+             const std::string id = ctx.NewEntityId("Vote");
+             auto s = ctx.Crdt();
+             s.Send(crdt::Init(kCrdtTckModel, id));
+             s.Send(Process(1, id, VoteSelf(true)));
+             s.Expect(ReplyDelta(1, VoteS(true, 1, 1), VoteD(true)));
+             s.Send(crdt::Delta(VoteD(false, 2, 3)));
+             s.Send(Process(2, id));
+             s.Expect(ReplyState(2, VoteS(false, 2, 3)));
+             s.Send(Process(3, id, VoteSelf(false)));
+             s.Expect(ReplyState(3, VoteS(false, 2, 3)));
+             s.Send(Process(4, id, VoteSelf(true)));
+             s.Expect(ReplyDelta(4, VoteS(true, 3, 3), VoteD(true)));
+             s.Passivate();
+           });
 
-  AddCase("crdt.ormap_key_added_and_removed_in_one_command", {"CRDT-007", "CRDT-034", "CRDT-036"},
-          "a key added, updated and removed again within one command leaves no trace in the "
-          "delta: the reply carries no state action",
-          "when removing a key that this command added, drop it from the pending added entries "
-          "instead of listing it as removed",
-          [](CaseContext& ctx) {
-            const std::string id = ctx.NewEntityId("ORMap");
-            auto s = ctx.Crdt();
-            s.Send(crdt::Init(kCrdtTckModel, id));
-            s.Send(Process(1, id, MapAdd({"GCounter-a"})));
-            s.Expect(ReplyDelta(1, ORMapS({{"GCounter-a", GCounterS(0)}}),
-                                ORMapD({.added = {{"GCounter-a", GCounterD(0)}}})),
-                     SortedCrdtDeltas());
-            s.Send(Process(2, id,
-                           Cat({MapAdd({"GCounter-b"}), MapUpdate("GCounter-b", GInc({3})),
-                                MapRemove({"GCounter-b"})})));
-            s.Expect(ReplyState(2, ORMapS({{"GCounter-a", GCounterS(0)}})));
-            s.Send(Process(3, id,
-                           Cat({MapUpdate("GCounter-c", GInc({2})), MapRemove({"GCounter-c"})})));
-            s.Expect(ReplyState(3, ORMapS({{"GCounter-a", GCounterS(0)}})));
-            s.Passivate();
-          });
+  CrdtCase("crdt.ormap_key_added_and_removed_in_one_command", {"CRDT-007", "CRDT-034", "CRDT-036"},
+           "a key added, updated and removed again within one command leaves no trace in the "
+           "delta: the reply carries no state action",
+           "when removing a key that this command added, drop it from the pending added entries "
+           "instead of listing it as removed",
+           [](CaseContext& ctx) {
+             const std::string id = ctx.NewEntityId("ORMap");
+             auto s = ctx.Crdt();
+             s.Send(crdt::Init(kCrdtTckModel, id));
+             s.Send(Process(1, id, MapAdd({"GCounter-a"})));
+             s.Expect(ReplyDelta(1, ORMapS({{"GCounter-a", GCounterS(0)}}),
+                                 ORMapD({.added = {{"GCounter-a", GCounterD(0)}}})),
+                      SortedCrdtDeltas());
+             s.Send(Process(2, id,
+                            Cat({MapAdd({"GCounter-b"}), MapUpdate("GCounter-b", GInc({3})),
+                                 MapRemove({"GCounter-b"})})));
+             s.Expect(ReplyState(2, ORMapS({{"GCounter-a", GCounterS(0)}})));
+             s.Send(Process(3, id,
+                            Cat({MapUpdate("GCounter-c", GInc({2})), MapRemove({"GCounter-c"})})));
+             s.Expect(ReplyState(3, ORMapS({{"GCounter-a", GCounterS(0)}})));
+             s.Passivate();
+           });
 
-  AddCase(
+  CrdtCase(
       "crdt.delete_carries_requested_write_consistency", {"CRDT-065", "CRDT-044"},
       "a command that updates with MAJORITY (or ALL) write consistency and then deletes sends "
       "a delete action with that consistency",
@@ -101,7 +88,7 @@ TCK_CASES(CrdtCoverage) {
         }
       });
 
-  AddCase(
+  CrdtCase(
       "crdt.streamed_call_with_initial_update", {"CRDT-072", "CRDT-055", "CRDT-056", "CRDT-070"},
       "ProcessStreamed with an initial_update replies streamed with the updated state and its "
       "delta; a later change is streamed to the call (a streamed message of the opening "

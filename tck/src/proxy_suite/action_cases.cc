@@ -36,7 +36,7 @@ void ExpectTwoCall(ProxyCaseContext& ctx, std::string_view id) {
   auto expected = act::Command(kActionTwo, "Call", Other(id));
   if (auto c = ctx.AwaitCall(kActionUnary, ActionMessageIs(0, expected), "ActionTwo.Call")) {
     ctx.ExpectIn(*c, 0, expected, true);
-    ctx.ExpectOut(*c, 0, act::Reply(ActResp("")), true);
+    ctx.ExpectOut(*c, 0, act::Reply(ActResponse("")), true);
   }
 }
 
@@ -81,26 +81,26 @@ void ExpectCompleted(ProxyCaseContext& ctx, ClientCall& call, std::string_view w
 }
 
 void Unary(ProxyCaseContext& ctx) {
-  auto request = ActReq({{Reply("one")}});
+  auto request = ActRequest({{ReplyStep("one")}});
   acm::Response response;
   ctx.ExpectOk(ctx.Unary(kUnary, request, &response), "ProcessUnary");
-  ctx.ExpectMessage(ActResp("one"), response, "ProcessUnary");
+  ctx.ExpectMessage(ActResponse("one"), response, "ProcessUnary");
   auto command = act::Command(kActionTckModel, "ProcessUnary", request);
   if (auto c = ctx.AwaitCall(kActionUnary, ActionMessageIs(0, command), "ProcessUnary")) {
     ctx.ExpectIn(*c, 0, command, true);
-    ctx.ExpectOut(*c, 0, act::Reply(ActResp("one")), true);
+    ctx.ExpectOut(*c, 0, act::Reply(ActResponse("one")), true);
     ctx.ExpectCallEnded(*c, ctx.window(), "unary call");
   }
 }
 
 void StreamedIn(ProxyCaseContext& ctx) {
-  auto request = ActReq({{Reply("two")}});
+  auto request = ActRequest({{ReplyStep("two")}});
   auto call = ctx.Open(kStreamedIn);
   ctx.Check(call->Write(request.SerializeAsString()), "ProcessStreamedIn: write failed");
   call->WritesDone();
   auto r = ReadResponse(ctx, *call, "ProcessStreamedIn");
   if (r) {
-    ctx.ExpectMessage(ActResp("two"), *r, "ProcessStreamedIn");
+    ctx.ExpectMessage(ActResponse("two"), *r, "ProcessStreamedIn");
   }
   ExpectCompleted(ctx, *call, "ProcessStreamedIn");
   auto header = act::Header(kActionTckModel, "ProcessStreamedIn");
@@ -108,20 +108,20 @@ void StreamedIn(ProxyCaseContext& ctx) {
                              "ProcessStreamedIn")) {
     ctx.ExpectIn(*c, 0, header, true);
     ctx.ExpectIn(*c, 1, act::Payload(request), true);
-    ctx.ExpectOut(*c, 0, act::Reply(ActResp("two")), true);
+    ctx.ExpectOut(*c, 0, act::Reply(ActResponse("two")), true);
     ctx.ExpectCallEnded(*c, ctx.window(), "streamed-in call");
     ctx.ExpectInCount(*c, 2);
   }
 }
 
 void StreamedOut(ProxyCaseContext& ctx) {
-  auto request = ActReq({{Reply("A")}, {Reply("B")}, {Reply("C")}});
+  auto request = ActRequest({{ReplyStep("A")}, {ReplyStep("B")}, {ReplyStep("C")}});
   auto call = ctx.Open(kStreamedOut);
   ctx.Check(call->Write(request.SerializeAsString()), "ProcessStreamedOut: write failed");
   call->WritesDone();
   for (const char* m : {"A", "B", "C"}) {
     if (auto r = ReadResponse(ctx, *call, "ProcessStreamedOut")) {
-      ctx.ExpectMessage(ActResp(m), *r, "ProcessStreamedOut");
+      ctx.ExpectMessage(ActResponse(m), *r, "ProcessStreamedOut");
     }
   }
   ExpectCompleted(ctx, *call, "ProcessStreamedOut");
@@ -129,9 +129,9 @@ void StreamedOut(ProxyCaseContext& ctx) {
   if (auto c =
           ctx.AwaitCall(kActionStreamedOut, ActionMessageIs(0, command), "ProcessStreamedOut")) {
     ctx.ExpectIn(*c, 0, command, true);
-    ctx.ExpectOut(*c, 0, act::Reply(ActResp("A")), true);
-    ctx.ExpectOut(*c, 1, act::Reply(ActResp("B")), true);
-    ctx.ExpectOut(*c, 2, act::Reply(ActResp("C")), true);
+    ctx.ExpectOut(*c, 0, act::Reply(ActResponse("A")), true);
+    ctx.ExpectOut(*c, 1, act::Reply(ActResponse("B")), true);
+    ctx.ExpectOut(*c, 2, act::Reply(ActResponse("C")), true);
     ctx.ExpectCallEnded(*c, ctx.window(), "streamed-out call");
   }
 }
@@ -140,10 +140,10 @@ void Streamed(ProxyCaseContext& ctx) {
   auto call = ctx.Open(kStreamed);
   std::vector<acm::Request> requests;
   for (const char* m : {"X", "Y", "Z"}) {
-    requests.push_back(ActReq({{Reply(m)}}));
+    requests.push_back(ActRequest({{ReplyStep(m)}}));
     ctx.Check(call->Write(requests.back().SerializeAsString()), "ProcessStreamed: write failed");
     if (auto r = ReadResponse(ctx, *call, "ProcessStreamed")) {
-      ctx.ExpectMessage(ActResp(m), *r, "ProcessStreamed");
+      ctx.ExpectMessage(ActResponse(m), *r, "ProcessStreamed");
     }
   }
   call->WritesDone();
@@ -155,8 +155,8 @@ void Streamed(ProxyCaseContext& ctx) {
       ctx.ExpectIn(*c, i + 1, act::Payload(requests[i]), true);
       ctx.ExpectOut(*c, i,
                     act::Reply(requests[i].groups(0).steps(0).reply().message() == ""
-                                   ? ActResp("")
-                                   : ActResp(requests[i].groups(0).steps(0).reply().message())),
+                                   ? ActResponse("")
+                                   : ActResponse(requests[i].groups(0).steps(0).reply().message())),
                     true);
     }
     ctx.ExpectCallEnded(*c, ctx.window(), "streamed call");
@@ -167,24 +167,24 @@ void UnaryForwardsAndEffects(ProxyCaseContext& ctx) {
   const std::string other = ctx.NewId("other");
   const std::string another = ctx.NewId("another");
   // (a) forward
-  auto fwd = ActReq({{Fwd(other)}});
+  auto fwd = ActRequest({{ForwardStep(other)}});
   acm::Response response;
   ctx.ExpectOk(ctx.Unary(kUnary, fwd, &response), "ProcessUnary (forward)");
-  ctx.ExpectMessage(ActResp(""), response, "ProcessUnary (forward)");
+  ctx.ExpectMessage(ActResponse(""), response, "ProcessUnary (forward)");
   auto command = act::Command(kActionTckModel, "ProcessUnary", fwd);
   if (auto c = ctx.AwaitCall(kActionUnary, ActionMessageIs(0, command), "forwarding command")) {
     ctx.ExpectOut(*c, 0, act::Forward(kActionTwo, "Call", Other(other)), true);
   }
   ExpectTwoCall(ctx, other);
   // (b) reply with a side effect
-  auto fx = ActReq({{Reply(""), Fx(another)}});
+  auto fx = ActRequest({{ReplyStep(""), EffectStep(another)}});
   response.Clear();
   ctx.ExpectOk(ctx.Unary(kUnary, fx, &response), "ProcessUnary (side effect)");
-  ctx.ExpectMessage(ActResp(""), response, "ProcessUnary (side effect)");
+  ctx.ExpectMessage(ActResponse(""), response, "ProcessUnary (side effect)");
   auto command2 = act::Command(kActionTckModel, "ProcessUnary", fx);
   if (auto c = ctx.AwaitCall(kActionUnary, ActionMessageIs(0, command2), "command with effect")) {
-    ctx.ExpectOut(*c, 0, act::Reply(ActResp(""), {SideEffect(kActionTwo, "Call", Other(another))}),
-                  true);
+    ctx.ExpectOut(
+        *c, 0, act::Reply(ActResponse(""), {SideEffect(kActionTwo, "Call", Other(another))}), true);
   }
   ExpectTwoCall(ctx, another);
 }
@@ -193,12 +193,12 @@ void StreamedForwardsAndEffects(ProxyCaseContext& ctx) {
   const std::string one = ctx.NewId("one");
   const std::string two = ctx.NewId("two");
   auto call = ctx.Open(kStreamed);
-  auto fwd = ActReq({{Fwd(one)}});
+  auto fwd = ActRequest({{ForwardStep(one)}});
   ctx.Check(call->Write(fwd.SerializeAsString()), "ProcessStreamed: write failed");
   if (auto r = ReadResponse(ctx, *call, "ProcessStreamed (forward)")) {
-    ctx.ExpectMessage(ActResp(""), *r, "ProcessStreamed (forward)");
+    ctx.ExpectMessage(ActResponse(""), *r, "ProcessStreamed (forward)");
   }
-  auto fx = ActReq({{Fx(two)}});
+  auto fx = ActRequest({{EffectStep(two)}});
   ctx.Check(call->Write(fx.SerializeAsString()), "ProcessStreamed: write failed");
   ExpectTwoCall(ctx, one);
   ExpectTwoCall(ctx, two);
@@ -217,7 +217,7 @@ void StreamedForwardsAndEffects(ProxyCaseContext& ctx) {
 }
 
 void UnaryFailure(ProxyCaseContext& ctx) {
-  auto request = ActReq({{FailStep("expected failure")}});
+  auto request = ActRequest({{FailStep("expected failure")}});
   acm::Response response;
   ctx.ExpectFailure(ctx.Unary(kUnary, request, &response), "expected failure", "ProcessUnary");
   auto command = act::Command(kActionTckModel, "ProcessUnary", request);
@@ -227,7 +227,7 @@ void UnaryFailure(ProxyCaseContext& ctx) {
 }
 
 void StreamedFailure(ProxyCaseContext& ctx) {
-  auto request = ActReq({{FailStep("expected failure")}});
+  auto request = ActRequest({{FailStep("expected failure")}});
   auto call = ctx.Open(kStreamed);
   ctx.Check(call->Write(request.SerializeAsString()), "ProcessStreamed: write failed");
   if (!ctx.failed()) {
@@ -254,9 +254,9 @@ void UnaryHttp(ProxyCaseContext& ctx) {
   ctx.HttpExpectJson("/tck/model/action/unary",
                      R"({"groups":[{"steps":[{"reply":{"message":"foo"}}]}]})",
                      R"({"message":"foo"})");
-  auto command = act::Command(kActionTckModel, "ProcessUnary", ActReq({{Reply(message)}}));
+  auto command = act::Command(kActionTckModel, "ProcessUnary", ActRequest({{ReplyStep(message)}}));
   if (auto c = ctx.AwaitCall(kActionUnary, ActionMessageIs(0, command), "HTTP ProcessUnary")) {
-    ctx.ExpectOut(*c, 0, act::Reply(ActResp(message)), true);
+    ctx.ExpectOut(*c, 0, act::Reply(ActResponse(message)), true);
   }
   ctx.HttpExpectFailure("/tck/model/action/unary",
                         R"({"groups":[{"steps":[{"fail":{"message":"boom"}}]}]})", "boom");

@@ -47,66 +47,66 @@ void VeStateChanges(ProxyCaseContext& ctx) {
   };
   std::vector<Step> steps = {
       {{}, "", ve::Effects()},
-      {{VeUpdate("one")}, "one", VeUpdated("one")},
-      {{VeUpdate("two")}, "two", VeUpdated("two")},
+      {{Update("one")}, "one", VeUpdated("one")},
+      {{Update("two")}, "two", VeUpdated("two")},
       {{}, "two", {}},
-      {{VeDelete()}, "", VeDeleted()},
+      {{Delete()}, "", VeDeleted()},
       {{}, "", {}},
-      {{VeUpdate("foo")}, "foo", VeUpdated("foo")},
-      {{VeDelete()}, "", VeDeleted()},
+      {{Update("foo")}, "foo", VeUpdated("foo")},
+      {{Delete()}, "", VeDeleted()},
   };
   for (const auto& s : steps) {
-    Call(ctx, kVeProcess, VeReq(id, s.actions), VeResp(s.state));
+    Call(ctx, kVeProcess, VeRequest(id, s.actions), VeResponse(s.state));
   }
   if (auto c =
           ctx.AwaitCall(kVeHandle, InitFor<ve::In>(kValueEntityTckModel, id), "entity stream")) {
     ctx.ExpectIn(*c, 0, ve::Init(kValueEntityTckModel, id));
     for (size_t i = 0; i < steps.size(); ++i) {
       const int64_t n = static_cast<int64_t>(i + 1);
-      ctx.ExpectIn(*c, i + 1, ve::Command(n, id, "Process", VeReq(id, steps[i].actions)));
-      ctx.ExpectOut(*c, i, ve::Reply(n, VeResp(steps[i].state), steps[i].effects));
+      ctx.ExpectIn(*c, i + 1, ve::Command(n, id, "Process", VeRequest(id, steps[i].actions)));
+      ctx.ExpectOut(*c, i, ve::Reply(n, VeResponse(steps[i].state), steps[i].effects));
     }
   }
 }
 
 void VeForwardsAndEffects(ProxyCaseContext& ctx) {
   const std::string id = ctx.NewId("entity");
-  Call(ctx, kVeProcess, VeReq(id, {VeUpdate("one")}), VeResp("one"));
-  Call(ctx, kVeProcess, VeReq(id, {VeFwd(id)}), VeResp(""));
-  Call(ctx, kVeProcess, VeReq(id, {VeFx(id)}), VeResp("one"));
-  Call(ctx, kVeProcess, VeReq(id), VeResp("one"));
+  Call(ctx, kVeProcess, VeRequest(id, {Update("one")}), VeResponse("one"));
+  Call(ctx, kVeProcess, VeRequest(id, {VeForwardTo(id)}), VeResponse(""));
+  Call(ctx, kVeProcess, VeRequest(id, {VeEffect(id)}), VeResponse("one"));
+  Call(ctx, kVeProcess, VeRequest(id), VeResponse("one"));
   if (auto c =
           ctx.AwaitCall(kVeHandle, InitFor<ve::In>(kValueEntityTckModel, id), "entity stream")) {
-    ctx.ExpectOut(*c, 0, ve::Reply(1, VeResp("one"), VeUpdated("one")));
-    ctx.ExpectOut(*c, 1, ve::Forward(2, kValueEntityTwo, "Call", VeReq(id)));
-    ctx.ExpectOut(
-        *c, 2,
-        ve::Reply(3, VeResp("one"), VeEffects({SideEffect(kValueEntityTwo, "Call", VeReq(id))})));
-    ctx.ExpectOut(*c, 3, ve::Reply(4, VeResp("one")));
+    ctx.ExpectOut(*c, 0, ve::Reply(1, VeResponse("one"), VeUpdated("one")));
+    ctx.ExpectOut(*c, 1, ve::Forward(2, kValueEntityTwo, "Call", VeRequest(id)));
+    ctx.ExpectOut(*c, 2,
+                  ve::Reply(3, VeResponse("one"),
+                            VeEffects({SideEffect(kValueEntityTwo, "Call", VeRequest(id))})));
+    ctx.ExpectOut(*c, 3, ve::Reply(4, VeResponse("one")));
   }
   if (auto c =
           ctx.AwaitCall(kVeHandle, InitFor<ve::In>(kValueEntityTwo, id), "second service stream")) {
     ctx.ExpectIn(*c, 0, ve::Init(kValueEntityTwo, id));
-    ctx.ExpectIn(*c, 1, ve::Command(1, id, "Call", VeReq(id)));
-    ctx.ExpectOut(*c, 0, ve::Reply(1, VeResp("")));
-    ctx.ExpectIn(*c, 2, ve::Command(2, id, "Call", VeReq(id)));
-    ctx.ExpectOut(*c, 1, ve::Reply(2, VeResp("")));
+    ctx.ExpectIn(*c, 1, ve::Command(1, id, "Call", VeRequest(id)));
+    ctx.ExpectOut(*c, 0, ve::Reply(1, VeResponse("")));
+    ctx.ExpectIn(*c, 2, ve::Command(2, id, "Call", VeRequest(id)));
+    ctx.ExpectOut(*c, 1, ve::Reply(2, VeResponse("")));
   }
 }
 
 void VeFailures(ProxyCaseContext& ctx) {
   const std::string id = ctx.NewId("entity");
-  Call(ctx, kVeProcess, VeReq(id, {VeUpdate("one")}), VeResp("one"));
+  Call(ctx, kVeProcess, VeRequest(id, {Update("one")}), VeResponse("one"));
   vem::Response ignored;
-  ctx.ExpectFailure(ctx.Unary(kVeProcess, VeReq(id, {VeFail("expected failure")}), &ignored),
+  ctx.ExpectFailure(ctx.Unary(kVeProcess, VeRequest(id, {VeFail("expected failure")}), &ignored),
                     "expected failure", "Process (fail)");
-  Call(ctx, kVeProcess, VeReq(id), VeResp("one"));
+  Call(ctx, kVeProcess, VeRequest(id), VeResponse("one"));
   if (auto c =
           ctx.AwaitCall(kVeHandle, InitFor<ve::In>(kValueEntityTckModel, id), "entity stream")) {
-    ctx.ExpectOut(*c, 0, ve::Reply(1, VeResp("one"), VeUpdated("one")));
-    ctx.ExpectIn(*c, 2, ve::Command(2, id, "Process", VeReq(id, {VeFail("expected failure")})));
+    ctx.ExpectOut(*c, 0, ve::Reply(1, VeResponse("one"), VeUpdated("one")));
+    ctx.ExpectIn(*c, 2, ve::Command(2, id, "Process", VeRequest(id, {VeFail("expected failure")})));
     ctx.ExpectOut(*c, 1, ve::Failure(2, "expected failure"));
-    ctx.ExpectOut(*c, 2, ve::Reply(3, VeResp("one")));
+    ctx.ExpectOut(*c, 2, ve::Reply(3, VeResponse("one")));
   }
 }
 
@@ -123,14 +123,14 @@ void VeHttp(ProxyCaseContext& ctx) {
   ctx.HttpExpectJson(path, "{}", R"({"message":"two"})");
   if (auto c =
           ctx.AwaitCall(kVeHandle, InitFor<ve::In>(kValueEntityTckModel, id), "entity stream")) {
-    ctx.ExpectIn(*c, 1, ve::Command(1, id, "Process", VeReq(id)));
-    ctx.ExpectIn(*c, 2, ve::Command(2, id, "Process", VeReq(id, {VeUpdate("one")})));
+    ctx.ExpectIn(*c, 1, ve::Command(1, id, "Process", VeRequest(id)));
+    ctx.ExpectIn(*c, 2, ve::Command(2, id, "Process", VeRequest(id, {Update("one")})));
     ctx.ExpectOut(*c, 2, ve::Failure(3, "expected failure"));
-    ctx.ExpectOut(*c, 4, ve::Reply(5, VeResp("two")));
+    ctx.ExpectOut(*c, 4, ve::Reply(5, VeResponse("two")));
   }
   if (auto c =
           ctx.AwaitCall(kVeHandle, InitFor<ve::In>(kValueEntityTwo, id), "second service stream")) {
-    ctx.ExpectIn(*c, 1, ve::Command(1, id, "Call", VeReq(id)));
+    ctx.ExpectIn(*c, 1, ve::Command(1, id, "Call", VeRequest(id)));
   }
 }
 
@@ -153,9 +153,9 @@ void PassivationCase(ProxyCaseContext& ctx, const std::string& service, const st
 
 void VePassivation(ProxyCaseContext& ctx) {
   const std::string id = ctx.NewId("entity");
-  PassivationCase(ctx, kValueEntityConfigured, kVeHandle, VeReq(id), VeResp(""),
-                  ve::Init(kValueEntityConfigured, id), ve::Command(1, id, "Call", VeReq(id)),
-                  ve::Reply(1, VeResp("")));
+  PassivationCase(ctx, kValueEntityConfigured, kVeHandle, VeRequest(id), VeResponse(""),
+                  ve::Init(kValueEntityConfigured, id), ve::Command(1, id, "Call", VeRequest(id)),
+                  ve::Reply(1, VeResponse("")));
 }
 
 // ---------------- event sourced ----------------
@@ -183,7 +183,7 @@ void EsStateChanges(ProxyCaseContext& ctx) {
     return out;
   };
   for (const auto& s : steps) {
-    Call(ctx, kEsProcess, EsReq(id, actions(s)), EsResp(s.state));
+    Call(ctx, kEsProcess, EsRequest(id, actions(s)), EsResponse(s.state));
   }
   if (auto c =
           ctx.AwaitCall(kEsHandle, InitFor<es::In>(kEventSourcedTckModel, id), "entity stream")) {
@@ -192,38 +192,38 @@ void EsStateChanges(ProxyCaseContext& ctx) {
       const int64_t n = static_cast<int64_t>(i + 1);
       std::vector<google::protobuf::Any> events;
       for (const auto& e : steps[i].emits) {
-        events.push_back(Pack(EsPersisted(e)));
+        events.push_back(EsPersisted(e));
       }
       es::Effects effects = EsEffects(events, steps[i].snapshot);
-      ctx.ExpectIn(*c, i + 1, es::Command(n, id, "Process", EsReq(id, actions(steps[i]))));
-      ctx.ExpectOut(*c, i, es::Reply(n, EsResp(steps[i].state), effects));
+      ctx.ExpectIn(*c, i + 1, es::Command(n, id, "Process", EsRequest(id, actions(steps[i]))));
+      ctx.ExpectOut(*c, i, es::Reply(n, EsResponse(steps[i].state), effects));
     }
   }
 }
 
 void EsForwardsAndEffects(ProxyCaseContext& ctx) {
   const std::string id = ctx.NewId("entity");
-  Call(ctx, kEsProcess, EsReq(id, {Emit("one")}), EsResp("one"));
-  Call(ctx, kEsProcess, EsReq(id, {EsFwd(id)}), EsResp(""));
-  Call(ctx, kEsProcess, EsReq(id, {EsFx(id)}), EsResp("one"));
-  Call(ctx, kEsProcess, EsReq(id), EsResp("one"));
+  Call(ctx, kEsProcess, EsRequest(id, {Emit("one")}), EsResponse("one"));
+  Call(ctx, kEsProcess, EsRequest(id, {EsForwardTo(id)}), EsResponse(""));
+  Call(ctx, kEsProcess, EsRequest(id, {EsEffect(id)}), EsResponse("one"));
+  Call(ctx, kEsProcess, EsRequest(id), EsResponse("one"));
   if (auto c =
           ctx.AwaitCall(kEsHandle, InitFor<es::In>(kEventSourcedTckModel, id), "entity stream")) {
-    ctx.ExpectOut(*c, 0, es::Reply(1, EsResp("one"), EsEffects(EsEvents({"one"}))));
-    ctx.ExpectOut(*c, 1, es::Forward(2, kEventSourcedTwo, "Call", EsReq(id)));
-    ctx.ExpectOut(
-        *c, 2,
-        es::Reply(3, EsResp("one"),
-                  EsEffects({}, std::nullopt, {SideEffect(kEventSourcedTwo, "Call", EsReq(id))})));
-    ctx.ExpectOut(*c, 3, es::Reply(4, EsResp("one")));
+    ctx.ExpectOut(*c, 0, es::Reply(1, EsResponse("one"), EsEffects(EsEvents({"one"}))));
+    ctx.ExpectOut(*c, 1, es::Forward(2, kEventSourcedTwo, "Call", EsRequest(id)));
+    ctx.ExpectOut(*c, 2,
+                  es::Reply(3, EsResponse("one"),
+                            EsEffects({}, std::nullopt,
+                                      {SideEffect(kEventSourcedTwo, "Call", EsRequest(id))})));
+    ctx.ExpectOut(*c, 3, es::Reply(4, EsResponse("one")));
   }
   if (auto c = ctx.AwaitCall(kEsHandle, InitFor<es::In>(kEventSourcedTwo, id),
                              "second service stream")) {
     ctx.ExpectIn(*c, 0, es::Init(kEventSourcedTwo, id));
-    ctx.ExpectIn(*c, 1, es::Command(1, id, "Call", EsReq(id)));
-    ctx.ExpectOut(*c, 0, es::Reply(1, EsResp("")));
-    ctx.ExpectIn(*c, 2, es::Command(2, id, "Call", EsReq(id)));
-    ctx.ExpectOut(*c, 1, es::Reply(2, EsResp("")));
+    ctx.ExpectIn(*c, 1, es::Command(1, id, "Call", EsRequest(id)));
+    ctx.ExpectOut(*c, 0, es::Reply(1, EsResponse("")));
+    ctx.ExpectIn(*c, 2, es::Command(2, id, "Call", EsRequest(id)));
+    ctx.ExpectOut(*c, 1, es::Reply(2, EsResponse("")));
   }
 }
 
@@ -252,21 +252,22 @@ std::optional<bool> FailureRestart(ProxyCaseContext& ctx, int call, size_t index
 void EsFailures(ProxyCaseContext& ctx) {
   const std::string id = ctx.NewId("entity");
   esm::Response ignored;
-  Call(ctx, kEsProcess, EsReq(id, {Emit("1"), Emit("2"), Emit("3")}), EsResp("123"));
-  ctx.ExpectFailure(ctx.Unary(kEsProcess, EsReq(id, {EsFail("expected failure")}), &ignored),
+  Call(ctx, kEsProcess, EsRequest(id, {Emit("1"), Emit("2"), Emit("3")}), EsResponse("123"));
+  ctx.ExpectFailure(ctx.Unary(kEsProcess, EsRequest(id, {EsFail("expected failure")}), &ignored),
                     "expected failure", "Process (fail)");
-  Call(ctx, kEsProcess, EsReq(id), EsResp("123"));
+  Call(ctx, kEsProcess, EsRequest(id), EsResponse("123"));
   ctx.ExpectFailure(
-      ctx.Unary(kEsProcess, EsReq(id, {Emit("4"), EsFail("another failure"), Emit("5")}), &ignored),
+      ctx.Unary(kEsProcess, EsRequest(id, {Emit("4"), EsFail("another failure"), Emit("5")}),
+                &ignored),
       "another failure", "Process (emit then fail)");
-  Call(ctx, kEsProcess, EsReq(id, {Emit("4"), Emit("5")}), EsResp("12345"));
+  Call(ctx, kEsProcess, EsRequest(id, {Emit("4"), Emit("5")}), EsResponse("12345"));
   auto c = ctx.AwaitCall(kEsHandle, InitFor<es::In>(kEventSourcedTckModel, id), "entity stream");
   if (!c) {
     return;
   }
-  ctx.ExpectOut(*c, 0, es::Reply(1, EsResp("123"), EsEffects(EsEvents({"1", "2", "3"}))));
+  ctx.ExpectOut(*c, 0, es::Reply(1, EsResponse("123"), EsEffects(EsEvents({"1", "2", "3"}))));
   ctx.ExpectOut(*c, 1, es::Failure(2, "expected failure"));
-  ctx.ExpectOut(*c, 2, es::Reply(3, EsResp("123")));
+  ctx.ExpectOut(*c, 2, es::Reply(3, EsResponse("123")));
   auto restart = FailureRestart(ctx, *c, 3, 4, "another failure");
   if (!restart || ctx.failed()) {
     return;
@@ -277,15 +278,16 @@ void EsFailures(ProxyCaseContext& ctx) {
         ctx.AwaitCall(kEsHandle, InitFor<es::In>(kEventSourcedTckModel, id), "restarted stream");
     if (again) {
       ctx.ExpectIn(*again, 0, es::Init(kEventSourcedTckModel, id));
-      ctx.ExpectIn(*again, 1, es::Event(1, EsPersisted("1")));
-      ctx.ExpectIn(*again, 2, es::Event(2, EsPersisted("2")));
-      ctx.ExpectIn(*again, 3, es::Event(3, EsPersisted("3")));
-      ctx.ExpectIn(*again, 4, es::Command(1, id, "Process", EsReq(id, {Emit("4"), Emit("5")})));
+      ctx.ExpectIn(*again, 1, es::Event(1, EsState("1")));
+      ctx.ExpectIn(*again, 2, es::Event(2, EsState("2")));
+      ctx.ExpectIn(*again, 3, es::Event(3, EsState("3")));
+      ctx.ExpectIn(*again, 4, es::Command(1, id, "Process", EsRequest(id, {Emit("4"), Emit("5")})));
       ctx.ExpectOut(*again, 0,
-                    es::Reply(1, EsResp("12345"), EsEffects(EsEvents({"4", "5"}), "12345")));
+                    es::Reply(1, EsResponse("12345"), EsEffects(EsEvents({"4", "5"}), "12345")));
     }
   } else {
-    ctx.ExpectOut(*c, 4, es::Reply(5, EsResp("12345"), EsEffects(EsEvents({"4", "5"}), "12345")));
+    ctx.ExpectOut(*c, 4,
+                  es::Reply(5, EsResponse("12345"), EsEffects(EsEvents({"4", "5"}), "12345")));
   }
 }
 
@@ -307,25 +309,25 @@ void EsHttp(ProxyCaseContext& ctx) {
   if (!c) {
     return;
   }
-  ctx.ExpectIn(*c, 1, es::Command(1, id, "Process", EsReq(id)));
+  ctx.ExpectIn(*c, 1, es::Command(1, id, "Process", EsRequest(id)));
   ctx.ExpectOut(*c, 2, es::Failure(3, "expected failure"));
   auto restart = FailureRestart(ctx, *c, 4, 5, "emit then fail");
   if (restart && *restart && !ctx.failed()) {
     auto again =
         ctx.AwaitCall(kEsHandle, InitFor<es::In>(kEventSourcedTckModel, id), "restarted stream");
     if (again) {
-      ctx.ExpectIn(*again, 1, es::Event(1, EsPersisted("x")));
-      ctx.ExpectIn(*again, 2, es::Event(2, EsPersisted("y")));
-      ctx.ExpectOut(*again, 0, es::Reply(1, EsResp("xyz"), EsEffects(EsEvents({"z"}))));
+      ctx.ExpectIn(*again, 1, es::Event(1, EsState("x")));
+      ctx.ExpectIn(*again, 2, es::Event(2, EsState("y")));
+      ctx.ExpectOut(*again, 0, es::Reply(1, EsResponse("xyz"), EsEffects(EsEvents({"z"}))));
     }
   }
 }
 
 void EsPassivation(ProxyCaseContext& ctx) {
   const std::string id = ctx.NewId("entity");
-  PassivationCase(ctx, kEventSourcedConfigured, kEsHandle, EsReq(id), EsResp(""),
-                  es::Init(kEventSourcedConfigured, id), es::Command(1, id, "Call", EsReq(id)),
-                  es::Reply(1, EsResp("")));
+  PassivationCase(ctx, kEventSourcedConfigured, kEsHandle, EsRequest(id), EsResponse(""),
+                  es::Init(kEventSourcedConfigured, id), es::Command(1, id, "Call", EsRequest(id)),
+                  es::Reply(1, EsResponse("")));
 }
 
 // ---------------- CRDT ----------------
@@ -335,17 +337,19 @@ const std::string kCrdtStreamed = Method(kCrdtTckModel, "ProcessStreamed");
 
 void CrdtStateChanges(ProxyCaseContext& ctx) {
   const std::string id = ctx.NewId("PNCounter");
-  Call(ctx, kCrdtProcess, CrdtReq(id), PnState(0));
-  Call(ctx, kCrdtProcess, CrdtReq(id, {PnChange(1), PnChange(-2), PnChange(3)}), PnState(2));
-  Call(ctx, kCrdtProcess, CrdtReq(id, {PnChange(4), PnChange(-5), PnChange(6)}), PnState(7));
-  Call(ctx, kCrdtProcess, CrdtReq(id, {CrdtDel()}), PnState(7));
+  Call(ctx, kCrdtProcess, Req(id), PNCounterS(0));
+  Call(ctx, kCrdtProcess, Req(id, PNChange({1, -2, 3})), PNCounterS(2));
+  Call(ctx, kCrdtProcess, Req(id, PNChange({4, -5, 6})), PNCounterS(7));
+  Call(ctx, kCrdtProcess, Req(id, DeleteA()), PNCounterS(7));
   if (auto c = ctx.AwaitCall(kCrdtHandle, InitFor<crdt::In>(kCrdtTckModel, id), "entity stream")) {
     ctx.ExpectIn(*c, 0, crdt::Init(kCrdtTckModel, id));
-    ctx.ExpectIn(*c, 1, crdt::Command(1, id, "Process", CrdtReq(id)));
-    ctx.ExpectOut(*c, 0, crdt::Reply(1, PnState(0)));
-    ctx.ExpectOut(*c, 1, crdt::Reply(2, PnState(2), CrdtAction(PnDelta(2))));
-    ctx.ExpectOut(*c, 2, crdt::Reply(3, PnState(7), CrdtAction(PnDelta(5))));
-    ctx.ExpectOut(*c, 3, crdt::Reply(4, PnState(7), CrdtAction(crdt::DeleteAction())));
+    ctx.ExpectIn(*c, 1, crdt::Command(1, id, "Process", Req(id)));
+    ctx.ExpectOut(*c, 0, crdt::Reply(1, PNCounterS(0)));
+    ctx.ExpectOut(*c, 1,
+                  crdt::Reply(2, PNCounterS(2), CrdtAction(crdt::UpdateAction(PNCounterD(2)))));
+    ctx.ExpectOut(*c, 2,
+                  crdt::Reply(3, PNCounterS(7), CrdtAction(crdt::UpdateAction(PNCounterD(5)))));
+    ctx.ExpectOut(*c, 3, crdt::Reply(4, PNCounterS(7), CrdtAction(crdt::DeleteAction())));
     ctx.ExpectCallEnded(*c, ctx.window(), "a deleted CRDT's stream is closed by the proxy");
   }
 }
@@ -353,30 +357,31 @@ void CrdtStateChanges(ProxyCaseContext& ctx) {
 void CrdtForwardsAndEffects(ProxyCaseContext& ctx) {
   const std::string id = ctx.NewId("GSet");
   crm::Response empty;
-  Call(ctx, kCrdtProcess, CrdtReq(id, {GsetAdd("one")}), GsetState({"one"}));
-  Call(ctx, kCrdtProcess, CrdtReq(id, {CrdtFwd(id)}), empty);
-  Call(ctx, kCrdtProcess, CrdtReq(id, {CrdtFx(id)}), GsetState({"one"}));
-  Call(ctx, kCrdtProcess, CrdtReq(id, {CrdtDel()}), GsetState({"one"}));
+  Call(ctx, kCrdtProcess, Req(id, GSetAdd({"one"})), GSetS({"one"}));
+  Call(ctx, kCrdtProcess, Req(id, ForwardA(id)), empty);
+  Call(ctx, kCrdtProcess, Req(id, EffectA(id)), GSetS({"one"}));
+  Call(ctx, kCrdtProcess, Req(id, DeleteA()), GSetS({"one"}));
   auto two = ctx.AwaitCall(kCrdtHandle, InitFor<crdt::In>(kCrdtTwo, id), "second service stream");
   if (two) {
-    ctx.ExpectIn(*two, 2, crdt::Command(2, id, "Call", CrdtReq(id)));  // the side effect
+    ctx.ExpectIn(*two, 2, crdt::Command(2, id, "Call", Req(id)));  // the side effect
   }
-  Call(ctx, Method(kCrdtTwo, "Call"), CrdtReq(id, {CrdtDel()}), empty);
+  Call(ctx, Method(kCrdtTwo, "Call"), Req(id, DeleteA()), empty);
   if (auto c = ctx.AwaitCall(kCrdtHandle, InitFor<crdt::In>(kCrdtTckModel, id), "entity stream")) {
-    ctx.ExpectOut(*c, 0, crdt::Reply(1, GsetState({"one"}), CrdtAction(GsetDelta("one"))));
-    ctx.ExpectOut(*c, 1, crdt::Forward(2, kCrdtTwo, "Call", CrdtReq(id)));
-    ctx.ExpectOut(*c, 2,
-                  crdt::Reply(3, GsetState({"one"}),
-                              CrdtEffects({SideEffect(kCrdtTwo, "Call", CrdtReq(id))})));
-    ctx.ExpectOut(*c, 3, crdt::Reply(4, GsetState({"one"}), CrdtAction(crdt::DeleteAction())));
+    ctx.ExpectOut(*c, 0,
+                  crdt::Reply(1, GSetS({"one"}), CrdtAction(crdt::UpdateAction(GSetD({"one"})))));
+    ctx.ExpectOut(*c, 1, crdt::Forward(2, kCrdtTwo, "Call", Req(id)));
+    ctx.ExpectOut(
+        *c, 2,
+        crdt::Reply(3, GSetS({"one"}), CrdtEffects({SideEffect(kCrdtTwo, "Call", Req(id))})));
+    ctx.ExpectOut(*c, 3, crdt::Reply(4, GSetS({"one"}), CrdtAction(crdt::DeleteAction())));
     ctx.ExpectCallEnded(*c, ctx.window(), "deleted entity");
   }
   if (two) {
     ctx.ExpectIn(*two, 0, crdt::Init(kCrdtTwo, id));
-    ctx.ExpectIn(*two, 1, crdt::Command(1, id, "Call", CrdtReq(id)));
+    ctx.ExpectIn(*two, 1, crdt::Command(1, id, "Call", Req(id)));
     ctx.ExpectOut(*two, 0, crdt::Reply(1, empty));
     ctx.ExpectOut(*two, 1, crdt::Reply(2, empty));
-    ctx.ExpectIn(*two, 3, crdt::Command(3, id, "Call", CrdtReq(id, {CrdtDel()})));
+    ctx.ExpectIn(*two, 3, crdt::Command(3, id, "Call", Req(id, DeleteA())));
     ctx.ExpectOut(*two, 2, crdt::Reply(3, empty, CrdtAction(crdt::DeleteAction())));
     ctx.ExpectCallEnded(*two, ctx.window(), "deleted second entity");
   }
@@ -385,14 +390,15 @@ void CrdtForwardsAndEffects(ProxyCaseContext& ctx) {
 void CrdtFailures(ProxyCaseContext& ctx) {
   const std::string id = ctx.NewId("GCounter");
   crm::Response ignored;
-  Call(ctx, kCrdtProcess, CrdtReq(id, {GcInc(42)}), GcState(42));
-  ctx.ExpectFailure(ctx.Unary(kCrdtProcess, CrdtReq(id, {CrdtFail("expected failure")}), &ignored),
+  Call(ctx, kCrdtProcess, Req(id, GInc({42})), GCounterS(42));
+  ctx.ExpectFailure(ctx.Unary(kCrdtProcess, Req(id, FailA("expected failure")), &ignored),
                     "expected failure", "Process (fail)");
-  Call(ctx, kCrdtProcess, CrdtReq(id, {CrdtDel()}), GcState(42));
+  Call(ctx, kCrdtProcess, Req(id, DeleteA()), GCounterS(42));
   if (auto c = ctx.AwaitCall(kCrdtHandle, InitFor<crdt::In>(kCrdtTckModel, id), "entity stream")) {
-    ctx.ExpectOut(*c, 0, crdt::Reply(1, GcState(42), CrdtAction(GcDelta(42))));
+    ctx.ExpectOut(*c, 0,
+                  crdt::Reply(1, GCounterS(42), CrdtAction(crdt::UpdateAction(GCounterD(42)))));
     ctx.ExpectOut(*c, 1, crdt::Failure(2, "expected failure"));
-    ctx.ExpectOut(*c, 2, crdt::Reply(3, GcState(42), CrdtAction(crdt::DeleteAction())));
+    ctx.ExpectOut(*c, 2, crdt::Reply(3, GCounterS(42), CrdtAction(crdt::DeleteAction())));
     ctx.ExpectCallEnded(*c, ctx.window(), "deleted entity");
   }
 }
@@ -420,7 +426,7 @@ void CrdtStreamed(ProxyCaseContext& ctx) {
   ctx.Check(monitor->Write(monitor_request.SerializeAsString()), "monitor: write failed");
   monitor->WritesDone();
   if (auto r = ReadCrdt(ctx, *monitor, "monitor")) {
-    ctx.ExpectMessage(VoteState(false, 0, 1), *r, "monitor's first state");
+    ctx.ExpectMessage(VoteS(false, 0, 1), *r, "monitor's first state");
   }
   crm::StreamedRequest connect_request;
   connect_request.set_id(id);
@@ -431,14 +437,14 @@ void CrdtStreamed(ProxyCaseContext& ctx) {
   ctx.Check(connect->Write(connect_request.SerializeAsString()), "connect: write failed");
   connect->WritesDone();
   if (auto r = ReadCrdt(ctx, *monitor, "monitor after connect")) {
-    ctx.ExpectMessage(VoteState(true, 1, 1), *r, "monitor sees the vote");
+    ctx.ExpectMessage(VoteS(true, 1, 1), *r, "monitor sees the vote");
   }
   if (!ctx.failed() && connect->Read(ctx.quiet())) {
     ctx.Fail("connect: an empty streamed call must not receive messages");
   }
   connect->Cancel();
   if (auto r = ReadCrdt(ctx, *monitor, "monitor after cancel")) {
-    ctx.ExpectMessage(VoteState(false, 0, 1), *r, "monitor sees the vote withdrawn on cancel");
+    ctx.ExpectMessage(VoteS(false, 0, 1), *r, "monitor sees the vote withdrawn on cancel");
   }
   // The interceptor must see each cancellation before the next step (as the original waited).
   auto c = ctx.AwaitCall(kCrdtHandle, InitFor<crdt::In>(kCrdtTckModel, id), "entity stream");
@@ -452,9 +458,9 @@ void CrdtStreamed(ProxyCaseContext& ctx) {
     ctx.ExpectIn(*c, 4, crdt::StreamCancelled(id, 1));
   }
   crm::Response ignored;
-  ctx.ExpectOk(ctx.Unary(kCrdtProcess, CrdtReq(id, {CrdtDel()}), &ignored), "Process (delete)");
+  ctx.ExpectOk(ctx.Unary(kCrdtProcess, Req(id, DeleteA()), &ignored), "Process (delete)");
   if (c) {
-    ctx.ExpectIn(*c, 5, crdt::Command(3, id, "Process", CrdtReq(id, {CrdtDel()})));
+    ctx.ExpectIn(*c, 5, crdt::Command(3, id, "Process", Req(id, DeleteA())));
     ctx.ExpectCallEnded(*c, ctx.window(), "deleted entity");
   }
 }
@@ -474,16 +480,17 @@ void CrdtHttp(ProxyCaseContext& ctx) {
   ctx.HttpExpectJson(path, R"({"actions":[{"delete":{}}]})",
                      R"({"state":{"pncounter":{"value":"-81"}}})");
   if (auto c = ctx.AwaitCall(kCrdtHandle, InitFor<crdt::In>(kCrdtTckModel, id), "entity stream")) {
-    ctx.ExpectOut(*c, 1, crdt::Reply(2, PnState(42), CrdtAction(PnDelta(42))));
-    ctx.ExpectOut(*c, 4, crdt::Reply(5, PnState(-81), CrdtAction(crdt::DeleteAction())));
+    ctx.ExpectOut(*c, 1,
+                  crdt::Reply(2, PNCounterS(42), CrdtAction(crdt::UpdateAction(PNCounterD(42)))));
+    ctx.ExpectOut(*c, 4, crdt::Reply(5, PNCounterS(-81), CrdtAction(crdt::DeleteAction())));
     ctx.ExpectCallEnded(*c, ctx.window(), "deleted entity");
   }
 }
 
 void CrdtPassivation(ProxyCaseContext& ctx) {
   const std::string id = ctx.NewId("GCounter");
-  PassivationCase(ctx, kCrdtConfigured, kCrdtHandle, CrdtReq(id), crm::Response(),
-                  crdt::Init(kCrdtConfigured, id), crdt::Command(1, id, "Call", CrdtReq(id)),
+  PassivationCase(ctx, kCrdtConfigured, kCrdtHandle, Req(id), crm::Response(),
+                  crdt::Init(kCrdtConfigured, id), crdt::Command(1, id, "Call", Req(id)),
                   crdt::Reply(1, crm::Response()));
 }
 

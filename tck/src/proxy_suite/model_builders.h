@@ -1,12 +1,11 @@
 #pragma once
-// Builders for the TCK model messages and method names used by the proxy cases.
+// Method names and protocol-side effect shorthands used by the proxy cases; the model messages
+// come from the kit's one builder library (cloudstate/tck/model_builders.h).
 
 #include <initializer_list>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include "google/protobuf/wrappers.pb.h"
 
 #include "cloudstate/tck/model/action.pb.h"
 #include "cloudstate/tck/model/crdt.pb.h"
@@ -15,8 +14,11 @@
 
 #include "cloudstate/tck/case_registry.h"
 #include "cloudstate/tck/messages.h"
+#include "cloudstate/tck/model_builders.h"
 
 namespace cloudstate::tck::proxy_suite::model {
+
+using namespace ::cloudstate::tck::builders;  // NOLINT(build/namespaces): builders only
 
 namespace acm = ::cloudstate::tck::model::action;
 namespace vem = ::cloudstate::tck::model::valueentity;
@@ -37,235 +39,60 @@ inline const std::string kVeHandle = "/cloudstate.valueentity.ValueEntity/handle
 inline const std::string kEsHandle = "/cloudstate.eventsourced.EventSourced/handle";
 inline const std::string kCrdtHandle = "/cloudstate.crdt.Crdt/handle";
 
-// ---- action model ----
-inline acm::ProcessStep Reply(std::string_view m) {
-  acm::ProcessStep s;
-  s.mutable_reply()->set_message(std::string(m));
-  return s;
-}
-inline acm::ProcessStep Fwd(std::string_view id) {
-  acm::ProcessStep s;
-  s.mutable_forward()->set_id(std::string(id));
-  return s;
-}
-inline acm::ProcessStep Fx(std::string_view id, bool sync = false) {
-  acm::ProcessStep s;
-  s.mutable_effect()->set_id(std::string(id));
-  s.mutable_effect()->set_synchronous(sync);
-  return s;
-}
-inline acm::ProcessStep FailStep(std::string_view m) {
-  acm::ProcessStep s;
-  s.mutable_fail()->set_message(std::string(m));
-  return s;
-}
-// One group per inner list.
+// Former proxy-suite names of the shared builders, kept so that case files written against them
+// still compile (new code uses the names of model_builders.h).
+inline acm::ProcessStep Reply(std::string_view m) { return ReplyStep(m); }
+inline acm::ProcessStep Fwd(std::string_view id) { return ForwardStep(id); }
+inline acm::ProcessStep Fx(std::string_view id, bool sync = false) { return EffectStep(id, sync); }
 inline acm::Request ActReq(std::initializer_list<std::initializer_list<acm::ProcessStep>> groups) {
-  acm::Request r;
+  std::vector<Group> out;
   for (const auto& g : groups) {
-    auto* group = r.add_groups();
-    for (const auto& s : g) {
-      *group->add_steps() = s;
-    }
+    out.emplace_back(g);
   }
-  return r;
+  return ActRequest(std::move(out));
 }
-inline acm::Response ActResp(std::string_view m) {
-  acm::Response r;
-  r.set_message(std::string(m));
-  return r;
-}
-inline acm::OtherRequest Other(std::string_view id) {
-  acm::OtherRequest r;
-  r.set_id(std::string(id));
-  return r;
-}
-
-// ---- value entity model ----
-inline vem::RequestAction VeUpdate(std::string_view v) {
-  vem::RequestAction a;
-  a.mutable_update()->set_value(std::string(v));
-  return a;
-}
-inline vem::RequestAction VeDelete() {
-  vem::RequestAction a;
-  a.mutable_delete_();
-  return a;
-}
-inline vem::RequestAction VeFwd(std::string_view id) {
-  vem::RequestAction a;
-  a.mutable_forward()->set_id(std::string(id));
-  return a;
-}
-inline vem::RequestAction VeFx(std::string_view id) {
-  vem::RequestAction a;
-  a.mutable_effect()->set_id(std::string(id));
-  return a;
-}
-inline vem::RequestAction VeFail(std::string_view m) {
-  vem::RequestAction a;
-  a.mutable_fail()->set_message(std::string(m));
-  return a;
-}
+inline acm::Response ActResp(std::string_view m) { return ActResponse(m); }
+inline vem::RequestAction VeUpdate(std::string_view v) { return Update(v); }
+inline vem::RequestAction VeDelete() { return Delete(); }
+inline vem::RequestAction VeFwd(std::string_view id) { return VeForwardTo(id); }
+inline vem::RequestAction VeFx(std::string_view id) { return VeEffect(id); }
 inline vem::Request VeReq(std::string_view id, std::vector<vem::RequestAction> actions = {}) {
-  vem::Request r;
-  r.set_id(std::string(id));
-  for (auto& a : actions) {
-    *r.add_actions() = std::move(a);
-  }
-  return r;
+  return VeRequest(id, std::move(actions));
 }
-inline vem::Response VeResp(std::string_view m) {
-  vem::Response r;
-  r.set_message(std::string(m));
-  return r;
-}
-inline google::protobuf::Any VePersisted(std::string_view v) {
-  vem::Persisted p;
-  p.set_value(std::string(v));
-  return Pack(p);
-}
-
-// ---- event sourced model ----
-inline esm::RequestAction Emit(std::string_view v) {
-  esm::RequestAction a;
-  a.mutable_emit()->set_value(std::string(v));
-  return a;
-}
-inline esm::RequestAction EsFwd(std::string_view id) {
-  esm::RequestAction a;
-  a.mutable_forward()->set_id(std::string(id));
-  return a;
-}
-inline esm::RequestAction EsFx(std::string_view id) {
-  esm::RequestAction a;
-  a.mutable_effect()->set_id(std::string(id));
-  return a;
-}
-inline esm::RequestAction EsFail(std::string_view m) {
-  esm::RequestAction a;
-  a.mutable_fail()->set_message(std::string(m));
-  return a;
-}
+inline vem::Response VeResp(std::string_view m) { return VeResponse(m); }
+inline esm::RequestAction EsFwd(std::string_view id) { return EsForwardTo(id); }
+inline esm::RequestAction EsFx(std::string_view id) { return EsEffect(id); }
 inline esm::Request EsReq(std::string_view id, std::vector<esm::RequestAction> actions = {}) {
-  esm::Request r;
-  r.set_id(std::string(id));
-  for (auto& a : actions) {
-    *r.add_actions() = std::move(a);
-  }
-  return r;
+  return EsRequest(id, std::move(actions));
 }
-inline esm::Response EsResp(std::string_view m) {
-  esm::Response r;
-  r.set_message(std::string(m));
-  return r;
+inline esm::Response EsResp(std::string_view m) { return EsResponse(m); }
+inline tm::RequestAction PnChange(int64_t change) { return UpdateAction(PNCounterU(change)); }
+inline tm::RequestAction GcInc(uint64_t inc) { return UpdateAction(GCounterU(inc)); }
+inline tm::RequestAction GsetAdd(std::string_view v) { return GSetAdd({std::string(v)})[0]; }
+inline tm::RequestAction CrdtDel() { return DeleteA()[0]; }
+inline tm::RequestAction CrdtFwd(std::string_view id) { return ForwardA(id)[0]; }
+inline tm::RequestAction CrdtFx(std::string_view id) { return EffectA(id)[0]; }
+inline tm::RequestAction CrdtFail(std::string_view m) { return FailA(m)[0]; }
+inline tm::Request CrdtReq(std::string_view id, const Actions& actions = {}) {
+  return Req(id, actions);
 }
-inline esm::Persisted EsPersisted(std::string_view v) {
-  esm::Persisted p;
-  p.set_value(std::string(v));
-  return p;
+inline tm::Response PnState(int64_t v) { return PNCounterS(v); }
+inline tm::Response GcState(uint64_t v) { return GCounterS(v); }
+inline tm::Response GsetState(std::initializer_list<std::string_view> elements) {
+  return GSetS(Strings(elements.begin(), elements.end()));
 }
-inline std::vector<google::protobuf::Any> EsEvents(std::initializer_list<std::string_view> vs) {
-  std::vector<google::protobuf::Any> out;
-  for (auto v : vs) {
-    out.push_back(Pack(EsPersisted(v)));
-  }
-  return out;
+inline tm::Response VoteState(bool self, int votes_for, int voters) {
+  return VoteS(self, votes_for, voters);
 }
-
-// ---- CRDT model ----
-inline crm::RequestAction PnChange(int64_t change) {
-  crm::RequestAction a;
-  a.mutable_update()->mutable_pncounter()->set_change(change);
-  return a;
-}
-inline crm::RequestAction GcInc(uint64_t inc) {
-  crm::RequestAction a;
-  a.mutable_update()->mutable_gcounter()->set_increment(inc);
-  return a;
-}
-inline crm::RequestAction GsetAdd(std::string_view v) {
-  crm::RequestAction a;
-  a.mutable_update()->mutable_gset()->set_add(std::string(v));
-  return a;
-}
-inline crm::RequestAction CrdtDel() {
-  crm::RequestAction a;
-  a.mutable_delete_();
-  return a;
-}
-inline crm::RequestAction CrdtFwd(std::string_view id) {
-  crm::RequestAction a;
-  a.mutable_forward()->set_id(std::string(id));
-  return a;
-}
-inline crm::RequestAction CrdtFx(std::string_view id) {
-  crm::RequestAction a;
-  a.mutable_effect()->set_id(std::string(id));
-  return a;
-}
-inline crm::RequestAction CrdtFail(std::string_view m) {
-  crm::RequestAction a;
-  a.mutable_fail()->set_message(std::string(m));
-  return a;
-}
-inline crm::Request CrdtReq(std::string_view id, std::vector<crm::RequestAction> actions = {}) {
-  crm::Request r;
-  r.set_id(std::string(id));
-  for (auto& a : actions) {
-    *r.add_actions() = std::move(a);
-  }
-  return r;
-}
-inline crm::Response PnState(int64_t v) {
-  crm::Response r;
-  r.mutable_state()->mutable_pncounter()->set_value(v);
-  return r;
-}
-inline crm::Response GcState(uint64_t v) {
-  crm::Response r;
-  r.mutable_state()->mutable_gcounter()->set_value(v);
-  return r;
-}
-inline crm::Response GsetState(std::initializer_list<std::string_view> elements) {
-  crm::Response r;
-  auto* g = r.mutable_state()->mutable_gset();
-  for (auto e : elements) {
-    g->add_elements(std::string(e));
-  }
-  return r;
-}
-inline crm::Response VoteState(bool self, int votes_for, int voters) {
-  crm::Response r;
-  auto* v = r.mutable_state()->mutable_vote();
-  v->set_self_vote(self);
-  v->set_votes_for(votes_for);
-  v->set_total_voters(voters);
-  return r;
-}
-// A "primitive" string Any as CRDT elements are carried.
-inline google::protobuf::Any PrimitiveString(std::string_view s) {
-  google::protobuf::Any any;
-  any.set_type_url("p.cloudstate.io/string");
-  google::protobuf::StringValue v;
-  v.set_value(std::string(s));
-  any.set_value(v.SerializeAsString());
-  return any;
-}
+inline google::protobuf::Any PrimitiveString(std::string_view s) { return Str(s); }
 inline cloudstate::crdt::CrdtStateAction PnDelta(int64_t change) {
-  cloudstate::crdt::CrdtDelta d;
-  d.mutable_pncounter()->set_change(change);
-  return crdt::UpdateAction(d);
+  return crdt::UpdateAction(PNCounterD(change));
 }
 inline cloudstate::crdt::CrdtStateAction GcDelta(uint64_t inc) {
-  cloudstate::crdt::CrdtDelta d;
-  d.mutable_gcounter()->set_increment(inc);
-  return crdt::UpdateAction(d);
+  return crdt::UpdateAction(GCounterD(inc));
 }
 inline cloudstate::crdt::CrdtStateAction GsetDelta(std::string_view added) {
-  cloudstate::crdt::CrdtDelta d;
-  *d.mutable_gset()->add_added() = PrimitiveString(added);
-  return crdt::UpdateAction(d);
+  return crdt::UpdateAction(GSetD({std::string(added)}));
 }
 
 // Effects built by assignment (the TCK's Effects structs have no member initializers, so
@@ -291,7 +118,7 @@ inline es::Effects EsEffects(std::vector<google::protobuf::Any> events,
   es::Effects e;
   e.events = std::move(events);
   if (snapshot) {
-    e.snapshot = Pack(EsPersisted(*snapshot));
+    e.snapshot = EsPersisted(*snapshot);
   }
   e.side_effects = std::move(fx);
   return e;

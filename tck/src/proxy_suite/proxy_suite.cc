@@ -35,9 +35,37 @@ using std::chrono::milliseconds;
 
 inline constexpr const char* kDiscoverMethod = "/cloudstate.EntityDiscovery/discover";
 
-std::vector<ProxyCase>& ProxyCases() {
-  static auto* cases = new std::vector<ProxyCase>();
-  return *cases;
+const CaseSpec* RegisterProxyCase(ProxyCase c) {
+  CaseSpec spec{.name = std::move(c.name),
+                .area = "proxy",
+                .rule_ids = std::move(c.rule_ids),
+                .level = c.level,
+                .description = std::move(c.description),
+                .hint = std::move(c.hint),
+                .services = std::move(c.services),
+                .original_id = std::move(c.original_id),
+                .suite = Suite::kProxy,
+                .capabilities = (c.needs_interceptor ? uint32_t{kCapInterceptor} : 0u) |
+                                (c.needs_http ? uint32_t{kCapHttp} : 0u),
+                .proxy_body = std::move(c.body)};
+  return CaseRegistry::Global().Add(std::move(spec));
+}
+
+std::vector<ProxyCase> ProxyCases() {
+  std::vector<ProxyCase> out;
+  for (const CaseSpec* spec : CaseRegistry::Global().Sorted(Suite::kProxy)) {
+    out.push_back({.name = spec->name,
+                   .rule_ids = spec->rule_ids,
+                   .level = spec->level,
+                   .description = spec->description,
+                   .hint = spec->hint,
+                   .original_id = spec->original_id,
+                   .services = spec->services,
+                   .needs_interceptor = spec->Needs(kCapInterceptor),
+                   .needs_http = spec->Needs(kCapHttp),
+                   .body = spec->proxy_body});
+  }
+  return out;
 }
 
 bool Intercepting(const ProxySuiteOptions& options) { return options.interceptor_port >= 0; }
@@ -79,27 +107,11 @@ std::optional<std::set<std::string>> ReflectedServices(SuiteShared& shared) {
   return std::set<std::string>(decoded->services->begin(), decoded->services->end());
 }
 
-const char* Label(Outcome o) {
-  switch (o) {
-    case Outcome::kPassed:
-      return "PASS ";
-    case Outcome::kFailed:
-      return "FAIL ";
-    case Outcome::kSkipped:
-      return "SKIP ";
-    case Outcome::kExpectedFailure:
-      return "XFAIL";
-    case Outcome::kUnexpectedPass:
-      return "XPASS";
-  }
-  return "?";
-}
-
 }  // namespace
 
 // ---- ProxyCaseContext ----
 
-ProxyCaseContext::ProxyCaseContext(const ProxyCase* c, SuiteShared* shared)
+ProxyCaseContext::ProxyCaseContext(const CaseSpec* c, SuiteShared* shared)
     : case_(c),
       shared_(shared),
       first_call_(shared->interceptor ? shared->interceptor->CallCount() : 0) {}
@@ -439,123 +451,141 @@ std::string ProxyCaseContext::Details() const {
 
 // ---- listing and running ----
 
-namespace {
-
-std::vector<const ProxyCase*> SortedCases() {
-  std::vector<const ProxyCase*> out;
-  for (const auto& c : ProxyCases()) {
-    out.push_back(&c);
-  }
-  std::stable_sort(out.begin(), out.end(),
-                   [](const ProxyCase* a, const ProxyCase* b) { return a->name < b->name; });
-  return out;
-}
-
-bool SelectedCase(const ProxyCase& c, const ProxySuiteOptions& o) {
-  if (!o.filters.empty() && std::none_of(o.filters.begin(), o.filters.end(), [&](const auto& f) {
-        return MatchesPattern(c.name, f);
-      })) {
-    return false;
-  }
-  return std::none_of(o.excludes.begin(), o.excludes.end(),
-                      [&](const auto& e) { return MatchesPattern(c.name, e); });
-}
-
-}  // namespace
-
 void ListProxyCases(std::ostream& out) {
-  auto cases = SortedCases();
+  auto cases = CaseRegistry::Global().Sorted(Suite::kProxy);
   size_t width = 0;
   for (const auto* c : cases) {
     width = std::max(width, c->name.size());
   }
   for (const auto* c : cases) {
-    out << absl::StrFormat("%-*s  %-8s  %-5s  %-11s  %s", static_cast<int>(width), c->name,
-                           reports::CaseLevelName(c->level), c->original_id,
-                           c->needs_interceptor ? "intercept" : (c->needs_http ? "http" : "client"),
-                           c->description)
+    out << absl::StrFormat(
+               "%-*s  %-8s  %-5s  %-11s  %s", static_cast<int>(width), c->name,
+               reports::CaseLevelName(c->level), c->original_id,
+               c->Needs(kCapInterceptor) ? "intercept" : (c->Needs(kCapHttp) ? "http" : "client"),
+               c->description)
         << "\n";
   }
   out << cases.size() << " proxy cases\n";
 }
 
-RunOutcome RunProxySuite(const ProxySuiteOptions& options, std::ostream& out) {
-  RunOutcome outcome;
-  const auto run_start = std::chrono::steady_clock::now();
-  auto& results = outcome.results;
-  results.kit_version = CS_KIT_VERSION;
-  results.started_at = NowRfc3339();
-  results.host = HostName();
-  results.configuration = options.configuration;
-  results.configuration["suite"] = "proxy";
-  results.configuration["mode"] = Intercepting(options) ? "intercepting" : "client-only";
-  results.configuration["proxy"] = options.proxy_address;
-  results.configuration["time_scale"] = absl::StrCat(options.time_scale);
-  if (!options.http_address.empty()) {
-    results.configuration["http"] = options.http_address;
-  }
-  results.sut.address = options.proxy_address;
+namespace {
 
-  std::map<std::string, std::string> known_failing;
-  if (!options.known_failing_file.empty()) {
-    auto parsed = LoadKnownFailing(options.known_failing_file);
-    if (!parsed.ok()) {
-      out << "error: " << parsed.status().message() << "\n";
-      return outcome;
-    }
-    known_failing = std::move(*parsed);
+// A proxy as the pipeline's target: as client only, or with the wire to its user function tapped
+// by the interceptor (intercepting mode).
+class ProxyTarget : public Target {
+ public:
+  explicit ProxyTarget(const ProxySuiteOptions& options) {
+    shared_.options = &options;
+    shared_.run_id = RunId();
   }
-  std::vector<reports::RuleInfo> rules = LoadRules(options.spec_dir, out);
 
-  std::vector<const ProxyCase*> cases;
-  for (const auto* c : SortedCases()) {
-    if (SelectedCase(*c, options)) {
-      cases.push_back(c);
+  void Configure(std::map<std::string, std::string>& configuration) const override {
+    const ProxySuiteOptions& options = *shared_.options;
+    configuration["suite"] = "proxy";
+    configuration["mode"] = Intercepting(options) ? "intercepting" : "client-only";
+    configuration["proxy"] = options.proxy_address;
+    configuration["time_scale"] = absl::StrCat(options.time_scale);
+    if (!options.http_address.empty()) {
+      configuration["http"] = options.http_address;
     }
   }
 
-  SuiteShared shared;
-  shared.options = &options;
-  shared.run_id = RunId();
-  auto not_run = [&](const std::string& why) {
-    out << "error: " << why << "\n";
-    for (const auto* c : cases) {
-      results.cases.push_back({.name = c->name,
-                               .area = "proxy",
-                               .rule_ids = c->rule_ids,
-                               .level = c->level,
-                               .description = c->description,
-                               .hint = c->hint,
-                               .outcome = Outcome::kFailed,
-                               .message = "not run: " + why});
+  absl::Status Start(size_t selected, reports::RunResults& results, std::ostream& out) override {
+    const ProxySuiteOptions& options = *shared_.options;
+    results.sut.address = options.proxy_address;
+    const auto startup = Scaled(options, static_cast<int64_t>(options.startup_seconds * 1000));
+    if (Intercepting(options)) {
+      if (absl::Status tapped = StartInterceptor(startup, results, out); !tapped.ok()) {
+        return tapped;
+      }
     }
-    out << ClosingLine(results) << "\n";
-    if (!options.report_dir.empty()) {
-      (void)reports::WriteAllReports(results, rules, options.report_dir);
+    shared_.channel = MakeProxyChannel(options.proxy_address);
+    if (!shared_.channel->WaitForConnected(std::chrono::system_clock::now() + startup)) {
+      return absl::UnavailableError(absl::StrCat("the proxy's gRPC port ", options.proxy_address,
+                                                 " did not accept a connection within ",
+                                                 startup.count(), " ms"));
     }
-    outcome.exit_code = kExitError;
-    return outcome;
-  };
+    if (!Intercepting(options)) {
+      shared_.served = ReflectedServices(shared_);
+    }
+    if (shared_.proxy_info) {
+      results.sut.service_runtime =
+          absl::StrCat(shared_.proxy_info->proxy_name(), " ", shared_.proxy_info->proxy_version());
+    }
+    out << "cloudstate-tck " << CS_KIT_VERSION << " proxy suite against " << options.proxy_address
+        << (Intercepting(options) ? " (intercepting)" : " (client-only)") << "; "
+        << (shared_.served ? absl::StrCat(shared_.served->size(), " services served")
+                           : std::string("served services unknown (no reflection)"))
+        << "; " << selected << " cases\n";
+    return absl::OkStatus();
+  }
 
-  const auto startup = Scaled(options, static_cast<int64_t>(options.startup_seconds * 1000));
-  if (Intercepting(options)) {
+  std::string Gate(const CaseSpec& c) const override {
+    const ProxySuiteOptions& options = *shared_.options;
+    if (c.Needs(kCapInterceptor) && !Intercepting(options)) {
+      return "needs the interceptor (--interceptor-port, --function)";
+    }
+    if (c.Needs(kCapHttp) && options.http_address.empty()) {
+      return "needs the proxy's HTTP address (--http)";
+    }
+    if (shared_.served) {
+      for (const auto& s : c.services) {
+        if (!shared_.served->count(s)) {
+          return absl::StrCat("the proxy does not serve ", s);
+        }
+      }
+    }
+    return "";
+  }
+
+  std::optional<TargetDeath> Execute(const CaseSpec& c, size_t /*index*/, reports::CaseResult& r,
+                                     std::string& /*note*/) override {
+    ProxyCaseContext ctx(&c, &shared_);
+    if (c.proxy_body) {
+      c.proxy_body(ctx);
+    } else {
+      ctx.Fail("the case has no body");
+    }
+    if (ctx.skipped()) {
+      r.outcome = Outcome::kSkipped;
+    } else {
+      r.outcome = ctx.failed() ? Outcome::kFailed : Outcome::kPassed;
+    }
+    r.message = ctx.message();
+    if (ctx.failed()) {
+      r.details = ctx.Details();
+    }
+    return std::nullopt;  // the proxy is not supervised by the kit
+  }
+
+  void Stop(reports::RunResults& /*results*/) override {
+    if (shared_.interceptor) {
+      shared_.interceptor->Shutdown();
+    }
+  }
+
+ private:
+  // Binds the interceptor, lets the proxy under test start and waits for its first complete
+  // discovery exchange through it.
+  absl::Status StartInterceptor(milliseconds startup, reports::RunResults& results,
+                                std::ostream& out) {
+    const ProxySuiteOptions& options = *shared_.options;
     auto interceptor = Interceptor::Start(absl::StrCat("127.0.0.1:", options.interceptor_port),
                                           options.function_address);
     if (!interceptor.ok()) {
-      return not_run(std::string(interceptor.status().message()));
+      return interceptor.status();
     }
-    shared.interceptor = std::move(*interceptor);
-    results.configuration["interceptor"] = absl::StrCat("127.0.0.1:", shared.interceptor->port());
+    shared_.interceptor = std::move(*interceptor);
+    results.configuration["interceptor"] = absl::StrCat("127.0.0.1:", shared_.interceptor->port());
     results.configuration["function"] = options.function_address;
-    out << "interceptor listening on 127.0.0.1:" << shared.interceptor->port() << ", relaying to "
+    out << "interceptor listening on 127.0.0.1:" << shared_.interceptor->port() << ", relaying to "
         << options.function_address << "\n";
     out.flush();
     if (options.on_interceptor_ready) {
-      options.on_interceptor_ready(shared.interceptor->port());
+      options.on_interceptor_ready(shared_.interceptor->port());
     }
-    // The proxy's first complete discovery exchange.
     std::optional<InterceptedCall> discovery;
-    shared.interceptor->WaitFor(
+    shared_.interceptor->WaitFor(
         [&](const std::vector<InterceptedCall>& calls) {
           for (const auto& c : calls) {
             if (c.method == kDiscoverMethod && c.done && !c.in.empty() && !c.out.empty()) {
@@ -567,146 +597,58 @@ RunOutcome RunProxySuite(const ProxySuiteOptions& options, std::ostream& out) {
         },
         startup);
     if (!discovery) {
-      return not_run(absl::StrCat(
+      return absl::DeadlineExceededError(absl::StrCat(
           "the proxy did not complete discovery through the interceptor within ", startup.count(),
-          " ms (is it configured with user function 127.0.0.1:", shared.interceptor->port(), "?)"));
+          " ms (is it configured with user function 127.0.0.1:", shared_.interceptor->port(),
+          "?)"));
     }
-    shared.proxy_info.emplace();
-    shared.entity_spec.emplace();
-    if (!shared.proxy_info->ParseFromString(discovery->in[0]) ||
-        !shared.entity_spec->ParseFromString(discovery->out[0])) {
-      return not_run("the recorded discovery exchange does not parse");
+    shared_.proxy_info.emplace();
+    shared_.entity_spec.emplace();
+    if (!shared_.proxy_info->ParseFromString(discovery->in[0]) ||
+        !shared_.entity_spec->ParseFromString(discovery->out[0])) {
+      return absl::DataLossError("the recorded discovery exchange does not parse");
     }
     std::set<std::string> served;
-    for (const auto& e : shared.entity_spec->entities()) {
+    for (const auto& e : shared_.entity_spec->entities()) {
       served.insert(e.service_name());
     }
-    shared.served = served;
-    const auto& info = shared.entity_spec->service_info();
+    shared_.served = served;
+    const auto& info = shared_.entity_spec->service_info();
     results.sut.service_name = info.service_name();
     results.sut.service_version = info.service_version();
     results.sut.support_library_name = info.support_library_name();
     results.sut.support_library_version = info.support_library_version();
-    results.sut.protocol_version = absl::StrCat(shared.proxy_info->protocol_major_version(), ".",
-                                                shared.proxy_info->protocol_minor_version());
-    for (const auto& e : shared.entity_spec->entities()) {
+    results.sut.protocol_version = absl::StrCat(shared_.proxy_info->protocol_major_version(), ".",
+                                                shared_.proxy_info->protocol_minor_version());
+    for (const auto& e : shared_.entity_spec->entities()) {
       results.sut.declared_services.push_back(e.service_name());
       auto& types = results.sut.declared_entity_types;
       if (std::find(types.begin(), types.end(), e.entity_type()) == types.end()) {
         types.push_back(e.entity_type());
       }
     }
+    return absl::OkStatus();
   }
-  shared.channel = MakeProxyChannel(options.proxy_address);
-  if (!shared.channel->WaitForConnected(std::chrono::system_clock::now() + startup)) {
-    return not_run(absl::StrCat("the proxy's gRPC port ", options.proxy_address,
-                                " did not accept a connection within ", startup.count(), " ms"));
-  }
-  if (!Intercepting(options)) {
-    shared.served = ReflectedServices(shared);
-  }
-  if (shared.proxy_info) {
-    results.sut.service_runtime =
-        absl::StrCat(shared.proxy_info->proxy_name(), " ", shared.proxy_info->proxy_version());
-  }
-  out << "cloudstate-tck " << CS_KIT_VERSION << " proxy suite against " << options.proxy_address
-      << (Intercepting(options) ? " (intercepting)" : " (client-only)") << "; "
-      << (shared.served ? absl::StrCat(shared.served->size(), " services served")
-                        : std::string("served services unknown (no reflection)"))
-      << "; " << cases.size() << " cases\n";
 
-  size_t index = 0;
-  for (const auto* c : cases) {
-    ++index;
-    reports::CaseResult r{.name = c->name,
-                          .area = "proxy",
-                          .rule_ids = c->rule_ids,
-                          .level = c->level,
-                          .description = c->description,
-                          .hint = c->hint};
-    const auto t0 = std::chrono::steady_clock::now();
-    std::string skip;
-    if (c->needs_interceptor && !Intercepting(options)) {
-      skip = "needs the interceptor (--interceptor-port, --function)";
-    } else if (c->needs_http && options.http_address.empty()) {
-      skip = "needs the proxy's HTTP address (--http)";
-    } else if (shared.served) {
-      for (const auto& s : c->services) {
-        if (!shared.served->count(s)) {
-          skip = absl::StrCat("the proxy does not serve ", s);
-          break;
-        }
-      }
-    }
-    if (!skip.empty()) {
-      r.outcome = Outcome::kSkipped;
-      r.message = skip;
-    } else {
-      ProxyCaseContext ctx(c, &shared);
-      c->body(ctx);
-      if (ctx.skipped()) {
-        r.outcome = Outcome::kSkipped;
-      } else {
-        r.outcome = ctx.failed() ? Outcome::kFailed : Outcome::kPassed;
-      }
-      r.message = ctx.message();
-      if (ctx.failed()) {
-        r.details = ctx.Details();
-      }
-    }
-    r.duration_seconds =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    if (auto it = known_failing.find(c->name); it != known_failing.end()) {
-      if (r.outcome == Outcome::kFailed) {
-        r.outcome = Outcome::kExpectedFailure;
-        r.message = absl::StrCat("known failing", it->second.empty() ? "" : " (" + it->second + ")",
-                                 ": ", r.message);
-      } else if (r.outcome == Outcome::kPassed) {
-        r.outcome = Outcome::kUnexpectedPass;
-        r.message = "listed as known failing but passed: remove it from the known-failing list";
-      }
-    }
-    out << absl::StrFormat("[%*d/%d] %s %s (%d ms)\n",
-                           static_cast<int>(absl::StrCat(cases.size()).size()), index, cases.size(),
-                           Label(r.outcome), c->name, static_cast<int>(r.duration_seconds * 1000));
-    if (r.outcome == Outcome::kFailed || r.outcome == Outcome::kUnexpectedPass ||
-        (options.verbose && r.outcome != Outcome::kPassed)) {
-      if (!r.message.empty()) {
-        out << "        " << r.message << "\n";
-      }
-      if (!r.details.empty()) {
-        out << IndentLines(r.details, "        ");
-      }
-    }
-    out.flush();
-    results.cases.push_back(std::move(r));
-  }
-  if (shared.interceptor) {
-    shared.interceptor->Shutdown();
-  }
-  results.duration_seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - run_start).count();
-  std::map<std::string, int> skip_reasons;
-  for (const auto& c : results.cases) {
-    if (c.outcome == Outcome::kSkipped) {
-      ++skip_reasons[c.message];
-    }
-  }
-  for (const auto& [reason, n] : skip_reasons) {
-    out << "skipped " << n << ": " << reason << "\n";
-  }
-  if (!options.report_dir.empty()) {
-    auto status = reports::WriteAllReports(results, rules, options.report_dir);
-    if (!status.ok()) {
-      out << "error: writing reports: " << status.message() << "\n";
-    } else {
-      out << "reports written to " << options.report_dir << "\n";
-    }
-  }
-  out << ClosingLine(results) << "\n";
-  out.flush();
-  outcome.exit_code = VerdictExitCode(results);
-  return outcome;
+  SuiteShared shared_;
+};
+
+}  // namespace
+
+RunOutcome RunProxySuite(const ProxySuiteOptions& options, std::ostream& out) {
+  ProxyTarget target(options);
+  PipelineOptions pipeline{.filters = options.filters,
+                           .excludes = options.excludes,
+                           .report_dir = options.report_dir,
+                           .known_failing_file = options.known_failing_file,
+                           .spec_dir = options.spec_dir,
+                           .verbose = options.verbose,
+                           .color = options.color.value_or(false),
+                           .jobs = 1,
+                           .global_deadline = std::nullopt,
+                           .area_summary = false,
+                           .configuration = options.configuration};
+  return RunPipeline(Suite::kProxy, target, pipeline, out);
 }
 
 }  // namespace cloudstate::tck::proxy_suite

@@ -40,10 +40,20 @@ struct Operation {
   OpStatus status = OpStatus::kOk;
 };
 
+// A fault a nemesis injected while the history ran, in the operations' time unit. Not checked:
+// it explains the history (the HTML timeline draws it).
+struct FaultWindow {
+  std::string name{};         // "reset-clients", "kill-function", ...
+  std::string description{};  // what was done, in words
+  int64_t start = 0;
+  int64_t end = kNeverReturned;  // kNeverReturned: still active when the history ended
+};
+
 struct History {
   std::string model{};               // name of the sequential model the history is checked against
   nlohmann::json initial = nullptr;  // initial state of every entity (model-specific; null: empty)
   std::vector<Operation> operations{};
+  std::vector<FaultWindow> faults{};
 
   // Appends `op` with the next id.
   Operation& AddOperation(Operation op);

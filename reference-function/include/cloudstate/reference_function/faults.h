@@ -1,17 +1,9 @@
 #pragma once
 // Deliberate faults of the reference function: each one makes the function break a rule that a
 // TCK case checks, so the TCK can prove it notices. Off by default; enabled by name with
-// `--fault NAME` (repeatable); `--list-faults` prints the registry.
-//
-// Registering a fault (any file of this library, e.g. the CRDT models):
-//
-//   namespace {
-//   const bool kRegistered = cloudstate::reference_function::RegisterFault(
-//       {"crdt-delta-lost", "CRDT replies omit the state delta", "crdt"});
-//   }  // namespace
-//
-// Put the static registration in a .cc file the executable links anyway (e.g. the one that
-// defines RegisterCrdtModels), since unreferenced objects of a static library are dropped.
+// `--fault NAME` (repeatable); `--list-faults` prints the registry. The registry is the table in
+// src/faults.def (one line per fault: name, area, description); the models consult the enabled
+// set through Faults::Has(fault::kName), with the constants of src/fault_names.h.
 
 #include <set>
 #include <string>
@@ -28,10 +20,7 @@ struct FaultInfo {
   std::string area;         // discovery | eventsourced | valueentity | action | crdt | eventing
 };
 
-// Adds a fault to the process-wide registry. Returns true (for static initialisers); a duplicate
-// name is ignored (first registration wins).
-bool RegisterFault(FaultInfo info);
-// Every registered fault, sorted by name.
+// Every fault of faults.def, sorted by name.
 std::vector<FaultInfo> AllFaults();
 bool IsKnownFault(std::string_view name);
 // "name<TAB>area<TAB>description\n" for every fault, sorted by name (the format of

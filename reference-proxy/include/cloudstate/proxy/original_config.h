@@ -3,7 +3,8 @@
 // deployment written for it starts ours unchanged (reference-proxy/README.md has the table):
 //
 //   * its environment variables (HTTP_PORT, USER_FUNCTION_HOST, USER_FUNCTION_PORT,
-//     MANAGEMENT_PORT, POSTGRES_*) become flags applied before ours, so our flags still win;
+//     MANAGEMENT_PORT, POSTGRES_*) become flags, which main.cc places before the command line
+//     (precedence: see main.cc);
 //   * its -D system properties (-Dcloudstate.proxy.http-port=9000, -Dconfig.resource=...) on the
 //     command line are rewritten into our flags in place.
 //

@@ -4,9 +4,9 @@
 //
 // Threading contract (read this before implementing a store):
 // * Every method is synchronous and may block (disk, network). The proxy never calls a store on a
-//   gRPC thread or on an entity executor: it runs store calls on a dedicated pool (StoreExecutor,
-//   `--store-threads`) and posts the result back to the entity. A store may therefore use blocking
-//   client libraries (SQLite, libpqxx) directly.
+//   gRPC thread or on an entity executor: it runs store calls on a dedicated thread pool
+//   (`--store-threads`) and posts the result back to the entity. A store may therefore use
+//   blocking client libraries (SQLite, libpq) directly.
 // * A store must be safe to call from several threads at once. The proxy guarantees that calls for
 //   one persistence key never overlap (an entity issues one store call at a time), so a store only
 //   needs isolation between different keys; it still must reject a stale writer (see

@@ -18,6 +18,8 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 
+#include "cloudstate/reports/results.h"
+
 namespace cloudstate::reports {
 
 // One measured phase: an open loop at `offered_rate` or a closed loop at `concurrency`.
@@ -74,6 +76,11 @@ absl::StatusOr<BenchRun> ParseBenchJson(std::string_view text);
 absl::StatusOr<BenchRun> ReadBenchJson(const std::string& path);  // a file or a directory
 std::string RenderBenchCtrf(const BenchRun& run);
 std::string RenderBenchHtml(const BenchRun& run);
+// The run in the results model, so that the conformance writers (JUnit, TAP, Markdown, ...) can
+// carry it: one case per scenario and series ("bench.<scenario>/<distribution>/<target>", area
+// "bench"), passed when the open loop completed requests without errors, with typed metrics
+// (throughput, open-loop latency percentiles in seconds, saturation).
+RunResults BenchRunResults(const BenchRun& run);
 // bench.json, ctrf.json and bench.html into `dir` (created if needed).
 absl::Status WriteBenchReports(const BenchRun& run, const std::string& dir);
 

@@ -3,13 +3,16 @@
 // written (JUnit, CTRF, TAP, HTML, Markdown, badge, summary), so that they never disagree.
 //
 //   cloudstate::reports::RunResults run;
-//   run.cases.push_back({.name = "required_ES-004_single_emitted_event", .area = "eventsourced",
+//   run.cases.push_back({.name = "eventsourced.initial_snapshot", .area = "eventsourced",
 //                        .rule_ids = {"ES-004"}, .level = CaseLevel::kRequired,
 //                        .outcome = Outcome::kPassed, .duration_seconds = 0.004});
 //   auto status = cloudstate::reports::WriteAllReports(run, rules, "reports/out");  // writers.h
 
+#include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace cloudstate::reports {
@@ -32,6 +35,32 @@ enum class CaseLevel {
                 // level
 };
 
+// What a measured value counts, so that writers can format and compare it.
+enum class MetricUnit {
+  kCount,      // events, operations, messages
+  kSeconds,    // a duration or latency
+  kBytes,      // a size
+  kPerSecond,  // a throughput
+  kRatio,      // a dimensionless ratio (a slowdown, a fraction)
+};
+
+// One measured value of a case: a latency percentile of a bench scenario, the number of operations
+// of a model-checker history, ...
+struct Metric {
+  std::string name{};  // stable, dotted: "latency.p99", "history.operations"
+  double value = 0;
+  MetricUnit unit = MetricUnit::kCount;
+};
+
+// How to reproduce a result that depends on randomness (a seeded model-checker history, a
+// randomised bench scenario). Empty when the result is deterministic.
+struct Replay {
+  std::optional<uint64_t> seed{};
+  std::string command{};  // a command line that reproduces it ("" when there is none)
+
+  bool empty() const { return !seed && command.empty(); }
+};
+
 // Members carry `{}` initializers so that designated initializers may leave any of them out without
 // -Wmissing-field-initializers warnings (CI builds with -Werror).
 struct CaseResult {
@@ -45,6 +74,8 @@ struct CaseResult {
   std::string message{};  // failure or skip reason, one line
   std::string details{};  // failure transcript and field-level diff (multi-line)
   double duration_seconds = 0;
+  std::vector<Metric> metrics{};  // measured values (none for a plain conformance case)
+  Replay replay{};                // how to reproduce it (empty when deterministic)
 };
 
 // Identity of the system under test, from its discovery answer (ServiceInfo) and the run's target.
@@ -70,6 +101,7 @@ struct RunResults {
   SystemUnderTest sut{};
   std::vector<CaseResult> cases{};
   double duration_seconds = 0;
+  Replay replay{};  // the run's seed and replay command, when it was randomised
 };
 
 // A spec rule as the reports need it (from spec/rules.tsv), for the traceability matrix.
@@ -80,7 +112,9 @@ struct RuleInfo {
   std::string title{};
 };
 
-const char* OutcomeName(Outcome outcome);    // "passed", "failed", "skipped", "xfail", "xpass"
-const char* CaseLevelName(CaseLevel level);  // "required", "optional", "robustness"
+const char* OutcomeName(Outcome outcome);     // "passed", "failed", "skipped", "xfail", "xpass"
+const char* CaseLevelName(CaseLevel level);   // "required", "optional", "robustness"
+const char* MetricUnitName(MetricUnit unit);  // "count", "seconds", "bytes", "per_second", "ratio"
+std::optional<MetricUnit> ParseMetricUnitName(std::string_view name);
 
 }  // namespace cloudstate::reports

@@ -25,20 +25,13 @@
 #include "cloudstate/action.pb.h"
 
 #include "cloudstate/sdk/effects.h"
+#include "cloudstate/sdk/fault_plan.h"
 #include "cloudstate/sdk/stream_core.h"
 
 namespace cloudstate::sdk {
 
-// Deliberate deviations (fault injection only). All off by default.
-struct ActionQuirks {
-  bool streamed_out_ends_early = false;    // only the first response of a streamed-out call
-  bool streamed_in_answers_early = false;  // answer after the first payload message
-  bool drop_sync_flag = false;             // side effects lose `synchronous`
-};
-
 struct ActionOptions {
   const google::protobuf::ServiceDescriptor* service = nullptr;
-  ActionQuirks quirks;
 };
 
 struct ActionContext {
@@ -82,16 +75,14 @@ enum class ActionShape { kUnary, kStreamedIn, kStreamedOut, kStreamed };
 // Sans-IO logic of the action protocol, shared by the four RPCs.
 class ActionDispatcher {
  public:
-  // errors_as_status (a deliberate fault): a malformed call ends with an error status instead of
-  // an ActionResponse failure. exit_on_bad_input (a deliberate fault): a malformed call makes the
-  // process exit, as an SDK that dereferences an unresolved type or method would.
-  explicit ActionDispatcher(ActionResolver resolver, bool errors_as_status = false,
-                            bool exit_on_bad_input = false)
-      : resolver_(std::move(resolver)),
-        errors_as_status_(errors_as_status),
-        exit_on_bad_input_(exit_on_bad_input) {}
+  // `faults` (conformance kit only, see fault_plan.h): the deliberate deviations to make, e.g.
+  // kActionErrorsAsStatus (a malformed call ends with an error status instead of an
+  // ActionResponse failure) or kExitOnActionBadInput (a malformed call makes the process exit, as
+  // an SDK that dereferences an unresolved type or method would).
+  explicit ActionDispatcher(ActionResolver resolver,
+                            std::shared_ptr<const FaultPlan> faults = nullptr);
 
-  // Returns `problem`; under the fault exit_on_bad_input, a problem ends the process instead.
+  // Returns `problem`; under kExitOnActionBadInput, a problem ends the process instead.
   std::optional<std::string> Checked(std::optional<std::string> problem) const;
 
   // The answer to a malformed call: a failure response (or, under the fault, an error status).
@@ -109,9 +100,11 @@ class ActionDispatcher {
   absl::StatusOr<std::vector<cloudstate::action::ActionResponse>> StreamedOut(
       const cloudstate::action::ActionCommand& command) const;
 
-  // Applies the output quirks of `registration` to a response.
-  static void ApplyQuirks(const ActionRegistration& registration,
-                          cloudstate::action::ActionResponse* response);
+  // Whether the fault plan makes `registration`'s service deviate in `fault`.
+  bool Deviates(const ActionRegistration& registration, SdkFault fault) const;
+  // Applies the output deviations of `registration` to a response.
+  void ApplyOutputFaults(const ActionRegistration& registration,
+                         cloudstate::action::ActionResponse* response) const;
 
  private:
   std::optional<std::string> ResolveUnchecked(const cloudstate::action::ActionCommand& header,
@@ -119,6 +112,7 @@ class ActionDispatcher {
                                               const ActionRegistration** registration) const;
 
   ActionResolver resolver_;
+  std::shared_ptr<const FaultPlan> faults_;
   bool errors_as_status_ = false;
   bool exit_on_bad_input_ = false;
 };

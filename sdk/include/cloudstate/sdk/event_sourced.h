@@ -37,22 +37,10 @@
 #include "cloudstate/event_sourced.pb.h"
 
 #include "cloudstate/sdk/effects.h"
+#include "cloudstate/sdk/fault_plan.h"
 #include "cloudstate/sdk/stream_core.h"
 
 namespace cloudstate::sdk {
-
-// Deliberate deviations from the protocol, used only by the conformance kit's fault injection.
-// All off by default.
-struct EventSourcedQuirks {
-  int64_t reply_command_id_offset = 0;      // reply with a wrong command id
-  bool apply_events_after_handler = false;  // the handler does not see its own events
-  bool ignore_init_snapshot = false;        // snapshot in init is not given to the entity
-  bool replay_events_reversed = false;      // replayed events applied in reverse order
-  bool keep_events_on_failure = false;      // a failed command still sends its events
-  bool keep_side_effects_on_failure = false;
-  bool stay_open_without_commands = false;  // a half-close before any command does not end it
-  bool snapshot_only_on_multiple = false;   // snapshot only when the sequence lands on a multiple
-};
 
 struct EventSourcedEntityOptions {
   const google::protobuf::ServiceDescriptor* service = nullptr;
@@ -61,7 +49,6 @@ struct EventSourcedEntityOptions {
   // A snapshot is attached to the reply whose events make the sequence number cross a multiple
   // of this (0 = never).
   int64_t snapshot_every = 100;
-  EventSourcedQuirks quirks;
 };
 
 class EventSourcedEntity;
@@ -130,10 +117,9 @@ class EventSourcedStreamCore : public StreamCore<cloudstate::eventsourced::Event
   using In = cloudstate::eventsourced::EventSourcedStreamIn;
   using Out = cloudstate::eventsourced::EventSourcedStreamOut;
 
-  // crash_on_protocol_error (a deliberate fault): exit the process instead of sending a
-  // stream-level Failure message.
+  // `faults` (conformance kit only, see fault_plan.h): the deliberate deviations to make.
   explicit EventSourcedStreamCore(EventSourcedResolver resolver,
-                                  bool crash_on_protocol_error = false);
+                                  std::shared_ptr<const FaultPlan> faults = nullptr);
   StreamStep<Out> OnMessage(const In& in) override;
   StreamStep<Out> OnInputEnd() override;
 
@@ -146,8 +132,11 @@ class EventSourcedStreamCore : public StreamCore<cloudstate::eventsourced::Event
   absl::Status FlushReplay();
   StreamStep<Out> StreamFailure(int64_t command_id, std::string description);
   Out ClientFailure(int64_t command_id, std::string description, bool restart);
+  // Whether the fault plan makes the stream's service deviate in `fault`.
+  bool Deviates(SdkFault fault) const;
 
   EventSourcedResolver resolver_;
+  std::shared_ptr<const FaultPlan> faults_;
   bool crash_on_protocol_error_;
   const EventSourcedRegistration* registration_ = nullptr;
   std::unique_ptr<EventSourcedEntity> entity_;

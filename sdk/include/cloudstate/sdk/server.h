@@ -4,9 +4,9 @@
 // CRDT) for every entity added to it.
 //
 //   cloudstate::sdk::Server server({.service_name = "shopping-cart"});
-//   server.AddEventSourcedEntity({.service = ShoppingCart::descriptor(), .persistence_id =
-//   "carts"},
-//                                [] { return std::make_unique<CartEntity>(); });
+//   server.AddEventSourcedEntity(
+//       {.service = ShoppingCart::descriptor(), .persistence_id = "carts"},
+//       [](std::string_view entity_id) { return std::make_unique<CartEntity>(); });
 //   CS_RETURN_IF_ERROR(server.Start("127.0.0.1", 8080));
 //   server.Wait();
 //
@@ -31,8 +31,10 @@
 #include "absl/status/statusor.h"
 #include "google/protobuf/descriptor.h"
 
+#include "cloudstate/common/protocol.h"
 #include "cloudstate/sdk/action.h"
 #include "cloudstate/sdk/event_sourced.h"
+#include "cloudstate/sdk/fault_plan.h"
 #include "cloudstate/sdk/value_entity.h"
 
 namespace grpc {
@@ -45,14 +47,13 @@ class EntitySpec;
 
 namespace cloudstate::sdk {
 
-// Entity types as reported in discovery: the full names of the protocol services.
-inline constexpr char kEventSourcedEntityType[] = "cloudstate.eventsourced.EventSourced";
-inline constexpr char kValueEntityType[] = "cloudstate.valueentity.ValueEntity";
-inline constexpr char kCrdtEntityType[] = "cloudstate.crdt.Crdt";
-inline constexpr char kActionEntityType[] = "cloudstate.action.ActionProtocol";
-
-inline constexpr int kProtocolMajorVersion = 0;
-inline constexpr int kProtocolMinorVersion = 2;
+// Entity types as reported in discovery, and the protocol version (common/protocol.h).
+using cloudstate::kActionEntityType;
+using cloudstate::kCrdtEntityType;
+using cloudstate::kEventSourcedEntityType;
+using cloudstate::kProtocolMajorVersion;
+using cloudstate::kProtocolMinorVersion;
+using cloudstate::kValueEntityType;
 inline constexpr char kSupportLibraryName[] = "cloudstate-cpp-sdk";
 
 // The version string of this library (the kit version).
@@ -71,21 +72,9 @@ struct EntityDeclaration {
 struct ServerOptions {
   std::string service_name = "cloudstate-cpp-function";
   std::string service_version = "0.0.0";
-  // Deliberate fault (conformance kit only): protocol errors on entity streams make the process
-  // exit instead of sending a stream-level Failure message.
-  bool crash_on_protocol_error = false;
-  // Deliberate faults of discovery and actions (conformance kit only).
-  bool discover_answers_once = false;  // every discover call after the first fails UNAVAILABLE
-  bool discover_rejects_partial_proxy = false;  // FAILED_PRECONDITION unless every declared
-                                                // entity type is in the proxy's supported types
-  bool report_error_unimplemented = false;      // reportError answers UNIMPLEMENTED
-  bool discover_rejects_other_version = false;  // FAILED_PRECONDITION unless the proxy announces
-                                                // protocol 0.2
-  bool exit_on_action_cancel = false;           // the process exits when a streamed action call is
-                                                // cancelled before it ended
-  bool action_errors_as_status = false;   // malformed action calls end with a gRPC error status
-  bool exit_on_action_bad_input = false;  // malformed action calls make the process exit
-                                          // instead of an ActionResponse failure
+  // Deliberate deviations from the protocol, for the conformance kit only (fault_plan.h);
+  // nullptr (the default): none.
+  std::shared_ptr<const FaultPlan> fault_plan;
 };
 
 class Server {

@@ -27,25 +27,15 @@
 #include "cloudstate/value_entity.pb.h"
 
 #include "cloudstate/sdk/effects.h"
+#include "cloudstate/sdk/fault_plan.h"
 #include "cloudstate/sdk/stream_core.h"
 
 namespace cloudstate::sdk {
-
-// Deliberate deviations (fault injection only). All off by default.
-struct ValueEntityQuirks {
-  int64_t reply_command_id_offset = 0;
-  bool ignore_delete = false;            // delete resets the state but sends no delete action
-  bool keep_first_state_action = false;  // several changes: the first one is sent
-  bool keep_side_effects_on_failure = false;
-  bool ignore_init_state = false;           // the stored state in init is not loaded
-  bool stay_open_without_commands = false;  // a half-close before any command does not end it
-};
 
 struct ValueEntityOptions {
   const google::protobuf::ServiceDescriptor* service = nullptr;
   std::string persistence_id;  // empty: the service's simple name (see Server::Declare)
   std::optional<int64_t> passivation_timeout_ms;
-  ValueEntityQuirks quirks;
 };
 
 class ValueEntityContext : public EffectsCollector {
@@ -106,8 +96,9 @@ class ValueEntityStreamCore : public StreamCore<cloudstate::valueentity::ValueEn
   using In = cloudstate::valueentity::ValueEntityStreamIn;
   using Out = cloudstate::valueentity::ValueEntityStreamOut;
 
+  // `faults` (conformance kit only, see fault_plan.h): the deliberate deviations to make.
   explicit ValueEntityStreamCore(ValueEntityResolver resolver,
-                                 bool crash_on_protocol_error = false);
+                                 std::shared_ptr<const FaultPlan> faults = nullptr);
   StreamStep<Out> OnMessage(const In& in) override;
   StreamStep<Out> OnInputEnd() override;
 
@@ -117,8 +108,10 @@ class ValueEntityStreamCore : public StreamCore<cloudstate::valueentity::ValueEn
   StreamStep<Out> OnInit(const cloudstate::valueentity::ValueEntityInit& init);
   StreamStep<Out> OnCommand(const cloudstate::Command& command);
   StreamStep<Out> StreamFailure(int64_t command_id, std::string description);
+  bool Deviates(SdkFault fault) const;
 
   ValueEntityResolver resolver_;
+  std::shared_ptr<const FaultPlan> faults_;
   bool crash_on_protocol_error_;
   const ValueEntityRegistration* registration_ = nullptr;
   std::unique_ptr<ValueEntity> entity_;

@@ -1,7 +1,11 @@
 #pragma once
-// Registration of conformance cases. Every case has a stable name, the spec rules it checks, a
-// level, a one-line description, a hint for the SDK author when it fails, the model services it
-// needs, and a body written with the scenario DSL (scenario.h).
+// The case model and its one registry. Every case of every suite has a stable name, the spec rules
+// it checks, a level, a one-line description, a hint for the implementer when it fails, the model
+// services it needs, the capabilities it needs from the target (an interceptor on the wire, an
+// HTTP address), and a body. The suite says which kind of target the body is written for: the SDK
+// suite plays the proxy against a user function (CaseContext, scenario.h); the proxy suite plays
+// the client of a proxy (ProxyCaseContext, proxy_suite/proxy_suite.h). The pipeline that selects,
+// gates, runs and reports cases is in engine.h.
 //
 //   TCK_CASES(EventSourcedBasics) {
 //     Case("eventsourced.single_emitted_event")
@@ -10,25 +14,50 @@
 //         .Hint("emit must append to the reply's events and update the state immediately")
 //         .Needs({kEventSourcedTckModel, kEventSourcedTwo})
 //         .Run([](CaseContext& ctx) { ... });
+//     Case("proxy.some_wire_case")          // a proxy-suite case: the body takes ProxyCaseContext
+//         .Rules({"FE-001"})
+//         .Describe("...")
+//         .NeedsInterceptor()
+//         .Run([](proxy_suite::ProxyCaseContext& ctx) { ... });
 //   }
 //
-// Cases self-register at static-initialisation time; the library is linked whole-archive so that
-// files holding only cases are kept by the linker.
+// (PROXY_CASE in proxy_suite.h registers into the same registry.) Cases self-register at
+// static-initialisation time; the library is linked whole-archive so that files holding only cases
+// are kept by the linker.
 
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "cloudstate/common/protocol.h"
 #include "cloudstate/reports/results.h"
 
 namespace cloudstate::tck {
 
 class CaseContext;
+namespace proxy_suite {
+class ProxyCaseContext;
+}  // namespace proxy_suite
 
 using CaseLevel = ::cloudstate::reports::CaseLevel;
 using CaseBody = std::function<void(CaseContext&)>;
+using ProxyCaseBody = std::function<void(proxy_suite::ProxyCaseContext&)>;
+
+// Which kind of target a case's body is written for.
+enum class Suite {
+  kFunction,  // the kit plays the proxy against a user function (`cloudstate-tck run`)
+  kProxy,     // the kit is a client of a proxy, optionally tapping its wire (`... proxy`)
+};
+
+// What a case needs from its target beyond the model services; a target that lacks one skips the
+// case with a reason.
+enum Capability : uint32_t {
+  kCapInterceptor = 1u << 0,  // the proxy->function wire is tapped (proxy suite, intercepting)
+  kCapHttp = 1u << 1,         // the proxy's HTTP/JSON address is known
+};
 
 struct CaseSpec {
   std::string name;                   // "<area>.<snake_case>", unique
@@ -39,7 +68,15 @@ struct CaseSpec {
   std::string hint;                   // one line: what to look at when it fails
   std::vector<std::string> services;  // model services (full names) the function must declare
   std::string original_id;            // id in the original Scala TCK (e.g. "ES6"), empty if new
-  CaseBody body;
+  Suite suite = Suite::kFunction;
+  uint32_t capabilities = 0;  // Capability bits
+  CaseBody body;              // suite kFunction
+  ProxyCaseBody proxy_body;   // suite kProxy
+
+  bool Needs(Capability c) const { return (capabilities & c) != 0; }
+  bool HasBody() const {
+    return suite == Suite::kFunction ? static_cast<bool>(body) : static_cast<bool>(proxy_body);
+  }
 };
 
 // Fluent builder returned by Case(); it points at the registered entry, so every setter updates the
@@ -59,7 +96,11 @@ class CaseBuilder {
   CaseBuilder& Needs(std::vector<std::string> services);
   CaseBuilder& Original(std::string original_id);  // e.g. "ES6"
   CaseBuilder& Area(std::string area);
+  CaseBuilder& NeedsInterceptor();
+  CaseBuilder& NeedsHttp();
   CaseBuilder& Run(CaseBody body);
+  // A proxy-suite body: makes the case one of the proxy suite.
+  CaseBuilder& Run(ProxyCaseBody body);
 
  private:
   CaseSpec* spec_;
@@ -71,12 +112,17 @@ class CaseRegistry {
 
   // Registers a new case; the name's prefix before the first '.' becomes the area.
   CaseBuilder Add(std::string name);
+  // Registers a complete case (its area is derived from the name when empty).
+  const CaseSpec* Add(CaseSpec spec);
 
-  // Cases in registration order grouped by area order (discovery, action, valueentity,
-  // eventsourced, crdt, then the rest alphabetically), by name within an area.
-  std::vector<const CaseSpec*> Sorted() const;
+  // The cases of `suite` in their run order. SDK suite: grouped by area (discovery, action,
+  // valueentity, eventsourced, crdt, eventing, then the rest alphabetically), in registration
+  // order within an area. Proxy suite: by name.
+  std::vector<const CaseSpec*> Sorted(Suite suite = Suite::kFunction) const;
+  // The case named `name` in any suite (names are unique across suites).
   const CaseSpec* Find(std::string_view name) const;
   size_t size() const { return specs_.size(); }
+  size_t size(Suite suite) const;
 
   // Problems such as duplicate names, missing rules/body/description (empty when all is well).
   std::vector<std::string> Validate() const;
@@ -117,10 +163,10 @@ inline constexpr const char* kCrdtTckModel = "cloudstate.tck.model.crdt.CrdtTckM
 inline constexpr const char* kCrdtTwo = "cloudstate.tck.model.crdt.CrdtTwo";
 inline constexpr const char* kCrdtConfigured = "cloudstate.tck.model.crdt.CrdtConfigured";
 
-// Entity types (protocol service names).
-inline constexpr const char* kActionProtocol = "cloudstate.action.ActionProtocol";
-inline constexpr const char* kValueEntityProtocol = "cloudstate.valueentity.ValueEntity";
-inline constexpr const char* kEventSourcedProtocol = "cloudstate.eventsourced.EventSourced";
-inline constexpr const char* kCrdtProtocol = "cloudstate.crdt.Crdt";
+// Entity types (protocol service names, common/protocol.h).
+inline constexpr const char* kActionProtocol = cloudstate::kActionEntityType;
+inline constexpr const char* kValueEntityProtocol = cloudstate::kValueEntityType;
+inline constexpr const char* kEventSourcedProtocol = cloudstate::kEventSourcedEntityType;
+inline constexpr const char* kCrdtProtocol = cloudstate::kCrdtEntityType;
 
 }  // namespace cloudstate::tck

@@ -7,8 +7,8 @@
 //   es::Command(1, id, "Process", request)                    -> EventSourcedStreamIn{command}
 //   es::Reply(1, response, {.events = {p}, .snapshot = s})    -> EventSourcedStreamOut{reply}
 //   es::Forward(2, kEventSourcedTwo, "Call", req, {...})      -> reply with a forward client action
-//   es::Failure(2, "boom")                                     -> reply with a client-action
-//   failure es::StreamFailure(...)                                     -> stream-level failure
+//   es::Failure(2, "boom")                                    -> reply with a client failure
+//   es::StreamFailure(...)                                    -> stream-level failure
 // and the same shapes under ve::, crdt:: and action::.
 
 #include <cstdint>

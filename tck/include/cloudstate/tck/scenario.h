@@ -21,8 +21,7 @@
 //    CompareOptions{.normalize = ...} where the spec allows order-insensitive content (see
 //    compare.h: SortCrdtDeltas).
 //  * On failure the report carries the rule ids, the numbered exchange so far (both directions,
-//  text
-//    format) and a field-level diff.
+//    text format) and a field-level diff.
 //  * Streams are cancelled when the stream object goes out of scope; a case never leaks a call.
 
 #include <chrono>
@@ -44,6 +43,7 @@
 #include "cloudstate/tck/case_registry.h"
 #include "cloudstate/tck/compare.h"
 #include "cloudstate/tck/messages.h"
+#include "cloudstate/tck/stream_transport.h"
 
 namespace grpc {
 class Channel;
@@ -63,8 +63,9 @@ struct Timing {
 struct DiscoveryInfo;  // discovery.h
 class CaseContext;
 
-// One gRPC stream to the function (all call shapes are carried as bidirectional streams on the
-// wire, so unary, streamed-in and streamed-out calls use the same object).
+// One stream to the function (all call shapes are carried as bidirectional streams on the wire,
+// so unary, streamed-in and streamed-out calls use the same object): the expectations over a
+// StreamTransport (stream_transport.h).
 class StreamCore;
 
 template <typename In, typename Out>
@@ -138,6 +139,11 @@ class CaseContext {
  public:
   CaseContext(const CaseSpec* spec, std::shared_ptr<grpc::Channel> channel,
               const DiscoveryInfo* discovery, Timing timing, std::string run_id);
+  // Streams are opened with `opener` instead of over `channel` (which then serves only discover
+  // and reportError, and may be null when the case needs neither): for targets that carry the
+  // protocol some other way, such as an SDK in the same process.
+  CaseContext(const CaseSpec* spec, StreamOpener opener, std::shared_ptr<grpc::Channel> channel,
+              const DiscoveryInfo* discovery, Timing timing, std::string run_id);
   ~CaseContext();
   CaseContext(const CaseContext&) = delete;
   CaseContext& operator=(const CaseContext&) = delete;
@@ -189,6 +195,7 @@ class CaseContext {
  private:
   const CaseSpec* spec_;
   std::shared_ptr<grpc::Channel> channel_;
+  StreamOpener opener_;
   const DiscoveryInfo* discovery_;
   Timing timing_;
   std::string run_id_;

@@ -14,8 +14,8 @@ namespace cloudstate::tck {
 
 class CaseContext;
 
-// One call to the function, carried as a bidirectional gRPC stream of serialized messages. A reader
-// thread queues arriving messages; every method runs on the case's thread.
+// One call to the function as the DSL sees it: typed expectations over a StreamTransport that
+// carries serialized messages (stream_transport.h). Every method runs on the case's thread.
 class StreamCore {
  public:
   enum class End { kOk, kAny, kError };

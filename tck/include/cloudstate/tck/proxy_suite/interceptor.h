@@ -7,7 +7,7 @@
 //   CS_ASSIGN_OR_RETURN(auto interceptor, Interceptor::Start("127.0.0.1:0", "127.0.0.1:8080"));
 //   // start the proxy with --user-function 127.0.0.1:<interceptor->port()>
 //   interceptor->WaitFor([](const auto& calls) { return !calls.empty(); },
-//   std::chrono::seconds(3));
+//                        std::chrono::seconds(3));
 //
 // The relay does not interpret the messages: it keeps one write in flight per direction, forwards
 // half-closes, and ends the proxy's call with the function's final status. A cancelled proxy call

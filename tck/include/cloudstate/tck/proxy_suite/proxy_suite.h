@@ -5,7 +5,8 @@
 // the shopping-cart example) and checks what a client sees. Intercepting mode additionally binds
 // the interceptor (interceptor.h) that the proxy must use as its user function, relays to the real
 // function and checks the intercepted protocol traffic exactly, as the original TCK's proxy tests
-// did (catalog §1.2 (B), §1.7).
+// did (catalog §1.2 (B), §1.7). Both modes are targets of the engine's one pipeline (engine.h):
+// the proxy suite's cases live in the same registry as the SDK suite's (suite kProxy).
 //
 //   ProxySuiteOptions options;
 //   options.proxy_address = "127.0.0.1:9000";
@@ -29,7 +30,9 @@
 #include "cloudstate/entity.pb.h"
 
 #include "cloudstate/reports/results.h"
+#include "cloudstate/tck/case_registry.h"
 #include "cloudstate/tck/compare.h"
+#include "cloudstate/tck/engine.h"
 #include "cloudstate/tck/proxy_suite/http_client.h"
 #include "cloudstate/tck/proxy_suite/interceptor.h"
 #include "cloudstate/tck/proxy_suite/wire.h"
@@ -65,8 +68,11 @@ void ListProxyCases(std::ostream& out);
 // ---- cases ----
 
 class ProxyCaseContext;
-using ProxyCaseBody = std::function<void(ProxyCaseContext&)>;
+using ::cloudstate::tck::ProxyCaseBody;
 
+// A proxy case as PROXY_CASE spells it (designated initialisers); registration turns it into a
+// CaseSpec of suite kProxy in the one registry. The fluent style of case_registry.h
+// (Case(...).NeedsInterceptor().Run([](ProxyCaseContext& ctx) {...})) registers the same thing.
 struct ProxyCase {
   std::string name{};  // "proxy.<snake_case>"
   std::vector<std::string> rule_ids{};
@@ -80,11 +86,15 @@ struct ProxyCase {
   ProxyCaseBody body{};
 };
 
-std::vector<ProxyCase>& ProxyCases();
+// Registers `c` in CaseRegistry::Global() (area "proxy").
+const CaseSpec* RegisterProxyCase(ProxyCase c);
+
+// The proxy suite's cases, by name (a copy: for listings and traceability checks).
+std::vector<ProxyCase> ProxyCases();
 
 namespace internal {
 struct ProxyCaseRegistrar {
-  explicit ProxyCaseRegistrar(ProxyCase c) { ProxyCases().push_back(std::move(c)); }
+  explicit ProxyCaseRegistrar(ProxyCase c) { RegisterProxyCase(std::move(c)); }
 };
 }  // namespace internal
 
@@ -94,7 +104,7 @@ struct SuiteShared;  // runner state shared by every case (channel, interceptor,
 
 class ProxyCaseContext {
  public:
-  ProxyCaseContext(const ProxyCase* c, SuiteShared* shared);
+  ProxyCaseContext(const CaseSpec* c, SuiteShared* shared);
 
   // Mode.
   bool intercepting() const;
@@ -176,7 +186,7 @@ class ProxyCaseContext {
   std::optional<HttpResult> HttpAt(const std::string& address, const std::string& method,
                                    const std::string& target, const std::string& body);
 
-  const ProxyCase* case_;
+  const CaseSpec* case_;
   SuiteShared* shared_;
   size_t first_call_;  // interceptor calls before this index belong to earlier cases
   std::set<int> claimed_;
@@ -191,8 +201,8 @@ class ProxyCaseContext {
 
 #define CS_PROXY_CASE_CONCAT2(a, b) a##b
 #define CS_PROXY_CASE_CONCAT(a, b) CS_PROXY_CASE_CONCAT2(a, b)
-// Registers a proxy case at start-up: PROXY_CASE({.name = "proxy.x", ..., .body = [](auto&
-// ctx){}});
+// Registers a proxy case at start-up:
+//   PROXY_CASE({.name = "proxy.x", ..., .body = [](auto& ctx) {}});
 #define PROXY_CASE(...)                                                                           \
   static const ::cloudstate::tck::proxy_suite::internal::ProxyCaseRegistrar CS_PROXY_CASE_CONCAT( \
       proxy_case_registrar_, __LINE__) {                                                          \
