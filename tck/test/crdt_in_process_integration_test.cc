@@ -11,6 +11,7 @@
 #include "gtest/gtest.h"
 
 #include "../../reference-function/src/crdt_model.h"  // the models' registrations (private)
+#include "../../reference-function/src/fault_names.h"
 #include "cloudstate/sdk/crdt_stream_core.h"
 #include "cloudstate/tck/discovery.h"
 #include "cloudstate/tck/engine.h"
@@ -198,12 +199,11 @@ TEST(CrdtInProcessTest, EveryCrdtCasePassesAgainstTheModelsInProcess) {
 // The CRDT model faults (those of the models' registrations): each breaks at least one case.
 TEST(CrdtInProcessTest, EveryCrdtModelFaultFailsACase) {
   for (const char* fault :
-       {rf::crdt_fault::kDeltaLost, rf::crdt_fault::kORSetRemoveWins,
-        rf::crdt_fault::kLwwClockIgnored, rf::crdt_fault::kGCounterNotAggregated,
-        rf::crdt_fault::kFlagDeltaAlways, rf::crdt_fault::kVoteFullDelta,
-        rf::crdt_fault::kWriteConsistencyDropped, rf::crdt_fault::kStreamCancelIgnored,
-        rf::crdt_fault::kDeleteNotSent, rf::crdt_fault::kReplicatedDeltaIgnored,
-        rf::crdt_fault::kStreamNotEnded}) {
+       {rf::fault::kCrdtDeltaLost, rf::fault::kCrdtORSetRemoveWins, rf::fault::kCrdtLwwClockIgnored,
+        rf::fault::kCrdtGCounterNotAggregated, rf::fault::kCrdtFlagDeltaAlways,
+        rf::fault::kCrdtVoteFullDelta, rf::fault::kCrdtWriteConsistencyDropped,
+        rf::fault::kCrdtStreamCancelIgnored, rf::fault::kCrdtDeleteNotSent,
+        rf::fault::kCrdtReplicatedDeltaIgnored, rf::fault::kCrdtStreamNotEnded}) {
     rf::Faults faults;
     faults.Enable(fault);
     std::string log;
