@@ -162,7 +162,7 @@ void ProxyImpl::Deliver(const Route& origin, CallOutput output, std::shared_ptr<
       PlanSideEffects(*model_, origin, output.side_effects));
   RunSideEffects(effects, 0,
                  [this, &origin, published = std::move(published), then = std::move(then),
-                  sink](grpc::Status status) mutable {
+                  sink](const grpc::Status& status) mutable {
                    if (!status.ok()) {
                      sink->Finish(status);
                      return;
@@ -179,7 +179,7 @@ bool ProxyImpl::PublishToOutTopic(const Route& origin, const google::protobuf::A
   absl::Status published = eventing_->PublishReply(origin, reply, Metadata());
   if (!published.ok()) {
     sink.Finish(grpc::Status(static_cast<grpc::StatusCode>(published.code()),
-                             "publishing the reply failed: " + std::string(published.message())));
+                             absl::StrCat("publishing the reply failed: ", published.message())));
     return false;
   }
   return true;
@@ -189,7 +189,7 @@ bool ProxyImpl::PublishToOutTopic(const Route& origin, const google::protobuf::A
 // as for a client call).
 void ProxyImpl::DispatchEvent(const Route& route, google::protobuf::Any payload, Metadata metadata,
                               std::function<void(absl::Status)> done) {
-  auto sink = std::make_shared<CallbackSink>([done = std::move(done)](grpc::Status status) {
+  auto sink = std::make_shared<CallbackSink>([done = std::move(done)](const grpc::Status& status) {
     done(status.ok() ? absl::OkStatus()
                      : absl::Status(static_cast<absl::StatusCode>(status.error_code()),
                                     status.error_message()));
