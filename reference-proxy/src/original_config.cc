@@ -80,7 +80,11 @@ const std::map<std::string, Key, std::less<>>& Keys() {
       {"telemetry.prometheus.host", {"/metrics is served on the proxy's ports", Kind::kIgnored}},
       {"telemetry.prometheus.port", {"/metrics is served on the proxy's ports", Kind::kIgnored}},
       {"autoscaler.enabled", {"no autoscaler", Kind::kIgnored}},
-      {"eventing.support", {"eventing is not implemented", Kind::kIgnored}},
+      // Event-log eventing needs no setting here (the original needed projection support, which
+      // every store of ours has); topics always use the embedded in-process broker.
+      {"eventing.support",
+       {"event-log eventing is always on; topics use the embedded in-process broker",
+        Kind::kIgnored}},
   };
   return *keys;
 }
@@ -101,9 +105,21 @@ absl::Status Translate(absl::string_view key, absl::string_view value, Translate
     out->notes.push_back(arg + ": ignored (Akka setting, no meaning here)");
     return absl::OkStatus();
   }
-  // The autoscaler and eventing subtrees are wholly without effect.
-  if (absl::StartsWith(name, "autoscaler.") || absl::StartsWith(name, "eventing.")) {
+  // The autoscaler subtree is wholly without effect; so is the Google Pub/Sub client's.
+  if (absl::StartsWith(name, "autoscaler.")) {
     out->notes.push_back(arg + ": ignored (not implemented)");
+    return absl::OkStatus();
+  }
+  if (absl::StartsWith(name, "eventing.google-pubsub.")) {
+    out->notes.push_back(arg +
+                         ": ignored (no Google Pub/Sub client; topics use the embedded "
+                         "in-process broker)");
+    return absl::OkStatus();
+  }
+  if (name == "eventing.support" && value == "google-pubsub") {
+    out->notes.push_back(arg +
+                         ": ignored (Google Pub/Sub is not built in; topics use the embedded "
+                         "in-process broker, see the proxy README)");
     return absl::OkStatus();
   }
   const auto it = Keys().find(name);
@@ -263,7 +279,7 @@ TranslatedConfig FlagsFromOriginalEnvironment(
       {"SELECTOR_LABEL", "single node, no cluster bootstrap"},
       {"SELECTOR_LABEL_VALUE", "single node, no cluster bootstrap"},
       {"REQUIRED_CONTACT_POINT_NR", "single node, no cluster bootstrap"},
-      {"PUBSUB_PROJECT_ID", "eventing is not implemented"},
+      {"PUBSUB_PROJECT_ID", "no Google Pub/Sub client; topics use the embedded in-process broker"},
       {"CASSANDRA_CONTACT_POINTS", "no Cassandra store (use --store postgres://... or sqlite:)"},
   };
   for (const auto& [name, why] : ignored) {

@@ -148,6 +148,26 @@ absl::Status ProxyImpl::Init() {
     }
   }
 
+  {
+    // Eventing hook: consumers start once the routes exist, like the original.
+    auto eventing = eventing::EventingService::Create(
+        *model_, *store_, io_, *store_executor_,
+        [this](const Route& route, google::protobuf::Any payload, cloudstate::Metadata metadata,
+               std::function<void(absl::Status)> done) {
+          DispatchEvent(route, std::move(payload), std::move(metadata), std::move(done));
+        },
+        [this](const std::string& message) { ReportError(message); }, {});
+    if (!eventing.ok()) {
+      spdlog::error("eventing: {}", std::string(eventing.status().message()));
+      ReportError(std::string(eventing.status().message()));
+      return eventing.status();
+    }
+    if (!(*eventing)->config().empty()) {
+      eventing_ = std::move(*eventing);
+      CS_RETURN_IF_ERROR(eventing_->Start());
+    }
+  }
+
   // Bound only now, like the original (which binds once the routes exist): a client that can
   // connect can be served.
   HttpServer::Options front_options;
@@ -212,6 +232,9 @@ void ProxyImpl::Shutdown() {
   }
   if (server_ != nullptr) {
     server_->Shutdown(deadline);
+  }
+  if (eventing_ != nullptr) {
+    eventing_->Stop();  // eventing hook: consumers stop and save their offsets
   }
   // Passivate every entity (their streams to the function are half-closed) and wait until each
   // strand has run its termination, so nothing is lost when the workers stop.

@@ -73,6 +73,25 @@ TEST(OriginalConfigTest, SettingsWithoutMeaningAreNotedAndUnknownOnesRefused) {
   EXPECT_FALSE(TranslateOriginalArgs({"-Dcloudstate.proxy.dev-mode-enabled"}).ok());
 }
 
+// Event-log eventing is always on and topics are in-process: the original's eventing settings
+// change nothing, and say so.
+TEST(OriginalConfigTest, EventingSettingsAreNoted) {
+  auto c = TranslateOriginalArgs({"-Dcloudstate.proxy.eventing.support=none",
+                                  "-Dcloudstate.proxy.eventing.support=google-pubsub",
+                                  "-Dcloudstate.proxy.eventing.google-pubsub.project-id=p"});
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_TRUE(c->args.empty());
+  ASSERT_EQ(c->notes.size(), 3u);
+  EXPECT_NE(c->notes[0].find("event-log eventing is always on"), std::string::npos);
+  EXPECT_NE(c->notes[1].find("Google Pub/Sub is not built in"), std::string::npos);
+  EXPECT_NE(c->notes[2].find("in-process broker"), std::string::npos);
+  EXPECT_FALSE(TranslateOriginalArgs({"-Dcloudstate.proxy.eventing.suport=none"}).ok());
+  TranslatedConfig env = FromEnv({{"PUBSUB_PROJECT_ID", "p"}});
+  EXPECT_TRUE(env.args.empty());
+  ASSERT_EQ(env.notes.size(), 1u);
+  EXPECT_NE(env.notes[0].find("in-process broker"), std::string::npos);
+}
+
 TEST(OriginalConfigTest, HoconDurationsAndSizes) {
   EXPECT_EQ(*HoconDurationToFlag("30s"), "30000ms");
   EXPECT_EQ(*HoconDurationToFlag("10 seconds"), "10000ms");

@@ -66,6 +66,20 @@ class FaultyStore final : public Store {
     return inner_->DeleteValue(persistent_id, entity_id);
   }
 
+  absl::StatusOr<std::vector<EventLogEntry>> ReadEventLog(std::string_view persistence_id,
+                                                          int64_t after_offset,
+                                                          int64_t max_count) override {
+    return inner_->ReadEventLog(persistence_id, after_offset, max_count);
+  }
+
+  absl::StatusOr<int64_t> LoadEventingOffset(std::string_view consumer_id) override {
+    return inner_->LoadEventingOffset(consumer_id);
+  }
+
+  absl::Status SaveEventingOffset(std::string_view consumer_id, int64_t offset) override {
+    return inner_->SaveEventingOffset(consumer_id, offset);
+  }
+
   absl::Status CheckReady() override { return inner_->CheckReady(); }
 
  private:

@@ -158,6 +158,9 @@ void Shell<Traits>::Execute(std::vector<typename Traits::Action> actions) {
             proxy_->store_executor().Post([self = StoreSelf<A>(self), key, persist = std::move(a)] {
               absl::StatusOr<int64_t> result =
                   PersistEventSourced(self->proxy_->store(), self->proxy_->metrics(), key, persist);
+              if (result.ok() && !persist.events.empty()) {
+                self->proxy_->OnJournalAppend(self->config_->persistence_id);  // eventing hook
+              }
               asio::post(self->strand_, [self, result] {
                 if (self->core_ != nullptr) {
                   self->Execute(self->core_->OnPersisted(result));

@@ -40,6 +40,7 @@
 #include "cloudstate/proxy_core/function_transport.h"
 #include "cloudstate/proxy_core/router.h"
 #include "cloudstate/proxy_core/service_model.h"
+#include "eventing/eventing_service.h"
 #include "http/transcoder.h"
 #include "http_server.h"
 #include "metrics.h"
@@ -144,6 +145,17 @@ class ProxyImpl final : public Proxy {
   // The call ended: its hook is not needed any more.
   void ForgetCancel(CallHandle handle);
 
+  // ---- eventing hooks (src/eventing/) ----
+  // A journal append of this persistence id succeeded: event-log consumers read it.
+  void OnJournalAppend(const std::string& persistence_id) {
+    if (eventing_ != nullptr) {
+      eventing_->OnJournalAppend(persistence_id);
+    }
+  }
+  // Runs a consumed event as a command on `route` (an action gets the event's own type URL).
+  void DispatchEvent(const Route& route, google::protobuf::Any payload,
+                     cloudstate::Metadata metadata, std::function<void(absl::Status)> done);
+
  private:
   absl::Status Init();
   absl::Status Discover();
@@ -157,6 +169,9 @@ class ProxyImpl final : public Proxy {
   void RunSideEffects(std::shared_ptr<std::vector<routing::SideEffect>> effects, size_t index,
                       std::function<void(grpc::Status)> done);
   void RunClientStep(routing::ClientStep step, std::shared_ptr<Sink> sink);
+  // Eventing hook: a reply of a method with an out topic is published before it is sent; false
+  // (and the call failed) if publishing failed.
+  bool PublishToOutTopic(const Route& origin, const google::protobuf::Any& reply, Sink& sink);
 
   ProxyOptions options_;
   std::unique_ptr<Store> store_;
@@ -176,6 +191,7 @@ class ProxyImpl final : public Proxy {
   std::unique_ptr<CrdtTransport> crdt_transport_;
   std::unique_ptr<ServiceModel> model_;
   std::unique_ptr<ReflectionIndex> reflection_;
+  std::unique_ptr<eventing::EventingService> eventing_;  // after discovery; null without eventing
   // HTTP/JSON transcoder (src/http/), set once gRPC serves. Every transcoded call passes the gate
   // (http_calls_) while it is open; shutdown closes it and waits for the calls to leave before
   // it shuts the gRPC server down, because they call into that server.

@@ -7,6 +7,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <type_traits>
 #include <utility>
@@ -144,19 +145,69 @@ void ProxyImpl::Deliver(const Route& origin, CallOutput output, std::shared_ptr<
   }
   metrics_.Increment("completed_commands", EntityKindName(origin.entity->kind));
   routing::ClientStep then = PlanClientAction(*model_, origin, output.action, output.final);
+  // Eventing hook (out topic): the reply's own Any is published once the side effects ran.
+  std::optional<google::protobuf::Any> published;
+  if (eventing_ != nullptr && std::holds_alternative<routing::Reply>(then) &&
+      output.action.has_value() && output.action->has_reply() && eventing_->HasOutTopic(origin)) {
+    published = output.action->reply().payload();
+  }
   if (output.side_effects.empty()) {
+    if (published.has_value() && !PublishToOutTopic(origin, *published, *sink)) {
+      return;
+    }
     RunClientStep(std::move(then), std::move(sink));
     return;
   }
   auto effects = std::make_shared<std::vector<routing::SideEffect>>(
       PlanSideEffects(*model_, origin, output.side_effects));
-  RunSideEffects(effects, 0, [this, then = std::move(then), sink](grpc::Status status) mutable {
-    if (!status.ok()) {
-      sink->Finish(status);
-      return;
-    }
-    RunClientStep(std::move(then), sink);
+  RunSideEffects(effects, 0,
+                 [this, &origin, published = std::move(published), then = std::move(then),
+                  sink](const grpc::Status& status) mutable {
+                   if (!status.ok()) {
+                     sink->Finish(status);
+                     return;
+                   }
+                   if (published.has_value() && !PublishToOutTopic(origin, *published, *sink)) {
+                     return;
+                   }
+                   RunClientStep(std::move(then), sink);
+                 });
+}
+
+bool ProxyImpl::PublishToOutTopic(const Route& origin, const google::protobuf::Any& reply,
+                                  Sink& sink) {
+  absl::Status published = eventing_->PublishReply(origin, reply, Metadata());
+  if (!published.ok()) {
+    sink.Finish(grpc::Status(static_cast<grpc::StatusCode>(published.code()),
+                             absl::StrCat("publishing the reply failed: ", published.message())));
+    return false;
+  }
+  return true;
+}
+
+// Eventing hook: a consumed event as a command, outcome to `done` (forwards and side effects run
+// as for a client call).
+void ProxyImpl::DispatchEvent(const Route& route, google::protobuf::Any payload, Metadata metadata,
+                              std::function<void(absl::Status)> done) {
+  auto sink = std::make_shared<CallbackSink>([done = std::move(done)](const grpc::Status& status) {
+    done(status.ok() ? absl::OkStatus()
+                     : absl::Status(static_cast<absl::StatusCode>(status.error_code()),
+                                    status.error_message()));
   });
+  if (route.entity->kind == EntityKind::kAction) {
+    routing::Dispatch plan =
+        PlanDispatch(route, std::move(*payload.mutable_value()), std::move(metadata), NewHandle(),
+                     static_cast<size_t>(FunctionMessageLimit()));
+    if (auto* to_action = std::get_if<routing::ToAction>(&plan)) {
+      // An action receives the event's own Any, as the original passes it on.
+      to_action->command.mutable_payload()->set_type_url(std::move(*payload.mutable_type_url()));
+      CallAction(route, std::move(to_action->command), std::move(sink));
+    } else if (auto* reject = std::get_if<routing::Reject>(&plan)) {
+      sink->Finish(ToGrpc(reject->status));
+    }
+    return;
+  }
+  Dispatch(route, std::move(*payload.mutable_value()), std::move(metadata), std::move(sink));
 }
 
 void ProxyImpl::RunSideEffects(std::shared_ptr<std::vector<routing::SideEffect>> effects,

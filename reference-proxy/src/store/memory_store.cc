@@ -1,5 +1,6 @@
 // In-process store: maps guarded by one mutex. Data is lost when the process exits.
 
+#include <algorithm>
 #include <map>
 #include <mutex>
 #include <string>
@@ -24,6 +25,14 @@ class MemoryStore final : public Store {
           std::to_string(highest) + ", writer expected " + std::to_string(expected_sequence));
     }
     journal.insert(journal.end(), events.begin(), events.end());
+    // The event log: the persistence id is the key up to its first '|' (the proxy's key format).
+    const size_t bar = persistence_key.find('|');
+    if (bar != std::string_view::npos) {
+      std::vector<LogRef>& log = logs_[std::string(persistence_key.substr(0, bar))];
+      for (int64_t seq = highest + 1; seq <= static_cast<int64_t>(journal.size()); ++seq) {
+        log.push_back(LogRef{++last_offset_, std::string(persistence_key), seq});
+      }
+    }
     return static_cast<int64_t>(journal.size());
   }
 
@@ -50,6 +59,42 @@ class MemoryStore final : public Store {
     std::lock_guard lock(mu_);
     auto it = journals_.find(persistence_key);
     return it == journals_.end() ? 0 : static_cast<int64_t>(it->second.size());
+  }
+
+  absl::StatusOr<std::vector<EventLogEntry>> ReadEventLog(std::string_view persistence_id,
+                                                          int64_t after_offset,
+                                                          int64_t max_count) override {
+    std::lock_guard lock(mu_);
+    std::vector<EventLogEntry> out;
+    auto it = logs_.find(persistence_id);
+    if (it == logs_.end()) {
+      return out;
+    }
+    const std::vector<LogRef>& log = it->second;
+    auto from = std::upper_bound(log.begin(), log.end(), after_offset,
+                                 [](int64_t v, const LogRef& r) { return v < r.offset; });
+    for (; from != log.end(); ++from) {
+      if (max_count > 0 && static_cast<int64_t>(out.size()) >= max_count) {
+        break;
+      }
+      const std::vector<StoredAny>& journal = journals_.find(from->key)->second;
+      out.push_back(EventLogEntry{from->offset, from->key.substr(persistence_id.size() + 1),
+                                  from->sequence,
+                                  journal[static_cast<size_t>(from->sequence - 1)]});
+    }
+    return out;
+  }
+
+  absl::StatusOr<int64_t> LoadEventingOffset(std::string_view consumer_id) override {
+    std::lock_guard lock(mu_);
+    auto it = offsets_.find(consumer_id);
+    return it == offsets_.end() ? 0 : it->second;
+  }
+
+  absl::Status SaveEventingOffset(std::string_view consumer_id, int64_t offset) override {
+    std::lock_guard lock(mu_);
+    offsets_[std::string(consumer_id)] = offset;
+    return absl::OkStatus();
   }
 
   absl::Status SaveSnapshot(std::string_view persistence_key,
@@ -100,8 +145,17 @@ class MemoryStore final : public Store {
     return {std::string(a), std::string(b)};
   }
 
+  struct LogRef {
+    int64_t offset;
+    std::string key;
+    int64_t sequence;
+  };
+
   std::mutex mu_;
   std::map<std::string, std::vector<StoredAny>, std::less<>> journals_;
+  int64_t last_offset_ = 0;
+  std::map<std::string, std::vector<LogRef>, std::less<>> logs_;  // by persistence id
+  std::map<std::string, int64_t, std::less<>> offsets_;
   std::map<std::string, StoredSnapshot, std::less<>> snapshots_;
   std::map<std::pair<std::string, std::string>, StoredAny> values_;
 };

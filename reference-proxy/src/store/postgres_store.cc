@@ -292,6 +292,12 @@ class Pool {
 
 // ---- the store ----
 
+// Appending transactions take this transaction-scoped advisory lock, so that journal orderings
+// (a bigserial, drawn at insert time) become visible in ascending order: an event-log reader that
+// resumes after the highest ordering it saw never skips a row committed later with a smaller one.
+// One proxy already writes one batch at a time; the lock orders writers of several processes.
+constexpr char kAppendLock[] = "SELECT pg_advisory_xact_lock(7243958015562)";
+
 struct PendingAppend {
   std::string_view key;
   int64_t expected = 0;
@@ -307,11 +313,12 @@ constexpr size_t kRowsPerInsert = 1000;
 class PostgresStoreImpl final : public PostgresStore {
  public:
   PostgresStoreImpl(std::string url, PostgresStoreOptions options, std::string journal,
-                    std::string snapshots, std::string values)
+                    std::string snapshots, std::string values, std::string offsets)
       : options_(std::move(options)),
         journal_(std::move(journal)),
         snapshots_(std::move(snapshots)),
         values_(std::move(values)),
+        offsets_(std::move(offsets)),
         pool_(std::move(url), options_.pool_size,
               [this](PGconn* conn) { return InitConnection(conn); }) {}
 
@@ -387,6 +394,46 @@ class PostgresStoreImpl final : public PostgresStore {
                                 StoredAny{GetBytes(r.get(), i, 1), GetBytes(r.get(), i, 2)}});
     }
     return out;
+  }
+
+  absl::StatusOr<std::vector<EventLogEntry>> ReadEventLog(std::string_view persistence_id,
+                                                          int64_t after_offset,
+                                                          int64_t max_count) override {
+    CS_ASSIGN_OR_RETURN(Pool::Lease lease, pool_.Acquire());
+    Params p;
+    p.Text(persistence_id).Int64(after_offset);
+    if (max_count > 0) {
+      p.Int64(max_count);
+    } else {
+      p.Null();
+    }
+    CS_ASSIGN_OR_RETURN(ResultPtr r, RunPrepared(lease.get(), "cs_log_read", p, PGRES_TUPLES_OK));
+    std::vector<EventLogEntry> out;
+    const int rows = PQntuples(r.get());
+    out.reserve(static_cast<size_t>(rows));
+    for (int i = 0; i < rows; ++i) {
+      std::string key = GetBytes(r.get(), i, 1);
+      out.push_back(EventLogEntry{
+          GetInt64(r.get(), i, 0), key.substr(std::min(key.size(), persistence_id.size() + 1)),
+          GetInt64(r.get(), i, 2), StoredAny{GetBytes(r.get(), i, 3), GetBytes(r.get(), i, 4)}});
+    }
+    return out;
+  }
+
+  absl::StatusOr<int64_t> LoadEventingOffset(std::string_view consumer_id) override {
+    CS_ASSIGN_OR_RETURN(Pool::Lease lease, pool_.Acquire());
+    Params p;
+    p.Text(consumer_id);
+    CS_ASSIGN_OR_RETURN(ResultPtr r,
+                        RunPrepared(lease.get(), "cs_offset_load", p, PGRES_TUPLES_OK));
+    return PQntuples(r.get()) == 1 ? GetInt64(r.get(), 0, 0) : 0;
+  }
+
+  absl::Status SaveEventingOffset(std::string_view consumer_id, int64_t offset) override {
+    CS_ASSIGN_OR_RETURN(Pool::Lease lease, pool_.Acquire());
+    Params p;
+    p.Text(consumer_id).Int64(offset);
+    return RunPrepared(lease.get(), "cs_offset_save", p, PGRES_COMMAND_OK).status();
   }
 
   absl::StatusOr<int64_t> HighestSequence(std::string_view persistence_key) override {
@@ -493,6 +540,16 @@ class PostgresStoreImpl final : public PostgresStore {
              "EXCLUDED.type_url, state = EXCLUDED.state"},
         {"cs_value_delete",
          "DELETE FROM " + values_ + " WHERE persistent_id = $1::text AND entity_id = $2::text"},
+        {"cs_log_read",
+         "SELECT ordering, persistence_key, sequence, type_url, payload FROM " + journal_ +
+             " WHERE ordering > $2::int8 AND left(persistence_key, length($1::text) + 1) = "
+             "$1::text || '|' ORDER BY ordering LIMIT $3::int8"},
+        {"cs_offset_load",
+         "SELECT stored_offset FROM " + offsets_ + " WHERE consumer_id = $1::text"},
+        {"cs_offset_save",
+         "INSERT INTO " + offsets_ +
+             " (consumer_id, stored_offset) VALUES ($1::text, $2::int8) ON CONFLICT (consumer_id) "
+             "DO UPDATE SET stored_offset = EXCLUDED.stored_offset"},
     };
     for (const auto& [name, sql] : statements) {
       ResultPtr r = Wrap(PQprepare(conn, name, sql.c_str(), 0, nullptr));
@@ -632,6 +689,7 @@ class PostgresStoreImpl final : public PostgresStore {
     };
     Params none;
     send_sql("BEGIN", none, Sent{nullptr, 0});
+    send_sql(kAppendLock, none, Sent{nullptr, 0});
     for (PendingAppend* a : batch) {
       const std::vector<StoredAny>& events = *a->events;
       if (events.empty()) {
@@ -745,6 +803,9 @@ class PostgresStoreImpl final : public PostgresStore {
     // aborted the whole pipelined transaction: redo the batch one append at a time behind
     // savepoints, so only the failing appends fail.
     absl::Status begin = Command(conn, "BEGIN");
+    if (begin.ok()) {
+      begin = Command(conn, kAppendLock);
+    }
     if (!begin.ok()) {
       fail_all(begin);
       return;
@@ -793,6 +854,7 @@ class PostgresStoreImpl final : public PostgresStore {
   const std::string journal_;
   const std::string snapshots_;
   const std::string values_;
+  const std::string offsets_;
   Pool pool_;
 
   mutable std::mutex gc_mu_;
@@ -816,6 +878,7 @@ absl::StatusOr<std::unique_ptr<PostgresStore>> OpenPostgresStore(std::string_vie
   const std::string journal = prefix + "journal";
   const std::string snapshots = prefix + "snapshots";
   const std::string values = prefix + "value_entity_state";
+  const std::string offsets = prefix + "eventing_offsets";
   std::string ddl;
   if (!options.schema.empty()) {
     ddl += "CREATE SCHEMA IF NOT EXISTS " + QuoteIdent(conn, options.schema) + ";\n";
@@ -830,7 +893,17 @@ absl::StatusOr<std::unique_ptr<PostgresStore>> OpenPostgresStore(std::string_vie
          "CREATE TABLE IF NOT EXISTS " +
          values +
          " (persistent_id text NOT NULL, entity_id text NOT NULL, type_url text NOT NULL, "
-         "state bytea NOT NULL, PRIMARY KEY (persistent_id, entity_id));\n";
+         "state bytea NOT NULL, PRIMARY KEY (persistent_id, entity_id));\n"
+         // The event log's global order (eventing); existing rows are numbered when the column
+         // is added.
+         "ALTER TABLE " +
+         journal +
+         " ADD COLUMN IF NOT EXISTS ordering bigserial;\n"
+         "CREATE INDEX IF NOT EXISTS journal_ordering_idx ON " +
+         journal +
+         " (ordering);\n"
+         "CREATE TABLE IF NOT EXISTS " +
+         offsets + " (consumer_id text PRIMARY KEY, stored_offset bigint NOT NULL);\n";
   // Concurrent CREATE ... IF NOT EXISTS from two processes can still collide in the catalog, so
   // the DDL runs under a transaction-scoped advisory lock.
   CS_RETURN_IF_ERROR(Command(conn, "BEGIN"));
@@ -847,7 +920,7 @@ absl::StatusOr<std::unique_ptr<PostgresStore>> OpenPostgresStore(std::string_vie
   bootstrap.reset();
 
   auto store = std::make_unique<PostgresStoreImpl>(url_string, std::move(options), journal,
-                                                   snapshots, values);
+                                                   snapshots, values, offsets);
   CS_RETURN_IF_ERROR(store->CheckReady());
   return std::unique_ptr<PostgresStore>(std::move(store));
 }

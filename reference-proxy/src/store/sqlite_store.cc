@@ -2,6 +2,7 @@
 // disk when it returns. One connection guarded by a mutex: SQLite serialises writers anyway, and
 // the proxy calls the store from a small pool, so contention is not the bottleneck.
 
+#include <algorithm>
 #include <mutex>
 #include <string>
 
@@ -34,6 +35,29 @@ CREATE TABLE IF NOT EXISTS value_entity_state (
   state BLOB NOT NULL,
   PRIMARY KEY (persistent_id, entity_id)
 ) WITHOUT ROWID;
+-- The event log (eventing): one row per journal entry, numbered in commit order (writers are
+-- serialised by BEGIN IMMEDIATE), grouped by persistence id.
+CREATE TABLE IF NOT EXISTS event_log (
+  ordering INTEGER PRIMARY KEY AUTOINCREMENT,
+  persistence_id TEXT NOT NULL,
+  persistence_key TEXT NOT NULL,
+  sequence INTEGER NOT NULL,
+  UNIQUE (persistence_key, sequence)
+);
+CREATE INDEX IF NOT EXISTS event_log_by_id ON event_log (persistence_id, ordering);
+CREATE TABLE IF NOT EXISTS eventing_offsets (
+  consumer_id TEXT PRIMARY KEY NOT NULL,
+  stored_offset INTEGER NOT NULL
+) WITHOUT ROWID;
+-- Journals written before the event log existed join it in key order.
+INSERT INTO event_log (persistence_id, persistence_key, sequence)
+  SELECT substr(j.persistence_key, 1, instr(j.persistence_key, '|') - 1), j.persistence_key,
+         j.sequence
+  FROM journal j
+  WHERE instr(j.persistence_key, '|') > 0 AND NOT EXISTS (
+    SELECT 1 FROM event_log e WHERE e.persistence_key = j.persistence_key
+                                AND e.sequence = j.sequence)
+  ORDER BY j.persistence_key, j.sequence;
 )sql";
 
 // RAII prepared statement.
@@ -145,6 +169,52 @@ class SqliteStore final : public Store {
   absl::StatusOr<int64_t> HighestSequence(std::string_view persistence_key) override {
     std::lock_guard lock(mu_);
     return HighestLocked(persistence_key);
+  }
+
+  absl::StatusOr<std::vector<EventLogEntry>> ReadEventLog(std::string_view persistence_id,
+                                                          int64_t after_offset,
+                                                          int64_t max_count) override {
+    std::lock_guard lock(mu_);
+    Stmt s(db_,
+           "SELECT e.ordering, e.persistence_key, e.sequence, j.type_url, j.value FROM event_log e "
+           "JOIN journal j ON j.persistence_key = e.persistence_key AND j.sequence = e.sequence "
+           "WHERE e.persistence_id = ?1 AND e.ordering > ?2 ORDER BY e.ordering LIMIT ?3;");
+    CS_RETURN_IF_ERROR(s.Prepared());
+    s.Bind(1, persistence_id);
+    s.Bind(2, after_offset);
+    s.Bind(3, max_count > 0 ? max_count : int64_t{-1});
+    std::vector<EventLogEntry> out;
+    while (true) {
+      CS_ASSIGN_OR_RETURN(bool row, s.Step());
+      if (!row) {
+        break;
+      }
+      std::string key = s.Text(1);
+      out.push_back(EventLogEntry{s.Int(0),
+                                  key.substr(std::min(key.size(), persistence_id.size() + 1)),
+                                  s.Int(2), StoredAny{s.Text(3), s.Blob(4)}});
+    }
+    return out;
+  }
+
+  absl::StatusOr<int64_t> LoadEventingOffset(std::string_view consumer_id) override {
+    std::lock_guard lock(mu_);
+    Stmt s(db_, "SELECT stored_offset FROM eventing_offsets WHERE consumer_id = ?1;");
+    CS_RETURN_IF_ERROR(s.Prepared());
+    s.Bind(1, consumer_id);
+    CS_ASSIGN_OR_RETURN(bool row, s.Step());
+    return row ? s.Int(0) : 0;
+  }
+
+  absl::Status SaveEventingOffset(std::string_view consumer_id, int64_t offset) override {
+    std::lock_guard lock(mu_);
+    Stmt s(db_,
+           "INSERT INTO eventing_offsets (consumer_id, stored_offset) VALUES (?1, ?2) ON CONFLICT "
+           "(consumer_id) DO UPDATE SET stored_offset = excluded.stored_offset;");
+    CS_RETURN_IF_ERROR(s.Prepared());
+    s.Bind(1, consumer_id);
+    s.Bind(2, offset);
+    return s.Step().status();
   }
 
   absl::Status SaveSnapshot(std::string_view persistence_key,
@@ -260,6 +330,19 @@ class SqliteStore final : public Store {
       insert.Bind(3, event.type_url);
       insert.BindBlob(4, event.value);
       CS_RETURN_IF_ERROR(insert.Step().status());
+    }
+    const size_t bar = persistence_key.find('|');
+    if (bar != std::string_view::npos) {
+      for (int64_t logged = highest + 1; logged <= seq; ++logged) {
+        Stmt log(db_,
+                 "INSERT INTO event_log (persistence_id, persistence_key, sequence) VALUES (?1, "
+                 "?2, ?3);");
+        CS_RETURN_IF_ERROR(log.Prepared());
+        log.Bind(1, persistence_key.substr(0, bar));
+        log.Bind(2, persistence_key);
+        log.Bind(3, logged);
+        CS_RETURN_IF_ERROR(log.Step().status());
+      }
     }
     return seq;
   }

@@ -78,6 +78,16 @@ class StoreWithCleanup final : public Store {
   absl::Status UpsertValue(std::string_view p, std::string_view e, const StoredAny& v) override {
     return inner_->UpsertValue(p, e, v);
   }
+  absl::StatusOr<std::vector<EventLogEntry>> ReadEventLog(std::string_view p, int64_t after,
+                                                          int64_t max) override {
+    return inner_->ReadEventLog(p, after, max);
+  }
+  absl::StatusOr<int64_t> LoadEventingOffset(std::string_view c) override {
+    return inner_->LoadEventingOffset(c);
+  }
+  absl::Status SaveEventingOffset(std::string_view c, int64_t o) override {
+    return inner_->SaveEventingOffset(c, o);
+  }
   absl::Status DeleteValue(std::string_view p, std::string_view e) override {
     return inner_->DeleteValue(p, e);
   }

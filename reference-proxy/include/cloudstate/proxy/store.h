@@ -56,6 +56,16 @@ struct StoredSnapshot {
   friend bool operator==(const StoredSnapshot&, const StoredSnapshot&) = default;
 };
 
+// One journal entry as the event log of its persistence id sees it (eventing, F-21).
+struct EventLogEntry {
+  int64_t offset = 0;  // the store's global journal order; see Store::ReadEventLog
+  std::string entity_id;
+  int64_t sequence = 0;  // the entity's own sequence number
+  StoredAny payload;
+
+  friend bool operator==(const EventLogEntry&, const EventLogEntry&) = default;
+};
+
 class Store {
  public:
   virtual ~Store() = default;
@@ -102,6 +112,24 @@ class Store {
                                    const StoredAny& value) = 0;
   // Removes the value; deleting a missing value is OK.
   virtual absl::Status DeleteValue(std::string_view persistent_id, std::string_view entity_id) = 0;
+
+  // ---- Event log and eventing offsets (event-log eventing, F-21) ----
+  //
+  // The event log of a persistence id is every journal entry whose key starts with
+  // "<persistence_id>|" (the entity id is the rest of the key), in one global order: each
+  // appended event gets an offset greater than every offset before it. The store must hand out
+  // the offsets of one persistence id in commit order, so that a reader resuming after the last
+  // offset it saw never misses an event committed later with a smaller offset.
+
+  // Entries of the persistence id with offset > after_offset, ascending, at most max_count
+  // (max_count <= 0 means no limit).
+  virtual absl::StatusOr<std::vector<EventLogEntry>> ReadEventLog(std::string_view persistence_id,
+                                                                  int64_t after_offset,
+                                                                  int64_t max_count) = 0;
+  // The offset a consumer saved last (0 when it never saved one).
+  virtual absl::StatusOr<int64_t> LoadEventingOffset(std::string_view consumer_id) = 0;
+  // Saves the consumer's offset; durable when OK is returned.
+  virtual absl::Status SaveEventingOffset(std::string_view consumer_id, int64_t offset) = 0;
 
   // ---- Operations ----
 
