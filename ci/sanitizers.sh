@@ -58,7 +58,13 @@ run_tests() {
   shift
   local bins=() failed=0
   for t in "$@"; do
-    bins+=("$(find "$dir" -maxdepth 3 -type f -name "$t" -perm -u+x | head -n1)")
+    local bin
+    bin="$(find "$dir" -maxdepth 3 -type f -name "$t" -perm -u+x | head -n1)"
+    if [ -z "$bin" ]; then
+      echo "sanitizers: $t was not built"
+      return 1
+    fi
+    bins+=("$bin")
   done
   # Store contract tests against PostgreSQL skip themselves without CS_POSTGRES_URL.
   printf '%s\n' "${bins[@]}" | xargs -P2 -I{} sh -c \
@@ -107,7 +113,12 @@ sanitize() {
   rm -rf "$dir/sanitizer-reports"
   mkdir -p "$dir/sanitizer-reports"
   timed "$preset configure" cmake --preset "$preset" > /dev/null
-  timed "$preset build" nice -n 5 cmake --build "$dir" -j2 --target "${targets[@]}" "${SERVERS[@]}"
+  # A failed build fails the step (the tests of an old binary would prove nothing).
+  if ! timed "$preset build" nice -n 5 cmake --build "$dir" -j2 --target "${targets[@]}" \
+    "${SERVERS[@]}"; then
+    echo "sanitizers: the $preset build failed"
+    return 1
+  fi
   local rc=0
   timed "$preset tests" run_tests "$dir" "${targets[@]}" || rc=1
   check_reports "$dir" || rc=1

@@ -45,7 +45,7 @@ class SimulatedTimers final : public Timers {
     // By (deadline, sequence number).
     std::map<std::pair<std::chrono::steady_clock::time_point, uint64_t>, std::function<void()>>
         timers ABSL_GUARDED_BY(mu);
-    uint64_t next = 0 ABSL_GUARDED_BY(mu);
+    uint64_t next ABSL_GUARDED_BY(mu) = 0;  // clang wants the attribute first
   };
   const SimulatedClock& clock_;
   std::shared_ptr<State> state_;
