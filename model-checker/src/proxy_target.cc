@@ -169,9 +169,9 @@ absl::StatusOr<History> RecordProxyHistory(const ProxyTargetOptions& options, ui
 int RunProxyTarget(const ProxyTargetOptions& options) {
   const uint64_t seed = options.seed.value_or(std::random_device{}() * uint64_t{0x100000001});
   std::cout << "proxy target: ValueEntityTckModel through "
-            << (options.proxy.empty() ? std::string("the proxy it starts") : options.proxy) << ", seed " << seed
-            << ", " << options.clients << " clients, " << options.entities << " entities, "
-            << options.operations << " commands\n";
+            << (options.proxy.empty() ? std::string("the proxy it starts") : options.proxy)
+            << ", seed " << seed << ", " << options.clients << " clients, " << options.entities
+            << " entities, " << options.operations << " commands\n";
   const auto start = std::chrono::steady_clock::now();
   SystemOptions system{.function_command = options.function_command,
                        .proxy_command = options.proxy_command,
